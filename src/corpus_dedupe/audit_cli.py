@@ -1,0 +1,1 @@
+"""Audit subcommands (report, explain, verify) registered on the ``dedupe`` group."""

@@ -1,0 +1,127 @@
+"""The ``dedupe`` command: a thin layer that parses options, calls the library and prints.
+
+Output for people goes to stdout, diagnostics to stderr; user errors are one line and an exit code,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .boilerplate import RulesError
+from .pipeline import run as run_pipeline
+from .settings import Settings, SettingsError
+from .writer import DestinationError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_DESTINATION = 3
+EXIT_RULES = 4
+EXIT_INTERRUPTED = 130
+
+
+class _DefaultToRun(click.Group):
+    """``dedupe SRC DST`` runs the pipeline; ``dedupe report|explain|verify ...`` are subcommands."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultToRun, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dedupe")
+def main() -> None:
+    """Clean and deduplicate a folder of text documents.
+
+    \b
+    dedupe SRC DST            write the clean corpus of SRC to DST
+    dedupe report DST         summarise what a run removed
+    dedupe explain DST FILE   show every paragraph of FILE with its decision
+    dedupe verify SRC DST     check that DST accounts for every byte of SRC
+    """
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"dedupe: {message}", err=True)
+    sys.exit(code)
+
+
+@main.command("run")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("dst", type=click.Path(path_type=Path))
+@click.option("--include", "include", multiple=True, metavar="GLOB", help="Only files whose relative path or name matches GLOB (repeatable).")
+@click.option("--force", is_flag=True, help="Replace a non-empty DST that is not a previous dedupe output.")
+@click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the per-document stages [default: number of cores].")
+@click.option("--near-threshold", type=float, default=Settings.near_threshold, show_default=True, help="Similarity (0-1, rapidfuzz ratio of match keys) at or above which a paragraph is a near-duplicate.")
+@click.option("--contained-threshold", type=float, default=Settings.contained_threshold, show_default=True, help="Partial-alignment similarity (0-1) at or above which a shorter paragraph is a truncated copy.")
+@click.option("--shingle-words", type=int, default=Settings.shingle_words, show_default=True, help="Words per MinHash shingle.")
+@click.option("--num-perm", type=int, default=Settings.num_perm, show_default=True, help="MinHash permutations.")
+@click.option("--bands", type=int, default=Settings.bands, show_default=True, help="LSH bands (must divide --num-perm).")
+@click.option("--min-words-near", type=int, default=Settings.min_words_near, show_default=True, help="Shorter paragraphs are only removed as exact duplicates.")
+@click.option("--min-words-contained", type=int, default=Settings.min_words_contained, show_default=True, help="Shortest paragraph that can be removed as a truncated copy.")
+@click.option("--no-boilerplate", is_flag=True, help="Turn off boilerplate, metadata and template-line removal.")
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False), default=None, help="TOML file adding or disabling boilerplate rules.")
+@click.option("--template-min-documents", type=int, default=Settings.template_min_documents, show_default=True, help="A short line in this many documents of a site is template boilerplate.")
+@click.option("--template-max-words", type=int, default=Settings.template_max_words, show_default=True, help="Longest line (in words) that can be a template line.")
+@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that stay inside SRC.")
+@click.option("--max-file-size", type=int, default=Settings.max_file_size, show_default=True, help="Skip (and record) files larger than this many bytes.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
+                min_words_near, min_words_contained, no_boilerplate, rules_file, template_min_documents, template_max_words,
+                follow_symlinks, max_file_size, quiet) -> None:
+    """Write the clean corpus of SRC to DST, with DST/.dedupe/ holding the provenance map."""
+    try:
+        settings = Settings(
+            include=tuple(include),
+            follow_symlinks=follow_symlinks,
+            max_file_size=max_file_size,
+            num_perm=num_perm,
+            bands=bands,
+            shingle_words=shingle_words,
+            near_threshold=near_threshold,
+            contained_threshold=contained_threshold,
+            min_words_near=min_words_near,
+            min_words_contained=min_words_contained,
+            boilerplate=not no_boilerplate,
+            rules_file=rules_file,
+            template_min_documents=template_min_documents,
+            template_max_words=template_max_words,
+            jobs=jobs if jobs is not None else (os.cpu_count() or 1),
+        )
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    if not src.is_dir():
+        _fail(f"{src}: SRC is not a folder", EXIT_USAGE)
+    try:
+        summary = run_pipeline(src, dst, settings, force=force)
+    except DestinationError as exc:
+        _fail(str(exc), EXIT_DESTINATION)
+    except RulesError as exc:
+        _fail(str(exc), EXIT_RULES)
+    except KeyboardInterrupt:
+        _fail("interrupted; DST was left as it was before the run", EXIT_INTERRUPTED)
+    except OSError as exc:
+        _fail(f"{exc.filename or dst}: {exc.strerror or exc}; DST was left as it was before the run", EXIT_FAILED)
+    for skip in summary.skipped:
+        click.echo(f"dedupe: skipped {skip.path}: {skip.problem}", err=True)
+    if not quiet:
+        totals = summary.manifest["totals"]
+        removed = totals["removed"]
+        n_removed = sum(removed.values())
+        click.echo(
+            f"{totals['files']} files, {totals['paragraphs']} paragraphs: {totals['kept']} kept, {n_removed} removed"
+            + (" (" + ", ".join(f"{k} {v}" for k, v in removed.items()) + ")" if removed else "")
+        )
+        if summary.skipped:
+            click.echo(f"{len(summary.skipped)} files skipped (listed in the manifest)")
+        click.echo(f"{totals['input_bytes']} bytes in, {totals['output_bytes']} bytes out; wrote {dst}/ and {dst}/.dedupe/provenance.jsonl")
+
+
+from . import audit_cli  # noqa: E402,F401  (registers the audit subcommands on `main`)

@@ -1,0 +1,106 @@
+"""Plain data passed between the stages.
+
+Every stage is a function over these dataclasses; none of them holds behaviour beyond small derived
+properties, so a stage can be tested alone by building its input by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Reason codes, as listed in DESIGN.md. A kept paragraph has reason None.
+EXACT_DUPLICATE = "exact_duplicate"
+NEAR_DUPLICATE = "near_duplicate"
+CONTAINED = "contained"
+BOILERPLATE = "boilerplate"
+ORPHAN_HEADING = "orphan_heading"
+METADATA = "metadata"
+EMPTY = "empty"
+
+DUPLICATE_REASONS = (EXACT_DUPLICATE, NEAR_DUPLICATE, CONTAINED)
+ALL_REASONS = (EXACT_DUPLICATE, NEAR_DUPLICATE, CONTAINED, BOILERPLATE, ORPHAN_HEADING, METADATA, EMPTY)
+
+
+@dataclass(slots=True)
+class SourceLine:
+    """One line of a source file: its decoded text and where its bytes are.
+
+    ``raw`` is the decoded text exactly as in the file (undecodable bytes kept as lone surrogates, so
+    that ``raw.encode(codec, "surrogateescape")`` gives the source bytes back); ``byte_start`` and
+    ``byte_end`` delimit the line without its terminator.
+    """
+
+    number: int
+    raw: str
+    byte_start: int
+    byte_end: int
+
+
+@dataclass(slots=True)
+class Document:
+    """A decoded source file."""
+
+    path: str  # relative to SRC, POSIX separators
+    size: int
+    sha256: str
+    encoding: str  # codec name used to decode, e.g. "utf-8", "utf-16", "cp1252"
+    lines: list[SourceLine]
+    notes: list[str] = field(default_factory=list)  # e.g. "invalid UTF-8 bytes replaced"
+
+
+@dataclass(slots=True)
+class Paragraph:
+    """A unit of text that gets exactly one decision.
+
+    Usually one line or several joined lines; a line can also be split into pieces (a leading
+    ``date 2026-02-02`` token, a trailing close-button ``X``) so that each piece gets its own decision.
+    ``first_line``/``last_line`` are 1-based and inclusive; ``byte_start``/``byte_end`` are a half-open
+    range in the source file.
+    """
+
+    source: str
+    index: int
+    first_line: int
+    last_line: int
+    byte_start: int
+    byte_end: int
+    text: str  # normalised text, as it would be written
+    reason: str | None = None  # decided before dedupe (empty, metadata, boilerplate)
+    rule: str | None = None  # rule id for boilerplate/metadata
+    metadata: dict | None = None  # e.g. {"date": "2026-02-02"} for a metadata piece
+    is_heading: bool = False
+
+
+@dataclass(slots=True)
+class ParagraphRef:
+    source: str
+    index: int
+    first_line: int
+
+    def as_json(self) -> dict:
+        return {"source": self.source, "paragraph": self.index, "line": self.first_line}
+
+
+@dataclass(slots=True)
+class Decision:
+    """The final verdict on one paragraph."""
+
+    reason: str | None  # None: kept
+    rule: str | None = None
+    duplicate_of: ParagraphRef | None = None
+    similarity: float | None = None
+    variant_of: ParagraphRef | None = None
+    differing_numbers: list[str] | None = None
+    template_documents: int | None = None  # for corpus template lines: how many documents carried it
+
+    @property
+    def kept(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(slots=True)
+class Skipped:
+    """A file that was not processed, and why (binary, undecodable, unreadable, too large...)."""
+
+    path: str
+    problem: str

@@ -1,0 +1,207 @@
+"""Find the source files and decode them into lines that know their bytes.
+
+Decoding keeps the exact mapping back to the source bytes: for ASCII-compatible encodings the bytes
+are split into lines first (a line feed byte never occurs inside a multi-byte character of UTF-8 or
+the legacy CJK encodings), then each line is decoded on its own with ``surrogateescape`` so that an
+undecodable byte survives as a lone surrogate and ``raw.encode(codec, "surrogateescape")`` gives the
+bytes back. UTF-16 and UTF-32 (recognised by their byte order mark) are decoded whole and the line
+offsets computed from code-unit lengths.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import hashlib
+import os
+import re
+import stat
+from pathlib import Path
+
+from .model import Document, Skipped, SourceLine
+
+
+class InputError(Exception):
+    """A source file that cannot be processed; the message names the problem."""
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
+_LINE_BREAK_TEXT = re.compile(r"\r\n|\r|\n")
+# Bytes that do not occur in text: C0 controls other than tab, LF, VT, FF, CR and ESC.
+_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def discover(src: Path, include: tuple[str, ...] = (), follow_symlinks: bool = False) -> tuple[list[str], list[Skipped]]:
+    """Every regular file under ``src`` in sorted relative-path order, and the entries passed over.
+
+    Hidden files and folders (name starting with ".") are skipped. Symbolic links are not followed
+    unless ``follow_symlinks``, and even then only when they resolve inside ``src`` (a link out of
+    the corpus, or a loop, is recorded as skipped). ``include`` globs match the relative path or
+    the file name.
+    """
+    src = src.resolve()
+    found: list[str] = []
+    skipped: list[Skipped] = []
+    visited_dirs: set[tuple[int, int]] = set()
+
+    def walk(folder: Path, rel_parts: tuple[str, ...]) -> None:
+        try:
+            st = folder.stat()
+            key = (st.st_dev, st.st_ino)
+            if key in visited_dirs:
+                skipped.append(Skipped("/".join(rel_parts), "symbolic link loop"))
+                return
+            visited_dirs.add(key)
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except PermissionError:
+            skipped.append(Skipped("/".join(rel_parts) or ".", "permission denied (folder)"))
+            return
+        except OSError as exc:
+            skipped.append(Skipped("/".join(rel_parts) or ".", f"cannot list folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            rel = "/".join(rel_parts + (name,))
+            try:
+                if entry.is_symlink():
+                    if not follow_symlinks:
+                        skipped.append(Skipped(rel, "symbolic link (not followed; use --follow-symlinks)"))
+                        continue
+                    target = Path(entry.path).resolve()
+                    if not target.is_relative_to(src):
+                        skipped.append(Skipped(rel, "symbolic link to outside SRC"))
+                        continue
+                    if not target.exists():
+                        skipped.append(Skipped(rel, "broken symbolic link"))
+                        continue
+                mode = entry.stat(follow_symlinks=True).st_mode
+            except OSError as exc:
+                skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
+                continue
+            if stat.S_ISDIR(mode):
+                walk(Path(entry.path), rel_parts + (name,))
+            elif stat.S_ISREG(mode):
+                if not include or any(fnmatch.fnmatchcase(rel, g) or fnmatch.fnmatchcase(name, g) for g in include):
+                    found.append(rel)
+            else:
+                skipped.append(Skipped(rel, "not a regular file"))
+
+    walk(src, ())
+    return sorted(found), skipped
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def detect_encoding(data: bytes) -> tuple[str, int, list[str]]:
+    """Return (codec, number of BOM bytes, notes) for ``data``; raise InputError for binary data.
+
+    Order: a byte order mark wins; then strict UTF-8; then UTF-8 with a few bad bytes (text that
+    has more valid multi-byte UTF-8 sequences than invalid bytes is UTF-8 with damage, not a legacy
+    encoding); then charset-normalizer for legacy single-byte and CJK encodings.
+
+    >>> detect_encoding("café".encode("utf-8"))[0]
+    'utf-8'
+    >>> detect_encoding("Déjà vu, señor, très élégant".encode("cp1252"))[0] in ("cp1252", "latin_1", "iso8859_15")
+    True
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec, len(bom), []
+    if _BINARY_BYTES.search(data[:65536]) or (len(data) > 65536 and _BINARY_BYTES.search(data)):
+        raise InputError("binary file (contains NUL or other control bytes)")
+    try:
+        data.decode("utf-8")
+        return "utf-8", 0, []
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", "surrogateescape")
+    invalid = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F and not ("\udc80" <= ch <= "\udcff"))
+    if multibyte > invalid:
+        return "utf-8", 0, [f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD"]
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise InputError("undecodable: not UTF-8 and no legacy encoding fits")
+    codec = codecs.lookup(best.encoding).name
+    if codec in ("utf_16", "utf_32", "utf_16_le", "utf_16_be", "utf_32_le", "utf_32_be"):
+        raise InputError("binary file (UTF-16/32 without a byte order mark is not supported)")
+    return codec, 0, [f"decoded as {codec} (not valid UTF-8)"]
+
+
+def decode_lines(data: bytes, codec: str, bom: int) -> list[SourceLine]:
+    """Split ``data`` into lines (LF, CRLF and CR all end a line) with their byte ranges."""
+    lines: list[SourceLine] = []
+    if codec.startswith(("utf-16", "utf-32")):
+        unit = 2 if codec.startswith("utf-16") else 4
+        body = data[bom:]
+        if len(body) % unit:
+            raise InputError(f"truncated {codec} data ({len(body)} bytes is not a multiple of {unit})")
+        text = body.decode(codec, "surrogatepass")
+        pos_char = 0
+        pos_byte = bom
+        number = 1
+        for m in _LINE_BREAK_TEXT.finditer(text):
+            raw = text[pos_char : m.start()]
+            nbytes = len(raw.encode(codec, "surrogatepass"))
+            lines.append(SourceLine(number, raw, pos_byte, pos_byte + nbytes))
+            pos_byte += nbytes + len(m.group().encode(codec))
+            pos_char = m.end()
+            number += 1
+        raw = text[pos_char:]
+        if raw:
+            nbytes = len(raw.encode(codec, "surrogatepass"))
+            lines.append(SourceLine(number, raw, pos_byte, pos_byte + nbytes))
+        return lines
+    pos = bom
+    number = 1
+    decoder = codecs.getdecoder(codec)
+    for m in _LINE_BREAK_BYTES.finditer(data, bom):
+        lines.append(SourceLine(number, decoder(data[pos : m.start()], "surrogateescape")[0], pos, m.start()))
+        pos = m.end()
+        number += 1
+    if pos < len(data):
+        lines.append(SourceLine(number, decoder(data[pos:], "surrogateescape")[0], pos, len(data)))
+    return lines
+
+
+def encoded_length(text: str, codec: str) -> int:
+    """Byte length of ``text`` in the source encoding (for offsets inside a line)."""
+    errors = "surrogatepass" if codec.startswith(("utf-16", "utf-32")) else "surrogateescape"
+    return len(text.encode(codec, errors))
+
+
+def read_document(src: Path, rel: str, max_file_size: int) -> tuple[Document, bytes]:
+    """Read and decode one file; raise InputError with a one-line reason when it cannot be used."""
+    path = src / rel
+    try:
+        size = path.stat().st_size
+        if size > max_file_size:
+            raise InputError(f"file too large ({size} bytes > --max-file-size {max_file_size})")
+        with open(path, "rb") as handle:
+            data = handle.read(max_file_size + 1)
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except FileNotFoundError:
+        raise InputError("file disappeared while reading") from None
+    except IsADirectoryError:
+        raise InputError("is a folder") from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_file_size:
+        raise InputError(f"file too large (grew past --max-file-size {max_file_size} while reading)")
+    codec, bom, notes = detect_encoding(data)
+    lines = decode_lines(data, codec, bom)
+    return Document(rel, len(data), sha256_hex(data), codec, lines, notes), data

@@ -1,0 +1,80 @@
+"""One validated settings object, built once at the edge (CLI or library caller).
+
+Stages trust it: every range check lives here, with a message that says what is allowed, so a bad
+option fails before any file is read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """An option value is out of its allowed range."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Reading
+    include: tuple[str, ...] = ()
+    follow_symlinks: bool = False
+    max_file_size: int = 256 * 1024 * 1024
+    # Fingerprints and matching (defaults chosen by measurement: see README "Matching defaults")
+    num_perm: int = 128
+    bands: int = 32
+    shingle_words: int = 3
+    near_threshold: float = 0.85
+    contained_threshold: float = 0.95
+    min_words_near: int = 6
+    min_words_contained: int = 8
+    # Boilerplate
+    boilerplate: bool = True
+    rules_file: str | None = None
+    template_min_documents: int = 3
+    template_max_words: int = 8
+    # Execution (not part of the output: the output is the same for any value)
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    def __post_init__(self) -> None:
+        def check(ok: bool, message: str) -> None:
+            if not ok:
+                raise SettingsError(message)
+
+        check(16 <= self.num_perm <= 1024, f"num_perm must be between 16 and 1024, got {self.num_perm}")
+        check(
+            1 <= self.bands <= self.num_perm and self.num_perm % self.bands == 0,
+            f"bands must divide num_perm ({self.num_perm}), got {self.bands}",
+        )
+        check(1 <= self.shingle_words <= 10, f"shingle_words must be between 1 and 10, got {self.shingle_words}")
+        check(0.5 <= self.near_threshold <= 1.0, f"near_threshold must be between 0.5 and 1.0, got {self.near_threshold}")
+        check(
+            0.5 <= self.contained_threshold <= 1.0,
+            f"contained_threshold must be between 0.5 and 1.0, got {self.contained_threshold}",
+        )
+        check(self.min_words_near >= 1, f"min_words_near must be at least 1, got {self.min_words_near}")
+        check(self.min_words_contained >= 3, f"min_words_contained must be at least 3, got {self.min_words_contained}")
+        check(
+            self.template_min_documents >= 2,
+            f"template_min_documents must be at least 2, got {self.template_min_documents}",
+        )
+        check(self.template_max_words >= 1, f"template_max_words must be at least 1, got {self.template_max_words}")
+        check(self.max_file_size >= 1, f"max_file_size must be positive, got {self.max_file_size}")
+        check(1 <= self.jobs <= 256, f"jobs must be between 1 and 256, got {self.jobs}")
+        if self.rules_file is not None:
+            check(Path(self.rules_file).is_file(), f"rules file not found: {self.rules_file}")
+
+    @property
+    def rows_per_band(self) -> int:
+        return self.num_perm // self.bands
+
+    def output_parameters(self) -> dict:
+        """Every parameter that can change the output (recorded in the manifest); jobs is left out
+        because the output is byte-identical for any worker count."""
+        params = asdict(self)
+        params.pop("jobs")
+        params["include"] = list(self.include)
+        if self.rules_file is not None:
+            params["rules_file"] = Path(self.rules_file).name
+        return params

@@ -1,0 +1,47 @@
+"""Shared fixtures: the seeds, and a helper that runs the real ``dedupe`` command on real folders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corpus_dedupe.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+CLEANED = ROOT / "cleaned"
+SHARED_BENCH_TEXT = ROOT.parent / "shared" / "bench-text"
+
+
+def run_cli(*args: str) -> "click.testing.Result":
+    """Run ``dedupe ARGS`` in-process; returns click's result (exit_code, stdout, stderr)."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def provenance(dst: Path) -> list[dict]:
+    return [json.loads(line) for line in (dst / ".dedupe" / "provenance.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def manifest(dst: Path) -> dict:
+    return json.loads((dst / ".dedupe" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def write_files(root: Path, files: dict[str, bytes | str]) -> Path:
+    """Create a source folder from {relative path: content}; str content is written as UTF-8."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return root
+
+
+@pytest.fixture(scope="session")
+def seeds_run(tmp_path_factory) -> Path:
+    """One run of ``dedupe seeds/ DST`` shared by the seed tests."""
+    dst = tmp_path_factory.mktemp("seeds") / "out"
+    result = run_cli(SEEDS, dst, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    return dst
