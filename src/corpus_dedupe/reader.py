@@ -130,15 +130,62 @@ def detect_encoding(data: bytes) -> tuple[str, int, list[str]]:
     multibyte = sum(1 for ch in text if ord(ch) > 0x7F and not ("\udc80" <= ch <= "\udcff"))
     if multibyte > invalid:
         return "utf-8", 0, [f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD"]
-    import charset_normalizer
-
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        raise InputError("undecodable: not UTF-8 and no legacy encoding fits")
-    codec = codecs.lookup(best.encoding).name
+    codec = _legacy_codec(data)
     if codec in ("utf_16", "utf_32", "utf_16_le", "utf_16_be", "utf_32_le", "utf_32_be"):
         raise InputError("binary file (UTF-16/32 without a byte order mark is not supported)")
     return codec, 0, [f"decoded as {codec} (not valid UTF-8)"]
+
+
+def _plausible_share(text: str) -> float:
+    """How plausible the non-ASCII characters of mostly-ASCII prose are, from 0 to 1: typographic
+    punctuation 1, accented Latin-1 letters, fractions and the cent sign 0.9, common symbols 0.8, other Latin letters 0.6,
+    anything else 0 (box drawing, inverted marks, letters of other scripts)."""
+    total = 0
+    score = 0.0
+    for ch in text:
+        o = ord(ch)
+        if o < 0x80:
+            continue
+        total += 1
+        if 0x2010 <= o <= 0x203A:
+            score += 1.0
+        elif (0xC0 <= o <= 0xFF and o not in (0xD7, 0xF7)) or ch in "½¼¾¢":
+            score += 0.9
+        elif ch in "\u00a0©®°£€«»§":
+            score += 0.8
+        elif 0x100 <= o <= 0x24F:
+            score += 0.6
+    return score / total if total else 1.0
+
+
+def _legacy_codec(data: bytes) -> str:
+    """The legacy encoding of ``data`` (not UTF-8).
+
+    charset-normalizer's first choice is unreliable for mostly-ASCII text with a few non-ASCII
+    bytes: for "Déjà vu ... naïve café" in cp1252 it answers cp1257, and for a 1970 State of the
+    Union address whose dashes and quotes are Big5 punctuation (b"\xa1X" is "—") it answers cp775.
+    For such text (at most 30% high bytes: Western prose, unlike Cyrillic, Greek or CJK text where
+    most letters are high bytes) each candidate, cp1252 included, is scored by how plausible its
+    non-ASCII characters are (accented Latin letters, typographic punctuation) and the best wins;
+    otherwise charset-normalizer's choice stands.
+    """
+    import charset_normalizer
+
+    matches = [codecs.lookup(m.encoding).name for m in charset_normalizer.from_bytes(data)]
+    if not matches:
+        raise InputError("undecodable: not UTF-8 and no legacy encoding fits")
+    high = sum(1 for byte in data if byte > 0x7F)
+    if high > 0.3 * len(data):
+        return matches[0]
+    best, best_score = matches[0], -1.0
+    for codec in dict.fromkeys(["cp1252"] + matches):  # ties go to cp1252, the web's usual legacy code page
+        try:
+            score = _plausible_share(data.decode(codec))
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if score > best_score:
+            best, best_score = codec, score
+    return best
 
 
 def decode_lines(data: bytes, codec: str, bom: int) -> list[SourceLine]:

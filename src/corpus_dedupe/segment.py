@@ -18,6 +18,7 @@ from .reader import encoded_length
 
 _TERMINAL = ".!?:;…\"'”’)]»"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪–—]\s+|\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
@@ -70,7 +71,7 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
     "Geo News." and "... resources and has" / "repeatedly targeted projects ...". The rule: the line
     is prose (six words or more, not mostly capitalised like a headline, not ending in sentence
     punctuation), the next line is not a list item, and either the next line starts in lower case,
-    or it is a short tail (five words at most) and the line ends in a lower-case word, a comma or a
+    or it is a short tail ending the sentence (five words at most) and the line ends in a lower-case word, a comma or a
     hyphen. A caption ending in a capitalised credit ("File Image/Reuters"), a heading ("What this
     might mean") and a truncated line followed by a new paragraph are not joined.
 
@@ -96,10 +97,10 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
     if nxt[0].islower():
         return True
     # The next line starts a capitalised word: it continues the sentence only when it is a short
-    # tail ("Geo News."). A long capitalised line after a cut-off one is a new paragraph that
+    # tail that ends the sentence ("Geo News."), not a heading ("What happens next"). A long capitalised line after a cut-off one is a new paragraph that
     # follows a truncated copy (seed 003: "... reported Karachi-based" then "Security forces
     # responded, killing six militants ..."); fixed-width wrapping is caught per block instead.
-    if len(nxt.split()) > 5:
+    if len(nxt.split()) > 5 or not _ENDS_SENTENCE.search(nxt):
         return False
     if line[-1] in ",-–":
         return True
@@ -126,10 +127,19 @@ class Piece:
 EdgeSplitter = Callable[[str, bool], list[tuple[int, int, str, str, dict | None]]]
 
 
+def _reencodes_exactly(raw: str, codec: str, nbytes: int) -> bool:
+    try:
+        return encoded_length(raw, codec) == nbytes
+    except UnicodeError:
+        return False
+
+
 def _pieces_of_line(doc: Document, line_index: int, first_content: bool, splitter: EdgeSplitter | None) -> list[Piece]:
     line = doc.lines[line_index]
     raw = line.raw
     spans = splitter(raw, first_content) if splitter else []
+    if spans and not _reencodes_exactly(raw, doc.encoding, line.byte_end - line.byte_start):
+        spans = []  # a legacy multi-byte line that does not re-encode to its bytes: never split it
     pieces: list[Piece] = []
     cursor = 0
 

@@ -1,0 +1,130 @@
+"""Duplicate detection end to end on a corpus written here: an article that is not the seeds',
+repeated across outlets re-wrapped, truncated, edited, with mojibake, in cp1252 and UTF-16."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from corpus_dedupe.cluster import Candidate, decide
+from corpus_dedupe.model import ParagraphRef
+from corpus_dedupe.normalise import match_key
+from corpus_dedupe.settings import Settings
+
+from conftest import manifest, provenance, run_cli, write_files
+
+ARTICLE = [
+    "Heavy rain caused the Elbe to burst its banks on Thursday night, flooding the old town of Meissen for the first time since 2013.",
+    "About 1,200 residents were moved to emergency shelters in school gyms, the district office said, and the main bridge was closed to traffic.",
+    "Firefighters from three neighbouring counties worked through the night to fill sandbags and pump water out of basements near the cathedral.",
+    "The mayor said the damage would run into millions of euros and asked the state government for emergency funds before the weekend.",
+    "Forecasters expect the river to peak on Saturday afternoon at about seven metres, two metres above its normal level.",
+    "Residents who stayed behind described water rising up the stairs within minutes, carrying cars and rubbish bins down the narrow lanes.",
+]
+
+
+def wrapped(paragraph: str) -> str:
+    return "\n".join(textwrap.wrap(paragraph, 62))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("flood")
+    src = root / "src"
+    outlet_b = [
+        wrapped(ARTICLE[0]),  # re-wrapped
+        ARTICLE[1].replace("school gyms", "sports halls"),  # word edit
+        " ".join(ARTICLE[2].split()[:14]),  # truncated mid-sentence
+        ARTICLE[3].upper(),  # case change
+        "Local traders in the Café Élise arcade said they had not yet been able to reach their shops to assess the losses.",  # new
+    ]
+    import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252", how browsers mis-decode)
+
+    mojibake = ARTICLE[5].replace("described", "“described”").encode("utf-8").decode("sloppy-windows-1252")
+    outlet_c = [
+        "Flood update from our correspondent in Saxony, where the situation remains tense tonight.",
+        mojibake,
+        ARTICLE[4].replace("at about seven", "at roughly seven"),
+    ]
+    variant = ARTICLE[1].replace("1,200", "1,500")
+    write_files(
+        src,
+        {
+            "a/original.txt": "\n\n".join(ARTICLE) + "\n",
+            "b/outlet.txt": ("\r\n\r\n".join(outlet_b) + "\r\n").encode("cp1252"),
+            "c/outlet.txt": ("\n".join(outlet_c) + "\n").encode("utf-16"),  # with a BOM
+            "d/variant.txt": variant + "\n",
+        },
+    )
+    dst = root / "dst"
+    result = run_cli(src, dst, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    return src, dst
+
+
+def by_file(dst):
+    out: dict[str, list[dict]] = {}
+    for rec in provenance(dst):
+        out.setdefault(rec["source"], []).append(rec)
+    return out
+
+
+def test_every_kind_of_copy_is_found_and_points_at_the_original(corpus):
+    src, dst = corpus
+    recs = by_file(dst)
+    b = recs["b/outlet.txt"]
+    assert [r.get("reason") for r in b] == ["exact_duplicate", "near_duplicate", "contained", "exact_duplicate", None]
+    assert b[0]["lines"] == [1, 3]  # the re-wrapped paragraph is one paragraph again
+    for rec, original in zip(b[:4], range(4)):
+        assert rec["duplicate_of"] == {"source": "a/original.txt", "paragraph": original, "line": 1 + 2 * original}
+    c = recs["c/outlet.txt"]
+    assert [r.get("reason") for r in c] == [None, "exact_duplicate", "near_duplicate"]  # mojibake repaired first
+    assert c[1]["duplicate_of"]["paragraph"] == 5
+
+
+def test_original_kept_whole_and_new_content_kept(corpus):
+    src, dst = corpus
+    assert all(r["decision"] == "keep" for r in by_file(dst)["a/original.txt"])
+    assert (dst / "a" / "original.txt").read_text(encoding="utf-8") == "\n\n".join(ARTICLE) + "\n"
+    assert "Local traders in the Café Élise arcade said" in (dst / "b" / "outlet.txt").read_text(encoding="utf-8")
+
+
+def test_encodings_recorded_and_output_is_utf8_with_repaired_text(corpus):
+    src, dst = corpus
+    files = {f["path"]: f for f in manifest(dst)["files"]}
+    assert files["b/outlet.txt"]["encoding"] == "cp1252"
+    assert files["c/outlet.txt"]["encoding"].startswith("utf-16")
+    out_c = (dst / "c" / "outlet.txt").read_text(encoding="utf-8")
+    assert out_c.startswith("Flood update from our correspondent")
+
+
+def test_numbers_that_differ_make_a_linked_variant_not_a_duplicate(corpus):
+    src, dst = corpus
+    (rec,) = by_file(dst)["d/variant.txt"]
+    assert rec["decision"] == "keep"
+    assert rec["variant_of"] == {"source": "a/original.txt", "paragraph": 1, "line": 3}
+    assert rec["differing_numbers"] == ["1200", "1500"]
+
+
+def test_keep_first_is_corpus_order_not_length():
+    """The first occurrence in corpus order is kept even when a later copy is longer."""
+    s = Settings(jobs=1)
+    texts = [" ".join(ARTICLE[2].split()[:14]), ARTICLE[2]]
+    cands = [Candidate(ParagraphRef("x", i, i + 1), match_key(t), t) for i, t in enumerate(texts)]
+    decisions, _ = decide(cands, s)
+    assert [d.reason for d in decisions] == [None, None]  # the later, longer one is not "contained"
+
+
+def test_a_paragraph_repeated_100000_times_stays_linear():
+    """A site footer on every page must cost look-ups, not comparisons between every pair."""
+    s = Settings(jobs=1)
+    footer = "This article is copyright of the Daily Example and may not be republished without permission from the editors."
+    texts = [footer] * 100_000 + [footer.replace("the editors", "its publishers")] * 1000
+    cands = [Candidate(ParagraphRef("f", i, i + 1), match_key(t), t) for i, t in enumerate(texts)]
+    decisions, counts = decide(cands, s)
+    assert decisions[0].kept and all(d.reason == "exact_duplicate" for d in decisions[1:100_000])
+    assert decisions[100_000].reason == "near_duplicate"
+    # exact copies of a removed near-duplicate point, like it, at the kept paragraph
+    assert all(d.reason == "near_duplicate" and d.duplicate_of.index == 0 for d in decisions[100_001:])
+    assert counts.get("verified_pairs", 0) <= 10

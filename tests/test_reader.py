@@ -1,0 +1,130 @@
+"""Reading and decoding: encodings, line ends, byte offsets, files that cannot be used."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from corpus_dedupe.reader import InputError, decode_lines, detect_encoding, discover, read_document
+
+from conftest import SHARED_BENCH_TEXT
+
+
+TEXT = "Déjà vu: the “ministry” said — again — that costs rose 12 % to €5 million.\nSecond line, naïve café.\n"
+
+
+@pytest.mark.parametrize(
+    "data, codec",
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), "utf-16-le"),
+        (codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "utf-16-be"),
+        (TEXT.encode("cp1252"), "cp1252"),
+    ],
+)
+def test_decodes_each_encoding_to_the_same_lines(data, codec):
+    found, bom, _notes = detect_encoding(data)
+    lines = decode_lines(data, found, bom)
+    assert [l.raw for l in lines] == TEXT.splitlines()
+    assert found.replace("_", "-") == codec or codec == "cp1252" and found in ("cp1252", "windows-1252")
+    for line in lines:  # byte ranges point at the line's own bytes
+        assert data[line.byte_start : line.byte_end].decode(found) == line.raw
+
+
+def test_latin1_bench_text_is_detected_not_mangled():
+    path = SHARED_BENCH_TEXT / "state_union" / "1954-Eisenhower.txt"
+    data = path.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    codec, _bom, notes = detect_encoding(data)
+    text = data.decode(codec)
+    assert "\ufffd" not in text and "Ã" not in text
+    assert notes and codec in notes[0]
+
+
+def test_crlf_and_cr_end_lines():
+    data = b"one\r\ntwo\rthree\nfour"
+    lines = decode_lines(data, "utf-8", 0)
+    assert [(l.number, l.raw) for l in lines] == [(1, "one"), (2, "two"), (3, "three"), (4, "four")]
+    assert [(l.byte_start, l.byte_end) for l in lines] == [(0, 3), (5, 8), (9, 14), (15, 19)]
+
+
+def test_invalid_utf8_in_a_utf8_file_is_replaced_not_fatal():
+    data = "Prix: 5 €, “quoted” text — fine.\n".encode("utf-8") + b"bad \xff\xfe byte\n"
+    codec, _bom, notes = detect_encoding(data)
+    assert codec == "utf-8" and "invalid UTF-8" in notes[0]
+    lines = decode_lines(data, codec, 0)
+    assert lines[1].raw.encode("utf-8", "surrogateescape") == b"bad \xff\xfe byte"
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04\x00\x00binary", b"\x00\x01\x02\x03" * 10, b"text\x00with nul"])
+def test_binary_files_are_refused(data):
+    with pytest.raises(InputError, match="binary"):
+        detect_encoding(data)
+
+
+def test_discover_sorted_recursive_skips_hidden_and_links(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.txt").write_text("z")
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / ".hidden.txt").write_text("h")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.txt").write_text("x")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "a.txt")
+    found, skipped = discover(tmp_path)
+    assert found == ["a.txt", "b/z.txt"]
+    assert [s.path for s in skipped] == ["link.txt"]
+    found, _ = discover(tmp_path, include=("*.txt",), follow_symlinks=True)
+    assert found == ["a.txt", "b/z.txt", "link.txt"]
+    found, _ = discover(tmp_path, include=("b/*",))
+    assert found == ["b/z.txt"]
+
+
+def test_read_document_reports_too_large(tmp_path):
+    (tmp_path / "big.txt").write_text("x" * 100)
+    with pytest.raises(InputError, match="too large"):
+        read_document(tmp_path, "big.txt", max_file_size=50)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_either_refused_or_mapped_exactly(data):
+    """Property: whatever the bytes, decoding either refuses with InputError or yields lines whose
+    byte ranges are in order, inside the file, and hold exactly the bytes the line decodes from."""
+    try:
+        codec, bom, _ = detect_encoding(data)
+        lines = decode_lines(data, codec, bom)
+    except InputError:
+        return
+    previous_end = bom
+    errors = "surrogatepass" if codec.startswith(("utf-16", "utf-32")) else "surrogateescape"
+    for line in lines:
+        assert previous_end <= line.byte_start <= line.byte_end <= len(data)
+        assert data[line.byte_start : line.byte_end].decode(codec, errors) == line.raw
+        assert data[previous_end : line.byte_start].strip(b"\r\n\x00") == b"" or codec.startswith("utf-")
+        previous_end = line.byte_end
+
+
+@pytest.mark.parametrize(
+    "text, codec",
+    [
+        ("Zażółć gęślą jaźń, to jest polski tekst testowy dla kodowania.", "cp1250"),
+        ("Привет, как дела? Это тест кодировки для русского текста.", "cp1251"),
+        ("Ελληνικά κείμενα για δοκιμή της κωδικοποίησης", "cp1253"),
+    ],
+)
+def test_other_legacy_code_pages_are_not_forced_to_cp1252(text, codec):
+    data = text.encode(codec)
+    found, _bom, _notes = detect_encoding(data)
+    assert data.decode(found) == text
+
+
+def test_big5_punctuation_in_english_text_is_decoded_as_big5():
+    """Some bench-text speeches carry their dashes and quotes as Big5 (b"\\xa1X" is an em dash)."""
+    path = SHARED_BENCH_TEXT / "state_union" / "1970-Nixon.txt"
+    codec, _bom, _notes = detect_encoding(path.read_bytes())
+    text = path.read_bytes().decode(codec)
+    assert codec == "big5" and "’" in text and "—" in text
