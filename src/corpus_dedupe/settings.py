@@ -25,7 +25,7 @@ class Settings:
     num_perm: int = 128
     bands: int = 32
     shingle_words: int = 3
-    near_threshold: float = 0.85
+    near_threshold: float = 0.9
     contained_threshold: float = 0.95
     min_words_near: int = 6
     min_words_contained: int = 8
