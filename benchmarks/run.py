@@ -1,0 +1,394 @@
+"""Benchmark corpus-dedupe against the datasketch baseline on a generated corpus, in one command.
+
+    python benchmarks/run.py --size-mb 20 --seed 1 --json-out bench20.json
+
+1. generates the corpus with ``generate.py`` (or reuses it when the same size and seed were
+   generated before, or takes ``--corpus DIR`` with its ``DIR.truth.jsonl``);
+2. runs ``dedupe CORPUS OUT --quiet [--dedupe-args ...]`` and the baseline, each as a subprocess
+   under ``/usr/bin/time -v`` for wall time and peak RSS;
+3. scores each against the ground truth and prints a Markdown table (also written as JSON).
+
+Scoring. A ground-truth paragraph is a true duplicate when an earlier paragraph in corpus order
+(sorted path, then line) has the same origin; boilerplate is never scored. A system's output is
+mapped to ground truth by (path, first line). ``dedupe`` is scored from
+``OUT/.dedupe/provenance.jsonl``: a record counts as a flagged duplicate when its reason is
+exact_duplicate, near_duplicate or contained. The baseline's JSON list is all flagged paragraphs.
+Output that maps to no ground-truth paragraph (the tool cut the text differently) is counted as
+"unmapped" and reported rather than dropped, and ground-truth paragraphs a complete provenance
+never mentions are reported as "missing" (they count as not flagged).
+
+Units: MB is 10^6 bytes; MB/s is corpus input bytes / wall seconds; peak RSS is "Maximum resident
+set size" from time -v. Ratios are dedupe/baseline: speed as MB/s (above 1: dedupe is faster) and
+RSS (below 1: dedupe uses less memory). The baseline is single-process while dedupe uses all cores
+unless told ``--jobs 1``, and time -v's peak RSS is that of the largest single process in the tree,
+not the sum over worker processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DEFAULT_SOURCE = Path("/work/shared/bench-text")
+DUPLICATE_REASONS = frozenset({"exact_duplicate", "near_duplicate", "contained"})
+
+Key = tuple[str, int]
+
+
+# --- ground truth ------------------------------------------------------------------------------
+
+
+@dataclass
+class Truth:
+    """Labels per (path, line): the kind, and whether it is a true duplicate (None: boilerplate)."""
+
+    kind: dict[Key, str]
+    is_duplicate: dict[Key, bool | None]
+
+    @property
+    def scored(self) -> list[Key]:
+        return [k for k, dup in self.is_duplicate.items() if dup is not None]
+
+
+def load_truth(path: Path) -> Truth:
+    """Read ``<corpus>.truth.jsonl`` and derive the duplicate label from origins in corpus order.
+
+    The label is derived here rather than trusted from ``kind`` so that the definition of a
+    duplicate lives in one place and holds for any truth file.
+    """
+    records = []
+    with Path(path).open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                records.append(((r["path"], int(r["line"])), r["origin"], r["kind"]))
+    records.sort(key=lambda r: r[0])
+    kind: dict[Key, str] = {}
+    is_duplicate: dict[Key, bool | None] = {}
+    seen: set = set()
+    for key, origin, k in records:
+        kind[key] = k
+        if k == "boilerplate":
+            is_duplicate[key] = None
+            continue
+        is_duplicate[key] = origin in seen
+        seen.add(origin)
+    return Truth(kind, is_duplicate)
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Score:
+    scored: int = 0  # non-boilerplate ground-truth paragraphs
+    true_duplicates: int = 0
+    flagged: int = 0  # flagged paragraphs that map to a scored ground-truth paragraph
+    true_positives: int = 0
+    precision: float | None = None
+    recall: float | None = None
+    flagged_boilerplate: int = 0  # flagged as duplicates, but ground truth says boilerplate
+    unmapped_records: int = 0  # output records matching no ground-truth paragraph
+    unmapped_flagged: int = 0
+    missing: int | None = None  # scored paragraphs a complete provenance does not mention
+    boilerplate: int = 0  # ground-truth boilerplate paragraphs (not scored above)
+    boilerplate_as_boilerplate: int | None = None  # of those, dropped with reason "boilerplate"
+    recall_by_kind: dict[str, float] = field(default_factory=dict)
+    false_positives_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def score(truth: Truth, records: list[tuple[Key, bool, str | None]], complete: bool) -> Score:
+    """Precision and recall of flagged duplicates.
+
+    ``records`` are (key, flagged as duplicate, reason) from a system's output; ``complete`` says
+    whether the output lists every paragraph (provenance does, the baseline's flagged list does
+    not), which is what makes "missing" paragraphs and the boilerplate count meaningful.
+    """
+    s = Score(scored=len(truth.scored))
+    s.boilerplate = len(truth.is_duplicate) - s.scored
+    flagged: set[Key] = set()
+    mentioned: set[Key] = set()
+    as_boilerplate = 0
+    for key, is_flagged, reason in records:
+        if key not in truth.is_duplicate:
+            s.unmapped_records += 1
+            s.unmapped_flagged += is_flagged
+            continue
+        mentioned.add(key)
+        if truth.is_duplicate[key] is None and reason == "boilerplate":
+            as_boilerplate += 1
+        if not is_flagged:
+            continue
+        if truth.is_duplicate[key] is None:
+            s.flagged_boilerplate += 1
+        else:
+            flagged.add(key)
+    per_kind_total: dict[str, int] = {}
+    per_kind_found: dict[str, int] = {}
+    for key in truth.scored:
+        if truth.is_duplicate[key]:
+            kind = truth.kind[key]
+            per_kind_total[kind] = per_kind_total.get(kind, 0) + 1
+            per_kind_found[kind] = per_kind_found.get(kind, 0) + (key in flagged)
+        elif key in flagged:
+            kind = truth.kind[key]
+            s.false_positives_by_kind[kind] = s.false_positives_by_kind.get(kind, 0) + 1
+    s.true_duplicates = sum(per_kind_total.values())
+    s.true_positives = sum(per_kind_found.values())
+    s.flagged = len(flagged)
+    s.precision = s.true_positives / s.flagged if s.flagged else None
+    s.recall = s.true_positives / s.true_duplicates if s.true_duplicates else None
+    s.recall_by_kind = {k: per_kind_found[k] / per_kind_total[k] for k in generate.KINDS if k in per_kind_total}
+    if complete:
+        s.missing = sum(1 for key in truth.scored if key not in mentioned)
+        s.boilerplate_as_boilerplate = as_boilerplate
+    return s
+
+
+def read_provenance(path: Path) -> list[tuple[Key, bool, str | None]]:
+    """(source, first line), flagged as duplicate, and reason for every dedupe provenance record."""
+    records = []
+    with Path(path).open(encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            flagged = r.get("decision") == "drop" and r.get("reason") in DUPLICATE_REASONS
+            records.append(((r["source"], int(r["lines"][0])), flagged, r.get("reason")))
+    return records
+
+
+def read_flagged_list(path: Path) -> list[tuple[Key, bool, str | None]]:
+    """The baseline's output: every listed paragraph is flagged; there are no reasons."""
+    return [((r["path"], int(r["line"])), True, None) for r in json.loads(Path(path).read_text(encoding="utf-8"))]
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    wall_seconds: float
+    peak_rss_mb: float
+    returncode: int
+    stderr_tail: str
+
+
+def _wall_seconds(value: str) -> float:
+    """time -v's "h:mm:ss" or "m:ss.ss"."""
+    seconds = 0.0
+    for part in value.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+
+def measure(cmd: list[str], workdir: Path, name: str, timeout: float | None) -> Measurement:
+    """Run ``cmd`` under /usr/bin/time -v; time's report goes to its own file (-o) so it cannot
+    mix with the program's stderr."""
+    time_file = workdir / f"{name}.time"
+    stderr_file = workdir / f"{name}.stderr"
+    with stderr_file.open("wb") as err:
+        proc = subprocess.run(
+            ["/usr/bin/time", "-v", "-o", str(time_file), *cmd],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            timeout=timeout,
+        )
+    report = time_file.read_text(errors="replace")
+    wall = re.search(r"Elapsed \(wall clock\) time.*?: ([\d:.]+)", report)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report)
+    if not wall or not rss:
+        raise RuntimeError(f"could not parse /usr/bin/time output:\n{report}")
+    tail = stderr_file.read_text(errors="replace")[-2000:]
+    return Measurement(_wall_seconds(wall.group(1)), int(rss.group(1)) * 1024 / 1e6, proc.returncode, tail)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def corpus_bytes(corpus: Path) -> int:
+    return sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())
+
+
+def prepare_corpus(args: argparse.Namespace) -> Path:
+    """The corpus to benchmark: --corpus as given, or a generated one, reused when its meta file
+    says it was made with the same size, seed and generator version."""
+    if args.corpus:
+        corpus = args.corpus
+    else:
+        corpus = args.work_dir / f"corpus-{args.size_mb:g}mb-seed{args.seed}"
+        meta_file = generate.meta_path(corpus)
+        meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+        wanted = {"generator_version": generate.GENERATOR_VERSION, "seed": args.seed, "size_mb": args.size_mb}
+        if any(meta.get(k) != v for k, v in wanted.items()) or not generate.truth_path(corpus).exists():
+            print(f"generating {args.size_mb:g} MB corpus into {corpus} ...", file=sys.stderr)
+            generate.generate(args.source, args.size_mb, args.seed, corpus, force=True)
+        else:
+            print(f"reusing corpus {corpus}", file=sys.stderr)
+    if not generate.truth_path(corpus).exists():
+        raise SystemExit(f"no ground truth at {generate.truth_path(corpus)}")
+    return corpus
+
+
+def find_dedupe(explicit: str | None) -> str | None:
+    if explicit:
+        return explicit
+    venv_script = REPO / ".venv" / "bin" / "dedupe"
+    if venv_script.exists():
+        return str(venv_script)
+    return shutil.which("dedupe")
+
+
+def run_system(name, cmd, output_reader, complete, truth, input_bytes, workdir, timeout) -> dict:
+    print(f"running {name}: {shlex.join(cmd)}", file=sys.stderr)
+    m = measure(cmd, workdir, name, timeout)
+    result = {"system": name, "command": shlex.join(cmd), "returncode": m.returncode}
+    result.update(
+        wall_seconds=round(m.wall_seconds, 2),
+        mb_per_s=round(input_bytes / 1e6 / m.wall_seconds, 3) if m.wall_seconds else None,
+        peak_rss_mb=round(m.peak_rss_mb, 1),
+    )
+    if m.returncode != 0:
+        result["error"] = m.stderr_tail
+        return result
+    result["score"] = asdict(score(truth, output_reader(), complete))
+    return result
+
+
+def fmt(value, digits=3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def markdown(report: dict) -> str:
+    rows = [
+        "| system | wall s | MB/s | peak RSS MB | precision | recall | flagged | unmapped | missing |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in report["systems"]:
+        s = r.get("score", {})
+        status = "" if r["returncode"] == 0 else f" (failed, exit {r['returncode']})"
+        rows.append(
+            f"| {r['system']}{status} | {fmt(r['wall_seconds'], 2)} | {fmt(r['mb_per_s'], 2)} | "
+            f"{fmt(r['peak_rss_mb'], 1)} | {fmt(s.get('precision'))} | {fmt(s.get('recall'))} | "
+            f"{fmt(s.get('flagged'))} | {fmt(s.get('unmapped_records'))} | {fmt(s.get('missing'))} |"
+        )
+    for note in report.get("skipped", []):
+        rows.append(f"| {note} | - | - | - | - | - | - | - | - |")
+    lines = [
+        f"Corpus: `{report['corpus']}`: {report['input_mb']:.1f} MB, {report['files']} files, "
+        f"{report['scored_paragraphs']} scored paragraphs, {report['true_duplicates']} true duplicates.",
+        "",
+        *rows,
+    ]
+    if report.get("ratios"):
+        ratios = report["ratios"]
+        lines += [
+            "",
+            f"dedupe/baseline: speed (MB/s) x{fmt(ratios['speed'], 2)}, peak RSS x{fmt(ratios['rss'], 2)}",
+        ]
+    scored = [r for r in report["systems"] if "score" in r]
+    if scored:
+        lines.append("")
+        for r in scored:
+            s = r["score"]
+            as_bp = "" if s["boilerplate_as_boilerplate"] is None else f"{s['boilerplate_as_boilerplate']} dropped as boilerplate, "
+            lines.append(
+                f"{r['system']}: of {s['boilerplate']} boilerplate lines (not scored), {as_bp}"
+                f"{s['flagged_boilerplate']} flagged as duplicates; {s['unmapped_flagged']} unmapped records flagged."
+            )
+        kinds = [k for k in generate.DUPLICATE_KINDS if any(k in r["score"]["recall_by_kind"] for r in scored)]
+        lines += ["", "Recall by kind:", "", "| system | " + " | ".join(kinds) + " |", "|---|" + "---:|" * len(kinds)]
+        for r in scored:
+            by_kind = r["score"]["recall_by_kind"]
+            lines.append(f"| {r['system']} | " + " | ".join(fmt(by_kind.get(k)) for k in kinds) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark dedupe against the datasketch baseline.")
+    parser.add_argument("--corpus", type=Path, help="existing corpus folder (needs <corpus>.truth.jsonl)")
+    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--size-mb", type=float, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "corpus-dedupe-bench",
+                        help="where generated corpora are kept for reuse")
+    parser.add_argument("--dedupe", help="dedupe executable (default: the repo venv's console script)")
+    parser.add_argument("--dedupe-args", default="", help='extra arguments for dedupe, e.g. "--workers 4"')
+    parser.add_argument("--skip-dedupe", action="store_true")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--timeout", type=float, help="seconds per system")
+    parser.add_argument("--json-out", type=Path, help="write the report as JSON here")
+    parser.add_argument("--keep-output", action="store_true", help="keep dedupe's output folder")
+    args = parser.parse_args(argv)
+
+    corpus = prepare_corpus(args)
+    truth = load_truth(generate.truth_path(corpus))
+    input_bytes = corpus_bytes(corpus)
+    report = {
+        "corpus": str(corpus),
+        "input_mb": input_bytes / 1e6,
+        "files": sum(1 for p in corpus.rglob("*") if p.is_file()),
+        "scored_paragraphs": len(truth.scored),
+        "true_duplicates": sum(1 for v in truth.is_duplicate.values() if v),
+        "systems": [],
+        "skipped": [],
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="dedupe-bench-"))
+    try:
+        if not args.skip_dedupe:
+            dedupe = find_dedupe(args.dedupe)
+            if dedupe is None:
+                report["skipped"].append("dedupe (not installed)")
+            else:
+                out = workdir / "out"
+                cmd = [dedupe, str(corpus), str(out), "--quiet", *shlex.split(args.dedupe_args)]
+                provenance = out / ".dedupe" / "provenance.jsonl"
+                report["systems"].append(
+                    run_system("dedupe", cmd, lambda: read_provenance(provenance), True, truth, input_bytes,
+                               workdir, args.timeout)
+                )
+        if not args.skip_baseline:
+            flagged_file = workdir / "baseline.json"
+            cmd = [sys.executable, str(HERE / "baseline_datasketch.py"), str(corpus), "--out", str(flagged_file)]
+            report["systems"].append(
+                run_system("baseline", cmd, lambda: read_flagged_list(flagged_file), False, truth, input_bytes,
+                           workdir, args.timeout)
+            )
+        by_name = {r["system"]: r for r in report["systems"] if r["returncode"] == 0}
+        if "dedupe" in by_name and "baseline" in by_name:
+            d, b = by_name["dedupe"], by_name["baseline"]
+            report["ratios"] = {
+                "speed": d["mb_per_s"] / b["mb_per_s"] if d["mb_per_s"] and b["mb_per_s"] else None,
+                "rss": d["peak_rss_mb"] / b["peak_rss_mb"] if b["peak_rss_mb"] else None,
+            }
+    finally:
+        if args.keep_output:
+            print(f"outputs kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print(markdown(report))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0 if all(r["returncode"] == 0 for r in report["systems"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
