@@ -4,7 +4,7 @@ Real paragraphs from bench-text (public-domain speeches) are the originals; copi
 kinds are made from a sample of them (word substitutions, deletions and insertions, case and
 punctuation changes, truncation, re-wrapping with doubled spaces); every original paragraph of
 the same speeches is also in the corpus, so neighbouring paragraphs on the same subject act as hard
-negatives. The real clustering function (``corpus_dedupe.cluster.decide``) runs for each parameter
+negatives. The real clustering function (``corpus_dedupe.cluster.decide_texts``) runs for each parameter
 set, and each copy counts as found when it is removed as a duplicate of its own original; each
 original removed counts as a false positive.
 
@@ -20,8 +20,7 @@ import random
 import time
 from pathlib import Path
 
-from corpus_dedupe.cluster import Candidate, decide
-from corpus_dedupe.model import ParagraphRef
+from corpus_dedupe.cluster import KEEP, decide_texts
 from corpus_dedupe.normalise import match_key, repair_text
 from corpus_dedupe.reader import decode_lines, detect_encoding
 from corpus_dedupe.settings import Settings
@@ -81,19 +80,20 @@ def build(paragraphs: list[str], pairs: int, seed: int):
 
 def evaluate(paragraphs, copies, settings: Settings):
     texts = paragraphs + [c[2] for c in copies]
-    cands = [Candidate(ParagraphRef("x", i, i + 1), match_key(t), t) for i, t in enumerate(texts)]
+    keys = [match_key(t) for t in texts]
     start = time.perf_counter()
-    decisions, counts = decide(cands, settings)
+    result = decide_texts(keys, settings)
     seconds = time.perf_counter() - start
+    counts = result.counts
     n = len(paragraphs)
-    false_pos = sum(1 for d in decisions[:n] if not d.kept)
+    false_pos = int((result.code[:n] != KEEP).sum())
     found = {k: 0 for k in KINDS}
     total = {k: 0 for k in KINDS}
-    for (original, kind, _), d in zip(copies, decisions[n:]):
+    for (original, kind, _), code, dup in zip(copies, result.code[n:], result.duplicate_of[n:]):
         total[kind] += 1
-        if not d.kept and d.duplicate_of is not None and d.duplicate_of.index == original:
+        if code != KEEP and dup == original:
             found[kind] += 1
-        elif not d.kept:
+        elif code != KEEP:
             false_pos += 1
     flagged = false_pos + sum(found.values())
     precision = sum(found.values()) / flagged if flagged else 1.0

@@ -7,8 +7,7 @@ import textwrap
 
 import pytest
 
-from corpus_dedupe.cluster import Candidate, decide
-from corpus_dedupe.model import ParagraphRef
+from corpus_dedupe.cluster import CONT, EXACT, KEEP, NEAR, decide_texts
 from corpus_dedupe.normalise import match_key
 from corpus_dedupe.settings import Settings
 
@@ -111,9 +110,10 @@ def test_keep_first_is_corpus_order_not_length():
     """The first occurrence in corpus order is kept even when a later copy is longer."""
     s = Settings(jobs=1)
     texts = [" ".join(ARTICLE[2].split()[:14]), ARTICLE[2]]
-    cands = [Candidate(ParagraphRef("x", i, i + 1), match_key(t), t) for i, t in enumerate(texts)]
-    decisions, _ = decide(cands, s)
-    assert [d.reason for d in decisions] == [None, None]  # the later, longer one is not "contained"
+    result = decide_texts([match_key(t) for t in texts], s)
+    assert result.code.tolist() == [KEEP, KEEP]  # the later, longer one is not "contained"
+    result = decide_texts([match_key(t) for t in reversed(texts)], s)
+    assert result.code.tolist() == [KEEP, CONT]
 
 
 def test_a_paragraph_repeated_100000_times_stays_linear():
@@ -121,10 +121,9 @@ def test_a_paragraph_repeated_100000_times_stays_linear():
     s = Settings(jobs=1)
     footer = "This article is copyright of the Daily Example and may not be republished without permission from the editors."
     texts = [footer] * 100_000 + [footer.replace("the editors", "its publishers")] * 1000
-    cands = [Candidate(ParagraphRef("f", i, i + 1), match_key(t), t) for i, t in enumerate(texts)]
-    decisions, counts = decide(cands, s)
-    assert decisions[0].kept and all(d.reason == "exact_duplicate" for d in decisions[1:100_000])
-    assert decisions[100_000].reason == "near_duplicate"
+    result = decide_texts([match_key(t) for t in texts], s)
+    assert result.code[0] == KEEP and (result.code[1:100_000] == EXACT).all()
+    assert result.code[100_000] == NEAR
     # exact copies of a removed near-duplicate point, like it, at the kept paragraph
-    assert all(d.reason == "near_duplicate" and d.duplicate_of.index == 0 for d in decisions[100_001:])
-    assert counts.get("verified_pairs", 0) <= 10
+    assert (result.code[100_001:] == NEAR).all() and (result.duplicate_of[1:] == 0).all()
+    assert result.counts["verified_pairs"] <= 10

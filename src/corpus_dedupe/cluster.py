@@ -3,161 +3,201 @@
 Keep-first: paragraphs are visited in corpus order (sorted relative path, then position), and each
 one is compared only with *kept* paragraphs before it. Candidates come from three indexes:
 
-* the exact match key (a dictionary),
-* MinHash LSH buckets (one per band; a bucket is a band key shared by two or more paragraphs,
-  found by sorting the band keys with numpy rather than by a Python object per band per key),
-* the first and the last ``min_words_contained`` words of the key, which catch a copy truncated
-  so hard that its shingles no longer look alike (seed 003: a paragraph cut at "and has").
+* the exact match key (64-bit key hashes grouped with ``numpy.unique``; equal hashes are checked
+  against the keys themselves),
+* MinHash LSH buckets, one column per band: a bucket is a band key shared by two or more
+  paragraphs, found by sorting each column with numpy instead of keeping a Python object per band
+  per key as ``datasketch.MinHashLSH`` does,
+* the first and the last ``min_words_contained`` words of the key, which catch a copy truncated so
+  hard that its shingles no longer look alike (seed 003: a paragraph cut at "and has").
 
-Every candidate is verified with rapidfuzz before anything is removed. Each bucket remembers at most
+Only paragraphs that share a bucket or a key with another one enter the Python loop. Every
+candidate pair is verified with rapidfuzz before anything is removed. Each bucket remembers at most
 ``_BUCKET_KEEP`` kept paragraphs, so a paragraph repeated 100,000 times costs 100,000 dictionary
 look-ups, never 10^10 comparisons.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from .fingerprint import ShingleHasher, band_keys, signatures
-from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE, Decision, ParagraphRef
-from .normalise import numbers_in
+from .fingerprint import Fingerprints, fingerprint
+from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE
 from .settings import Settings
 
 _BUCKET_KEEP = 8
+KEEP, EXACT, NEAR, CONT = 0, 1, 2, 3
+REASON_OF_CODE = {EXACT: EXACT_DUPLICATE, NEAR: NEAR_DUPLICATE, CONT: CONTAINED}
+_DIGITS = re.compile(r"\d+")
 
 
-@dataclass(slots=True)
-class Candidate:
-    """What clustering needs of one undecided paragraph."""
+class KeyStore:
+    """Match keys of all candidates, packed in one UTF-8 buffer (a Python string per paragraph
+    would cost about 50 bytes of overhead each, on top of the text)."""
 
-    ref: ParagraphRef
-    key: str
-    text: str
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._offsets = [0]
+
+    def extend(self, keys: list[str]) -> None:
+        for key in keys:
+            self._data += key.encode("utf-8")
+            self._offsets.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return self._data[self._offsets[i] : self._offsets[i + 1]].decode("utf-8")
 
 
-def _differing_numbers(a: str, b: str) -> list[str]:
-    ca, cb = Counter(numbers_in(a)), Counter(numbers_in(b))
-    return sorted(((ca - cb) + (cb - ca)).elements())
+@dataclass
+class ClusterResult:
+    """Per candidate: a reason code (KEEP, EXACT, NEAR, CONT), the candidate it duplicates or is a
+    variant of (-1: none), the similarity, and for variants the numbers that differ."""
+
+    code: np.ndarray
+    duplicate_of: np.ndarray
+    similarity: np.ndarray
+    variant_of: np.ndarray
+    differing_numbers: dict[int, list[str]] = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
 
 
-def _numbers_contained(short: str, long: str) -> bool:
-    return not (Counter(numbers_in(short)) - Counter(numbers_in(long)))
+def verify(p: str, q: str, settings: Settings) -> tuple[int, float] | None:
+    """Is the paragraph with key ``p`` a near-duplicate of, or contained in, the kept paragraph with
+    key ``q``? Returns (code, similarity) or None.
 
+    Near: rapidfuzz's normalised Indel similarity of the keys. Contained: ``p`` is shorter and is
+    inside ``q``, or matches the start or the end of ``q`` (a truncated copy) at the contained
+    threshold; aligning only at the ends keeps this linear instead of the quadratic cost of a
+    full partial alignment.
 
-def verify(short_or_any: Candidate, kept: Candidate, settings: Settings) -> tuple[str, float] | None:
-    """Is ``short_or_any`` a near-duplicate of, or contained in, ``kept``? Returns (reason,
-    similarity) or None. Similarity is rapidfuzz's normalised Indel similarity of the match keys
-    (near) or the best partial alignment (contained), from 0 to 1."""
-    p, q = short_or_any.key, kept.key
+    >>> s = Settings(jobs=1)
+    >>> verify("the port city has long been a focal point for insurgent violence", "the port city has long been a focal point for insurgent violence due to its role", s)
+    (3, 1.0)
+    >>> verify("the council voted on tuesday to extend the night bus service", "the council voted on monday to extend the night bus service", s)[0]
+    2
+    """
     words = p.count(" ") + 1
-    if words >= settings.min_words_contained and len(p) < len(q) and p in q:
-        return CONTAINED, 1.0
+    shorter = len(p) < len(q)
+    if words >= settings.min_words_contained and shorter and p in q:
+        return CONT, 1.0
     if words >= settings.min_words_near:
-        near = fuzz.ratio(p, q, score_cutoff=settings.near_threshold * 100) / 100
+        near = fuzz.ratio(p, q, score_cutoff=settings.near_threshold * 100)
         if near:
-            return NEAR_DUPLICATE, near
-    if words >= settings.min_words_contained and len(p) < len(q):
-        part = fuzz.partial_ratio(p, q, score_cutoff=settings.contained_threshold * 100) / 100
-        if part:
-            return CONTAINED, part
+            return NEAR, near / 100
+    if words >= settings.min_words_contained and shorter:
+        cutoff = settings.contained_threshold * 100
+        head = fuzz.ratio(p, q[: len(p)], score_cutoff=cutoff)
+        tail = fuzz.ratio(p, q[-len(p) :], score_cutoff=cutoff)
+        best = max(head, tail)
+        if best:
+            return CONT, best / 100
     return None
 
 
-def decide(candidates: list[Candidate], settings: Settings) -> tuple[list[Decision], dict]:
-    """A decision for each candidate (same order) and the counts of this stage."""
-    n = len(candidates)
-    decisions: list[Decision | None] = [None] * n
-    counts = Counter()
+def _numbers(key: str) -> Counter:
+    return Counter(_DIGITS.findall(key))
 
-    # 1. Exact keys: later copies inherit the first copy's decision target.
-    first_of_key: dict[str, int] = {}
-    unique: list[int] = []
-    exact_of: list[int] = [-1] * n
-    for i, c in enumerate(candidates):
-        j = first_of_key.setdefault(c.key, i)
-        if j != i:
-            exact_of[i] = j
-        else:
-            unique.append(i)
 
-    # 2. Fingerprints of the unique keys long enough to be near or contained duplicates.
-    min_words = min(settings.min_words_near, settings.min_words_contained)
-    fuzzy = [i for i in unique if candidates[i].key.count(" ") + 1 >= min_words]
-    hasher = ShingleHasher(settings.shingle_words)
-    sigs = signatures([hasher.shingles(candidates[i].key) for i in fuzzy], settings.num_perm)
-    keys = band_keys(sigs, settings.bands) if len(fuzzy) else np.empty((0, settings.bands), np.uint64)
-    # bucket ids per (paragraph, band): only buckets with two or more members matter.
-    buckets_of: dict[int, list[tuple]] = {}
-    for band in range(settings.bands):
-        column = keys[:, band]
-        uniq, inverse, count = np.unique(column, return_inverse=True, return_counts=True)
-        shared = count[inverse] > 1
-        for row in np.nonzero(shared)[0]:
-            buckets_of.setdefault(fuzzy[row], []).append(("b", band, int(inverse[row])))
-    affix_words = settings.min_words_contained
-    for i in fuzzy:
-        words = candidates[i].key.split()
-        if len(words) >= affix_words:
-            buckets_of.setdefault(i, []).extend(
-                (("p", " ".join(words[:affix_words])), ("s", " ".join(words[-affix_words:])))
-            )
+def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings) -> ClusterResult:
+    """Decisions for every candidate (index order is corpus order)."""
+    n = len(fp.key_hash)
+    code = np.zeros(n, dtype=np.int8)
+    duplicate_of = np.full(n, -1, dtype=np.int32)
+    similarity = np.full(n, np.nan, dtype=np.float32)
+    variant_of = np.full(n, -1, dtype=np.int32)
+    differing: dict[int, list[str]] = {}
+    counts: Counter = Counter()
+    if n == 0:
+        return ClusterResult(code, duplicate_of, similarity, variant_of, differing, dict(counts))
 
-    # 3. Keep-first pass.
-    bucket_members: dict[tuple, list[int]] = {}
-    for i in range(n):
-        j = exact_of[i]
-        if j >= 0:
-            first = decisions[j]
-            if first.kept:
-                decisions[i] = Decision(EXACT_DUPLICATE, duplicate_of=candidates[j].ref, similarity=1.0)
-            else:  # the first copy was itself a duplicate: point at what it duplicated
-                decisions[i] = Decision(first.reason, duplicate_of=first.duplicate_of, similarity=first.similarity)
-            counts[decisions[i].reason] += 1
+    # Exact: the first paragraph with the same key hash (empty keys never match).
+    _, first_idx, inverse = np.unique(fp.key_hash, return_index=True, return_inverse=True)
+    first_of = first_idx[inverse.reshape(-1)]
+    exact = (first_of != np.arange(n)) & (fp.n_words > 0)
+
+    # Buckets shared by two or more paragraphs.
+    columns = fp.buckets.shape[1]
+    bucket_id = np.full((n, columns), -1, dtype=np.int64)
+    for c in range(columns):
+        col = fp.buckets[:, c]
+        _, inv, cnt = np.unique(col, return_inverse=True, return_counts=True)
+        inv = inv.reshape(-1)
+        shared = (col != 0) & (cnt[inv] > 1)
+        bucket_id[shared, c] = inv[shared] + c * n
+    in_bucket = (bucket_id >= 0).any(axis=1)
+    active = np.nonzero(exact | in_bucket)[0]
+    counts["fingerprinted"] = int((fp.buckets[:, 0] != 0).sum())
+    counts["in_shared_buckets"] = int(in_bucket.sum())
+
+    members: dict[int, list[int]] = {}
+    rows = bucket_id[active].tolist()
+    exact_l = exact[active].tolist()
+    first_l = first_of[active].tolist()
+    verified = 0
+    for i, row, is_exact, j0 in zip(active.tolist(), rows, exact_l, first_l):
+        if is_exact:
+            key_i = keys[i]
+            if key_i == keys[j0]:
+                if code[j0] == KEEP:
+                    code[i], duplicate_of[i], similarity[i] = EXACT, j0, 1.0
+                else:  # the first copy was itself a duplicate: point at what it duplicated
+                    code[i], duplicate_of[i], similarity[i] = code[j0], duplicate_of[j0], similarity[j0]
+                continue
+        my_buckets = [b for b in row if b >= 0]
+        if not my_buckets:
             continue
-        my_buckets = buckets_of.get(i, ())
-        best: tuple[float, int, str] | None = None
-        variant: tuple[float, int, list[str]] | None = None
+        key_i = keys[i]
+        best = None
+        variant = None
         seen: set[int] = set()
-        for bucket in my_buckets:
-            for j in bucket_members.get(bucket, ()):
+        for b in my_buckets:
+            for j in members.get(b, ()):
                 if j in seen:
                     continue
                 seen.add(j)
-                counts["verified_pairs"] += 1
-                verdict = verify(candidates[i], candidates[j], settings)
+                verified += 1
+                key_j = keys[j]
+                verdict = verify(key_i, key_j, settings)
                 if verdict is None:
                     continue
-                reason, similarity = verdict
-                if reason == NEAR_DUPLICATE:
-                    differing = _differing_numbers(candidates[i].text, candidates[j].text)
-                    numbers_ok = not differing
-                else:
-                    numbers_ok = _numbers_contained(candidates[i].text, candidates[j].text)
-                    differing = [] if numbers_ok else _differing_numbers(candidates[i].text, candidates[j].text)
+                c, s = verdict
+                ni, nj = _numbers(key_i), _numbers(key_j)
+                numbers_ok = ni == nj if c == NEAR else not (ni - nj)
                 if not numbers_ok:
-                    if variant is None or similarity > variant[0]:
-                        variant = (similarity, j, differing)
+                    if variant is None or s > variant[0]:
+                        variant = (s, j, sorted(((ni - nj) + (nj - ni)).elements()))
                     continue
-                if best is None or (similarity, -j) > (best[0], -best[1]):
-                    best = (similarity, j, reason)
+                if best is None or s > best[0]:
+                    best = (s, j, c)
         if best is not None:
-            similarity, j, reason = best
-            decisions[i] = Decision(reason, duplicate_of=candidates[j].ref, similarity=round(similarity, 4))
-            counts[reason] += 1
+            s, j, c = best
+            code[i], duplicate_of[i], similarity[i] = c, j, round(s, 4)
             continue
-        decision = Decision(None)
         if variant is not None:
-            similarity, j, differing = variant
-            decision = Decision(None, variant_of=candidates[j].ref, similarity=round(similarity, 4), differing_numbers=differing)
-            counts["variants"] += 1
-        decisions[i] = decision
-        for bucket in my_buckets:
-            members = bucket_members.setdefault(bucket, [])
-            if len(members) < _BUCKET_KEEP:
-                members.append(i)
-    counts["fingerprinted"] = len(fuzzy)
-    return decisions, dict(counts)
+            s, j, nums = variant
+            variant_of[i], similarity[i] = j, round(s, 4)
+            differing[i] = nums
+        for b in my_buckets:
+            kept = members.setdefault(b, [])
+            if len(kept) < _BUCKET_KEEP:
+                kept.append(i)
+    counts["verified_pairs"] = verified
+    counts["variants"] = len(differing)
+    for c, name in REASON_OF_CODE.items():
+        counts[name] = int((code == c).sum())
+    return ClusterResult(code, duplicate_of, similarity, variant_of, differing, dict(counts))
+
+
+def decide_texts(keys: list[str], settings: Settings) -> ClusterResult:
+    """Fingerprint and decide a list of match keys in one call (tests, tuning)."""
+    fp = fingerprint(keys, settings.num_perm, settings.bands, settings.shingle_words,
+                     min(settings.min_words_near, settings.min_words_contained), settings.min_words_contained)
+    return decide(keys, fp, settings)

@@ -1,29 +1,37 @@
-"""MinHash signatures of paragraph match keys, computed for a whole batch with numpy.
+"""MinHash signatures and LSH band keys of paragraph match keys, for a whole batch with numpy.
 
 The signatures are datasketch MinHash signatures: the same permutation family (datasketch's
 ``affine32`` scheme: the MurmurHash3 finaliser, then ``a * h + b`` modulo 2^32, with ``a`` and ``b``
 drawn from ``numpy.random.RandomState(seed)`` exactly as datasketch draws them) applied to word
 shingle hashes. ``to_datasketch`` turns a row into a ``datasketch.LeanMinHash`` so that any
-datasketch index or estimator can use it; the equivalence is tested against
-``datasketch.MinHash.update`` fed with the same shingle hashes.
+datasketch index or estimator can use it; the equivalence with ``datasketch.MinHash.update`` fed
+the same shingle hashes is tested.
 
-Why not ``MinHash.update`` per shingle: it costs about 11 microseconds per shingle in Python; the
-batch below hashes each distinct word once (a dictionary of crc32 values), builds shingle hashes
-with array arithmetic and applies all permutations as one matrix operation.
+Why not ``MinHash.update`` per shingle: the time goes into Python tokenising and hashing, about
+11 microseconds a shingle. Here the batch of keys is one byte array: word hashes are polynomial
+hashes computed from prefix sums (one pass, no Python loop over words), shingle hashes combine
+neighbouring word hashes with array arithmetic, all permutations are one matrix operation, and
+``np.minimum.reduceat`` reduces them per paragraph.
 """
 
 from __future__ import annotations
 
-import zlib
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
+_U64 = np.uint64
+_R = _U64(0x100000001B3)  # FNV-64 prime: odd, so it has an inverse modulo 2^64
+_R_INV = _U64(pow(0x100000001B3, -1, 1 << 64))
+_SHINGLE_MULTIPLIER = np.uint32(0x9E3779B1)
 _CHUNK_SHINGLES = 1 << 15
-_SHINGLE_MULTIPLIER = np.uint32(0x9E3779B1)  # odd: combining word hashes stays a bijection per position
+_SPACE, _NEWLINE = 32, 10
 
 
+@lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) permutation parameters datasketch uses for ``MinHash(num_perm, seed, scheme="affine32")``."""
+    """The (a, b) permutation parameters of ``datasketch.MinHash(num_perm, seed, scheme="affine32")``."""
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
@@ -39,79 +47,162 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-class ShingleHasher:
-    """Hashes of word k-shingles of match keys. Keeps a cache of word hashes across calls."""
+def fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> _U64(33))
 
-    def __init__(self, shingle_words: int):
-        self.k = shingle_words
-        self._word_hash: dict[str, int] = {}
 
-    def word_hashes(self, words: list[str]) -> np.ndarray:
-        cache = self._word_hash
-        out = np.empty(len(words), dtype=np.uint32)
-        for i, w in enumerate(words):
-            h = cache.get(w)
-            if h is None:
-                h = cache[w] = zlib.crc32(w.encode("utf-8"))
-                if len(cache) > 2_000_000:
-                    cache.clear()
-            out[i] = h
-        return out
+@dataclass
+class Fingerprints:
+    """Per key: a 64-bit hash of the whole key (exact matching), its word count, and the LSH
+    bucket keys: ``bands`` MinHash band keys then the first- and last-words keys (0: none)."""
 
-    def shingles(self, key: str) -> np.ndarray:
-        """Distinct shingle hashes of one key; a key shorter than k words is one shingle.
+    key_hash: np.ndarray  # (n,) uint64
+    n_words: np.ndarray  # (n,) int32
+    buckets: np.ndarray  # (n, bands + 2) uint64
 
-        >>> s = ShingleHasher(3)
-        >>> len(s.shingles("a b c d e")), len(s.shingles("a b")), len(s.shingles("a b c a b c"))
-        (3, 1, 3)
-        """
-        w = self.word_hashes(key.split())
-        k = min(self.k, len(w))
-        if k == 0:
-            return np.empty(0, dtype=np.uint32)
-        n = len(w) - k + 1
-        h = w[:n].copy()
+
+def _span_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Polynomial hash (base R, modulo 2^64) of each byte span ``data[start:end]``, all at once."""
+    n = len(data)
+    pow_r = np.empty(n + 1, dtype=_U64)
+    pow_r[0] = 1
+    pow_inv = np.empty(n + 1, dtype=_U64)
+    pow_inv[0] = 1
+    if n:
+        pow_r[1:] = _R
+        pow_inv[1:] = _R_INV
+        np.cumprod(pow_r, out=pow_r)
+        np.cumprod(pow_inv, out=pow_inv)
+    prefix = np.zeros(n + 1, dtype=_U64)
+    np.cumsum(data.astype(_U64) * pow_inv[:n], out=prefix[1:])
+    return (prefix[ends] - prefix[starts]) * pow_r[starts]
+
+
+def fingerprint(keys: list[str], num_perm: int, bands: int, shingle_words: int, min_words: int, affix_words: int, seed: int = 1) -> Fingerprints:
+    """Fingerprints of ``keys`` (match keys: lower-case words separated by single spaces).
+
+    Keys with fewer than ``min_words`` words get no band keys (they are matched exactly only);
+    keys with fewer than ``affix_words`` words get no first/last-words keys.
+    """
+    n = len(keys)
+    buckets = np.zeros((n, bands + 2), dtype=_U64)
+    if n == 0:
+        return Fingerprints(np.zeros(0, _U64), np.zeros(0, np.int32), buckets)
+    blob = "\n".join(keys).encode("utf-8")
+    data = np.frombuffer(blob, dtype=np.uint8)
+    lengths = np.fromiter((len(k.encode("utf-8")) if not k.isascii() else len(k) for k in keys), dtype=np.int64, count=n)
+    key_start = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    key_end = key_start + lengths
+    key_hash = fmix64(_span_hashes(data, key_start, key_end))
+
+    # Words: maximal runs of bytes that are neither space nor newline.
+    is_word = ~((data == _SPACE) | (data == _NEWLINE))
+    step = np.diff(np.concatenate(([False], is_word, [False])).astype(np.int8))
+    word_start = np.nonzero(step == 1)[0]
+    word_end = np.nonzero(step == -1)[0]
+    word_key = np.searchsorted(key_start, word_start, side="right") - 1
+    n_words = np.bincount(word_key, minlength=n).astype(np.int32)
+    word_hash = (fmix64(_span_hashes(data, word_start, word_end)) >> _U64(32)).astype(np.uint32)
+    first_word = np.concatenate(([0], np.cumsum(n_words)[:-1]))
+
+    # Shingles: k consecutive words of one key.
+    k = shingle_words
+    eligible = n_words >= max(min_words, k)
+    if eligible.any() and len(word_hash) >= k:
+        m = len(word_hash) - k + 1
+        sh = word_hash[:m].copy()
         for j in range(1, k):
-            h = h * _SHINGLE_MULTIPLIER + w[j : j + n]
-        return np.unique(h)
+            sh = sh * _SHINGLE_MULTIPLIER + word_hash[j : j + m]
+        valid = (word_key[:m] == word_key[k - 1 : k - 1 + m]) & eligible[word_key[:m]]
+        sh_key = word_key[:m][valid]
+        sh = sh[valid]
+        sigs = _signatures(sh, sh_key, num_perm, seed)  # rows for keys present in sh_key
+        rows = np.unique(sh_key)
+        buckets[rows, :bands] = band_keys(sigs, bands)
+
+    # First and last words, for truncated copies.
+    with_affix = np.nonzero(n_words >= affix_words)[0]
+    if len(with_affix):
+        for col, pos in ((bands, first_word[with_affix]), (bands + 1, first_word[with_affix] + n_words[with_affix] - affix_words)):
+            h = np.full(len(with_affix), col + 1, dtype=_U64)
+            for j in range(affix_words):
+                h = h * _R + word_hash[pos + j].astype(_U64)
+            buckets[with_affix, col] = fmix64(h) | _U64(1)
+    return Fingerprints(key_hash, n_words, buckets)
 
 
-def signatures(shingle_sets: list[np.ndarray], num_perm: int, seed: int = 1) -> np.ndarray:
-    """MinHash signature of each shingle set, as an (n, num_perm) uint32 array. Empty sets get the
-    all-ones (maximum) signature, which datasketch uses for an empty MinHash too."""
+def _signatures(shingles: np.ndarray, owner: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """MinHash signature per distinct owner (sorted ascending) of ``shingles``; ``owner`` must be
+    non-decreasing. Shape (number of owners, num_perm), uint32."""
     a, b = permutations(num_perm, seed)
-    n = len(shingle_sets)
-    out = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    start = 0
-    while start < n:
-        stop, total = start, 0
-        while stop < n and (total == 0 or total + len(shingle_sets[stop]) <= _CHUNK_SHINGLES):
-            total += len(shingle_sets[stop])
-            stop += 1
-        chunk = [s for s in shingle_sets[start:stop]]
-        lengths = np.fromiter((len(s) for s in chunk), dtype=np.int64, count=len(chunk))
-        nonempty = lengths > 0
-        if nonempty.any():
-            flat = fmix32(np.concatenate([s for s in chunk if len(s)]))
-            permuted = flat[:, None] * a[None, :] + b[None, :]
-            offsets = np.concatenate(([0], np.cumsum(lengths[nonempty])[:-1]))
-            mins = np.minimum.reduceat(permuted, offsets, axis=0)
-            rows = np.nonzero(nonempty)[0] + start
-            out[rows] = mins
-        start = stop
+    mixed = fmix32(shingles)
+    boundaries = np.nonzero(np.concatenate(([True], owner[1:] != owner[:-1])))[0]
+    out = np.empty((len(boundaries), num_perm), dtype=np.uint32)
+    # Process whole owners in chunks of about _CHUNK_SHINGLES shingles.
+    bounds = np.concatenate((boundaries, [len(owner)]))
+    i = 0
+    while i < len(boundaries):
+        j = i + 1
+        while j < len(boundaries) and bounds[j + 1] - bounds[i] <= _CHUNK_SHINGLES:
+            j += 1
+        lo, hi = bounds[i], bounds[j]
+        permuted = mixed[lo:hi, None] * a[None, :] + b[None, :]
+        out[i:j] = np.minimum.reduceat(permuted, bounds[i:j] - lo, axis=0)
+        i = j
     return out
 
 
+def shingle_hashes(key: str, shingle_words: int) -> np.ndarray:
+    """The shingle hashes of one key, as :func:`fingerprint` computes them (for tests and for
+    users who want to feed datasketch)."""
+    fp_words = key.split()
+    if not fp_words:
+        return np.zeros(0, np.uint32)
+    blob = np.frombuffer(key.encode("utf-8"), dtype=np.uint8)
+    starts, ends, pos = [], [], 0
+    for w in fp_words:
+        starts.append(pos)
+        pos += len(w.encode("utf-8"))
+        ends.append(pos)
+        pos += 1
+    wh = (fmix64(_span_hashes(blob, np.array(starts), np.array(ends))) >> _U64(32)).astype(np.uint32)
+    k = shingle_words
+    m = len(wh) - k + 1
+    if m <= 0:
+        return np.zeros(0, np.uint32)
+    sh = wh[:m].copy()
+    for j in range(1, k):
+        sh = sh * _SHINGLE_MULTIPLIER + wh[j : j + m]
+    return sh
+
+
+@lru_cache(maxsize=8)
+def _band_mix(rows: int) -> np.ndarray:
+    return np.random.RandomState(12345).randint(1, 1 << 62, size=rows, dtype=np.uint64) | _U64(1)
+
+
 def band_keys(sigs: np.ndarray, bands: int) -> np.ndarray:
-    """One 64-bit key per (paragraph, band): paragraphs whose signatures agree on every row of a
-    band share that band's key (the LSH bucket). Shape (n, bands)."""
+    """One 64-bit key per (row, band): rows whose signatures agree on every value of a band share
+    that band's key, the LSH bucket. Never 0 (0 means "no bucket")."""
     n, num_perm = sigs.shape
     rows = num_perm // bands
-    mix = np.random.RandomState(12345).randint(1, 1 << 62, size=rows, dtype=np.uint64) | np.uint64(1)
-    blocks = sigs.reshape(n, bands, rows).astype(np.uint64)
-    keys = (blocks * mix[None, None, :]).sum(axis=2, dtype=np.uint64)
-    keys ^= keys >> np.uint64(29)
-    return keys
+    mix = _band_mix(rows)
+    blocks = sigs.reshape(n, bands, rows).astype(_U64)
+    keys = (blocks * mix[None, None, :]).sum(axis=2, dtype=_U64)
+    keys += np.arange(1, bands + 1, dtype=_U64)[None, :] * _U64(0x9E3779B97F4A7C15)
+    return fmix64(keys) | _U64(1)
+
+
+def minhash(key: str, num_perm: int = 128, shingle_words: int = 3, seed: int = 1) -> np.ndarray:
+    """The MinHash signature of one key (uint32, length num_perm)."""
+    sh = shingle_hashes(key, shingle_words)
+    if len(sh) == 0:
+        return np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+    return _signatures(sh, np.zeros(len(sh), np.int64), num_perm, seed)[0]
 
 
 def to_datasketch(signature: np.ndarray, seed: int = 1):

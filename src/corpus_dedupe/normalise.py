@@ -24,7 +24,6 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(
     explain=False,
 )
 _LONE_SURROGATE = re.compile("[\udc80-\udcff]")
-_WHITESPACE_RUN = re.compile(r"\s+")
 # Characters whose presence means ftfy may have something to fix beyond mojibake: HTML entities,
 # control characters (C0 and C1), the replacement character, Latin ligatures.
 _FTFY_TRIGGER = re.compile("[&\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd\ufb00-\ufb06]")
@@ -62,12 +61,17 @@ def repair_text(raw: str) -> str:
     >>> repair_text("caf\\u0065\\u0301 &amp; bar")
     'café & bar'
     """
-    text = _LONE_SURROGATE.sub("\ufffd", raw)
-    if _may_need_ftfy(text):
+    text = raw
+    if not text.isascii():
+        if _LONE_SURROGATE.search(text):
+            text = _LONE_SURROGATE.sub("\ufffd", text)
+        if _may_need_ftfy(text):
+            text = ftfy.fix_text(text, _FTFY_CONFIG)
+        elif not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+    elif _FTFY_TRIGGER.search(text):
         text = ftfy.fix_text(text, _FTFY_CONFIG)
-    elif not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return _WHITESPACE_RUN.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 _KEY_FOLD = str.maketrans(
@@ -94,6 +98,10 @@ _KEY_FOLD = str.maketrans(
     }
 )
 _NON_WORD = re.compile(r"[\W_]+")
+_ASCII_KEY_TABLE = bytes(
+    (c + 32 if 65 <= c <= 90 else c) if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256)
+)  # ASCII fast path: letters lower-cased, digits kept, everything else a space
+_DIGIT_GROUP = re.compile(r"(?<=\d)[.,](?=\d)")  # "1,450" and "4.5" stay one number
 
 
 def match_key(text: str) -> str:
@@ -104,9 +112,14 @@ def match_key(text: str) -> str:
     'pakistan s india backed claims baseless'
     >>> match_key("Pakistan's \\"India–backed\\" claims - baseless")
     'pakistan s india backed claims baseless'
+    >>> match_key("Killed 1,450 militants, 4.5% of them")
+    'killed 1450 militants 45 of them'
     """
+    text = _DIGIT_GROUP.sub("", text)
+    if text.isascii():
+        return " ".join(text.encode("ascii").translate(_ASCII_KEY_TABLE).decode("ascii").split())
     folded = unicodedata.normalize("NFKC", text.translate(_KEY_FOLD)).casefold()
-    return _NON_WORD.sub(" ", folded).strip()
+    return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

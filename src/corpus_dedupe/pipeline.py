@@ -1,11 +1,23 @@
-"""The whole run: discover, read, normalise, segment, boilerplate, dedupe, structure, write.
+"""The whole run: discover, read, normalise, segment, boilerplate, fingerprint, dedupe, structure,
+write.
 
-Per-document stages run in a process pool (``jobs``); results come back in corpus order, and every
-corpus-level stage runs in this process, so the output does not depend on the worker count.
+Streaming, in two passes over the documents:
+
+1. Per-document stages (read, decode, repair, segment, boilerplate rules, match keys, MinHash and
+   LSH band keys) run in a process pool. What the corpus-level stages need stays in this process
+   in compact form (keys packed in one buffer, fingerprints in numpy arrays); the paragraphs
+   themselves are spilled to a temporary file next to DST.
+2. Corpus-level stages (template lines, duplicates) run here on the compact data; then each
+   document's paragraphs are read back from the spill file, decided, rendered and written.
+
+Results come back from the pool in corpus order and every corpus-level decision is made in this
+process, so the output does not depend on the worker count.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
 import platform
 import time
 from collections import Counter
@@ -13,31 +25,42 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+import numpy as np
 
 from . import __version__
-from .boilerplate import RuleSet, site_of, split_line_edges, template_candidate_key
-from .cluster import Candidate, decide
+from .boilerplate import RuleSet, reads_as_content, site_of, split_line_edges
+from .cluster import REASON_OF_CODE, ClusterResult, KeyStore, decide
+from .fingerprint import Fingerprints, fingerprint
 from .model import BOILERPLATE, Decision, Paragraph, ParagraphRef, Skipped
 from .normalise import match_key
 from .reader import InputError, discover, read_document
 from .segment import segment
 from .settings import Settings
 from .structure import apply_orphan_headings
-from .writer import DocumentOutput, check_destination, write_corpus
+from .writer import DocumentOutput, check_destination, spill_path, write_corpus
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+TEMPLATE_RULE = "template.repeated_line"
 
 
 @dataclass
-class ProcessedDocument:
+class AnalysedDocument:
+    """What a worker sends back for one document: its facts, its paragraphs (pickled, to be
+    spilled), and the compact data the corpus-level stages need for its undecided paragraphs."""
+
     path: str
     size: int
     sha256: str
     encoding: str
     notes: list[str]
-    paragraphs: list[Paragraph]
+    paragraphs_blob: bytes
+    candidate_index: np.ndarray  # paragraph index of each undecided paragraph
+    candidate_line: np.ndarray
     keys: list[str]
+    fingerprints: Fingerprints
+    template_keys: list[int]  # positions (into keys) of distinct short non-sentence lines
 
 
 @dataclass
@@ -57,8 +80,8 @@ def _rules(settings: Settings) -> RuleSet:
     return _rules_cache[settings.rules_file]
 
 
-def process_document(src: str, rel: str, settings: Settings) -> ProcessedDocument | Skipped:
-    """Read, decode, normalise, segment and classify one file (the per-document stages)."""
+def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument | Skipped:
+    """The per-document stages for one file."""
     try:
         doc, _data = read_document(Path(src), rel, settings.max_file_size)
     except InputError as exc:
@@ -66,48 +89,66 @@ def process_document(src: str, rel: str, settings: Settings) -> ProcessedDocumen
     paragraphs = segment(doc, split_line_edges if settings.boilerplate else None)
     if settings.boilerplate:
         _rules(settings).classify(paragraphs)
-    keys = [match_key(p.text) if p.reason is None else "" for p in paragraphs]
-    return ProcessedDocument(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, paragraphs, keys)
+    undecided = [p for p in paragraphs if p.reason is None]
+    keys = [match_key(p.text) for p in undecided]
+    fp = fingerprint(
+        keys,
+        settings.num_perm,
+        settings.bands,
+        settings.shingle_words,
+        min(settings.min_words_near, settings.min_words_contained),
+        settings.min_words_contained,
+    )
+    template_keys: list[int] = []
+    if settings.boilerplate:
+        seen: set[str] = set()
+        for pos, (p, key) in enumerate(zip(undecided, keys)):
+            if key and key not in seen and key.count(" ") < settings.template_max_words and not reads_as_content(p.text):
+                seen.add(key)
+                template_keys.append(pos)
+    return AnalysedDocument(
+        doc.path,
+        doc.size,
+        doc.sha256,
+        doc.encoding,
+        doc.notes,
+        pickle.dumps(paragraphs, protocol=pickle.HIGHEST_PROTOCOL),
+        np.array([p.index for p in undecided], dtype=np.int32),
+        np.array([p.first_line for p in undecided], dtype=np.int32),
+        keys,
+        fp,
+        template_keys,
+    )
 
 
-def _process_all(src: Path, paths: list[str], settings: Settings, progress: Progress | None):
+def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Progress | None) -> Iterator[AnalysedDocument | Skipped]:
     total = len(paths)
     if settings.jobs == 1 or total < 2:
         for n, rel in enumerate(paths, 1):
-            yield process_document(str(src), rel, settings)
+            yield analyse_document(str(src), rel, settings)
             if progress:
                 progress("read", n, total)
         return
-    chunk = max(1, min(64, total // (settings.jobs * 8) or 1))
+    chunk = max(1, min(32, total // (settings.jobs * 16) or 1))
     with ProcessPoolExecutor(max_workers=settings.jobs) as pool:
-        for n, result in enumerate(pool.map(process_document, [str(src)] * total, paths, [settings] * total, chunksize=chunk), 1):
+        results = pool.map(analyse_document, [str(src)] * total, paths, [settings] * total, chunksize=chunk)
+        for n, result in enumerate(results, 1):
             yield result
             if progress:
                 progress("read", n, total)
 
 
-def find_template_lines(docs: list[ProcessedDocument], settings: Settings) -> dict[tuple[str, str], int]:
-    """Short non-sentence lines that recur in many documents of one site (top-level folder) or of
-    the corpus: "Share this article", "Download our app", a site's slogan. Returns, per
-    (site, key), the number of documents carrying it, for those at or above the threshold."""
-    per_site: Counter = Counter()
-    per_corpus: Counter = Counter()
-    for doc in docs:
-        seen = set()
-        for p in doc.paragraphs:
-            key = template_candidate_key(p, settings.template_max_words)
-            if key:
-                seen.add(key)
-        site = site_of(doc.path)
-        for key in seen:
-            per_site[(site, key)] += 1
-            per_corpus[key] += 1
-    found = {}
-    for (site, key), count in per_site.items():
-        best = max(count, per_corpus[key])
-        if best >= settings.template_min_documents:
-            found[(site, key)] = best
-    return found
+@dataclass
+class _DocumentEntry:
+    path: str
+    size: int
+    sha256: str
+    encoding: str
+    notes: list[str]
+    spill_offset: int
+    spill_length: int
+    first_candidate: int
+    n_candidates: int
 
 
 def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None) -> RunSummary:
@@ -123,90 +164,166 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
     paths, skipped = discover(src, settings.include, settings.follow_symlinks)
     timings["discover"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    docs: list[ProcessedDocument] = []
-    for result in _process_all(src, paths, settings, progress):
-        if isinstance(result, Skipped):
-            skipped.append(result)
-        else:
-            docs.append(result)
-    skipped.sort(key=lambda s: s.path)
-    timings["read_normalise_segment"] = time.perf_counter() - t
+    spill_file = spill_path(dst)
+    spill_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(spill_file, "w+b") as spill:
+            # Pass 1: per-document stages, in the pool.
+            t = time.perf_counter()
+            docs: list[_DocumentEntry] = []
+            keys = KeyStore()
+            key_hashes, n_words, buckets, cand_doc, cand_para, cand_line = [], [], [], [], [], []
+            template_counts: Counter = Counter()  # (site, key) -> documents
+            template_corpus: Counter = Counter()
+            template_positions: list[tuple[str, str, int]] = []
+            n_cand = 0
+            for result in _analyse_all(src, paths, settings, progress):
+                if isinstance(result, Skipped):
+                    skipped.append(result)
+                    continue
+                offset = spill.tell()
+                spill.write(result.paragraphs_blob)
+                m = len(result.keys)
+                docs.append(_DocumentEntry(result.path, result.size, result.sha256, result.encoding, result.notes,
+                                           offset, len(result.paragraphs_blob), n_cand, m))
+                keys.extend(result.keys)
+                key_hashes.append(result.fingerprints.key_hash)
+                n_words.append(result.fingerprints.n_words)
+                buckets.append(result.fingerprints.buckets)
+                cand_doc.append(np.full(m, len(docs) - 1, dtype=np.int32))
+                cand_para.append(result.candidate_index)
+                cand_line.append(result.candidate_line)
+                site = site_of(result.path)
+                for pos in result.template_keys:
+                    key = result.keys[pos]
+                    template_counts[(site, key)] += 1
+                    template_corpus[key] += 1
+                n_cand += m
+            skipped.sort(key=lambda s: s.path)
+            timings["read_normalise_segment_fingerprint"] = time.perf_counter() - t
 
-    # Corpus template lines.
-    t = time.perf_counter()
-    decisions: list[list[Decision]] = []
-    templates = find_template_lines(docs, settings) if settings.boilerplate else {}
-    for doc in docs:
-        site = site_of(doc.path)
-        ds = []
-        for p in doc.paragraphs:
-            if p.reason is not None:
-                ds.append(Decision(p.reason, rule=p.rule))
-                continue
-            count = templates.get((site, match_key(p.text))) if templates else None
-            if count is not None and template_candidate_key(p, settings.template_max_words):
-                ds.append(Decision(BOILERPLATE, rule="template.repeated_line", template_documents=count))
+            def concat(parts, dtype, shape=(0,)):
+                return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
+
+            fp = Fingerprints(
+                concat(key_hashes, np.uint64),
+                concat(n_words, np.int32),
+                concat(buckets, np.uint64, (0, settings.bands + 2)),
+            )
+            cand_doc_a = concat(cand_doc, np.int32)
+            cand_para_a = concat(cand_para, np.int32)
+            cand_line_a = concat(cand_line, np.int32)
+
+            # Corpus template lines: removed before duplicates are looked for.
+            t = time.perf_counter()
+            template_docs: dict[int, int] = {}
+            if settings.boilerplate and template_counts:
+                found = {}
+                for (site, key), count in template_counts.items():
+                    best = max(count, template_corpus[key])
+                    if best >= settings.template_min_documents:
+                        found[(site, key)] = best
+                if found:
+                    for d_i, doc in enumerate(docs):
+                        site = site_of(doc.path)
+                        for c in range(doc.first_candidate, doc.first_candidate + doc.n_candidates):
+                            count = found.get((site, keys[c]))
+                            if count is not None:
+                                template_docs[c] = count
+                                fp.key_hash[c] = 0  # out of the duplicate search
+                                fp.n_words[c] = 0
+                                fp.buckets[c] = 0
+                timings_templates = len(found)
             else:
-                ds.append(None)  # type: ignore[arg-type]
-        decisions.append(ds)
-    timings["templates"] = time.perf_counter() - t
+                timings_templates = 0
+            timings["templates"] = time.perf_counter() - t
 
-    # Duplicates.
-    t = time.perf_counter()
-    candidates: list[Candidate] = []
-    slots: list[tuple[int, int]] = []
-    for d_i, doc in enumerate(docs):
-        for p_i, p in enumerate(doc.paragraphs):
-            if decisions[d_i][p_i] is None:
-                key = doc.keys[p_i]
-                candidates.append(Candidate(ParagraphRef(doc.path, p.index, p.first_line), key, p.text))
-                slots.append((d_i, p_i))
-    if progress:
-        progress("dedupe", 0, len(candidates))
-    cluster_decisions, cluster_counts = decide(candidates, settings)
-    for (d_i, p_i), decision in zip(slots, cluster_decisions):
-        decisions[d_i][p_i] = decision
-    timings["dedupe"] = time.perf_counter() - t
+            # Duplicates.
+            t = time.perf_counter()
+            if progress:
+                progress("dedupe", 0, n_cand)
+            clusters = decide(keys, fp, settings)
+            timings["dedupe"] = time.perf_counter() - t
 
-    # Structure.
-    orphan_count = 0
-    for doc, ds in zip(docs, decisions):
-        orphan_count += apply_orphan_headings(doc.paragraphs, ds)
+            # Pass 2: decide, render and write, document by document.
+            t = time.perf_counter()
 
-    # Write.
-    t = time.perf_counter()
-    outputs = []
-    for doc, ds in zip(docs, decisions):
-        metadata: dict = {}
-        for p in doc.paragraphs:
-            for k, v in (p.metadata or {}).items():
-                metadata.setdefault(k, v)
-        outputs.append(DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, doc.paragraphs, ds, metadata))
-    manifest_head = {
-        "tool": "corpus-dedupe",
-        "version": __version__,
-        "parameters": settings.output_parameters(),
-        "stage_counts": {
-            "discovered_files": len(paths),
-            "templates_found": len(templates),
-            "dedupe_candidates": len(candidates),
-            **{k: v for k, v in sorted(cluster_counts.items())},
-            "orphan_headings": orphan_count,
-        },
-    }
-    run_facts = {
-        "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
-        "host": platform.node(),
-        "python": platform.python_version(),
-        "jobs": settings.jobs,
-        "timings_seconds": timings,
-    }
-    skipped_json = [{"path": s.path, "problem": s.problem} for s in skipped]
-    if progress:
-        progress("write", 0, len(outputs))
-    timings["write"] = 0.0
-    run_facts["duration_seconds"] = round(time.time() - started, 3)
-    manifest = write_corpus(dst, outputs, manifest_head, run_facts, skipped_json)
-    timings["write"] = time.perf_counter() - t
+            def ref(c: int) -> ParagraphRef:
+                return ParagraphRef(docs[cand_doc_a[c]].path, int(cand_para_a[c]), int(cand_line_a[c]))
+
+            orphan_total = 0
+
+            def outputs() -> Iterator[DocumentOutput]:
+                nonlocal orphan_total
+                for n, doc in enumerate(docs, 1):
+                    spill.seek(doc.spill_offset)
+                    paragraphs: list[Paragraph] = pickle.loads(spill.read(doc.spill_length))
+                    decisions = _decisions_for(paragraphs, doc.first_candidate, clusters, template_docs, ref)
+                    orphan_total += apply_orphan_headings(paragraphs, decisions)
+                    metadata: dict = {}
+                    for p in paragraphs:
+                        for k, v in (p.metadata or {}).items():
+                            metadata.setdefault(k, v)
+                    if progress:
+                        progress("write", n, len(docs))
+                    yield DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, paragraphs, decisions, metadata)
+
+            def manifest_head() -> dict:
+                return {
+                    "tool": "corpus-dedupe",
+                    "version": __version__,
+                    "parameters": settings.output_parameters(),
+                    "stage_counts": {
+                        "discovered_files": len(paths),
+                        "dedupe_candidates": n_cand,
+                        "template_lines_found": timings_templates,
+                        "template_paragraphs": len(template_docs),
+                        **{k: v for k, v in sorted(clusters.counts.items())},
+                        "orphan_headings": orphan_total,
+                    },
+                }
+
+            def run_facts() -> dict:
+                timings["write"] = time.perf_counter() - t
+                return {
+                    "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
+                    "host": platform.node(),
+                    "python": platform.python_version(),
+                    "jobs": settings.jobs,
+                    "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+                    "duration_seconds": round(time.time() - started, 3),
+                }
+
+            skipped_json = [{"path": s.path, "problem": s.problem} for s in skipped]
+            manifest = write_corpus(dst, outputs(), manifest_head, run_facts, skipped_json)
+    finally:
+        try:
+            os.unlink(spill_file)
+        except FileNotFoundError:
+            pass
     return RunSummary(dst, manifest, skipped, time.time() - started)
+
+
+def _decisions_for(paragraphs: list[Paragraph], first_candidate: int, clusters: ClusterResult,
+                   template_docs: dict[int, int], ref: Callable[[int], ParagraphRef]) -> list[Decision]:
+    decisions: list[Decision] = []
+    c = first_candidate
+    for p in paragraphs:
+        if p.reason is not None:
+            decisions.append(Decision(p.reason, rule=p.rule))
+            continue
+        if c in template_docs:
+            decisions.append(Decision(BOILERPLATE, rule=TEMPLATE_RULE, template_documents=template_docs[c]))
+        else:
+            code = int(clusters.code[c])
+            if code:
+                decisions.append(Decision(REASON_OF_CODE[code], duplicate_of=ref(int(clusters.duplicate_of[c])),
+                                          similarity=round(float(clusters.similarity[c]), 4)))
+            elif clusters.variant_of[c] >= 0:
+                decisions.append(Decision(None, variant_of=ref(int(clusters.variant_of[c])),
+                                          similarity=round(float(clusters.similarity[c]), 4),
+                                          differing_numbers=clusters.differing_numbers.get(c)))
+            else:
+                decisions.append(Decision(None))
+        c += 1
+    return decisions

@@ -13,6 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 from .model import Decision, Paragraph
 
@@ -22,6 +23,14 @@ MANIFEST = "manifest.json"
 RUN = "run.json"
 _STAGING_TAG = ".dedupe-staging-"
 _OLD_TAG = ".dedupe-old-"
+_SPILL_TAG = ".dedupe-spill-"
+
+
+def spill_path(dst: Path) -> Path:
+    """Where a run keeps its paragraphs between the two passes: next to DST, removed at the end
+    (and by the next run, if this one was killed)."""
+    dst = dst.absolute()
+    return dst.parent / f".{dst.name}{_SPILL_TAG}{os.getpid()}"
 
 
 class DestinationError(Exception):
@@ -53,8 +62,10 @@ def _clean_stale(dst: Path) -> None:
     if not parent.is_dir():
         return
     for entry in parent.iterdir():
-        if entry.name.startswith(f".{dst.name}{_STAGING_TAG}") or entry.name.startswith(f".{dst.name}{_OLD_TAG}"):
+        if entry.name.startswith((f".{dst.name}{_STAGING_TAG}", f".{dst.name}{_OLD_TAG}")):
             shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(f".{dst.name}{_SPILL_TAG}") and entry.name != f".{dst.name}{_SPILL_TAG}{os.getpid()}":
+            entry.unlink(missing_ok=True)
 
 
 @dataclass
@@ -121,12 +132,14 @@ def render_document(doc: DocumentOutput) -> tuple[str, list[dict | None]]:
 
 def write_corpus(
     dst: Path,
-    documents: list[DocumentOutput],
-    manifest_head: dict,
-    run_facts: dict,
+    documents: Iterable[DocumentOutput],
+    manifest_head: Callable[[], dict],
+    run_facts: Callable[[], dict],
     skipped: list[dict],
 ) -> dict:
-    """Write DST atomically; returns the manifest that was written."""
+    """Write DST atomically; returns the manifest that was written. ``documents`` is consumed once,
+    in order; ``manifest_head`` and ``run_facts`` are called after the last document, so that they
+    can report what writing counted."""
     dst = dst.absolute()
     dst.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(dst)
@@ -183,12 +196,12 @@ def write_corpus(
                     totals["removed"][reason] = totals["removed"].get(reason, 0) + count
         totals["removed"] = dict(sorted(totals["removed"].items()))
         totals["skipped"] = len(skipped)
-        manifest = dict(manifest_head)
+        manifest = manifest_head()
         manifest["totals"] = totals
         manifest["files"] = files
         manifest["skipped"] = skipped
         _write_json(meta / MANIFEST, manifest)
-        _write_json(meta / RUN, run_facts)
+        _write_json(meta / RUN, run_facts())
         _fsync_tree(staging)
         _swap_into_place(staging, dst)
         return manifest
