@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -46,6 +47,31 @@ def main() -> None:
     dedupe explain DST FILE   show every paragraph of FILE with its decision
     dedupe verify SRC DST     check that DST accounts for every byte of SRC
     """
+
+
+class _ProgressLine:
+    """A one-line progress display on stderr (stage, files, MB), shown only when stderr is a
+    terminal and the run has lasted two seconds; redrawn at most ten times a second."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.started < 2.0 or (now - self.last < 0.1 and done != total):
+            return
+        self.last = now
+        self.shown = True
+        width = 30
+        filled = int(width * done / total) if total else width
+        bar = "#" * filled + "." * (width - filled)
+        click.echo(f"\r{stage:>6} [{bar}] {done}/{total} {'files' if stage != 'dedupe' else 'paragraphs'}  {now - self.started:5.1f}s ", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
 
 
 def _fail(message: str, code: int) -> None:
@@ -99,8 +125,9 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
         _fail(str(exc), EXIT_USAGE)
     if not src.is_dir():
         _fail(f"{src}: SRC is not a folder", EXIT_USAGE)
+    progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None
     try:
-        summary = run_pipeline(src, dst, settings, force=force)
+        summary = run_pipeline(src, dst, settings, force=force, progress=progress)
     except DestinationError as exc:
         _fail(str(exc), EXIT_DESTINATION)
     except RulesError as exc:
@@ -109,6 +136,9 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
         _fail("interrupted; DST was left as it was before the run", EXIT_INTERRUPTED)
     except OSError as exc:
         _fail(f"{exc.filename or dst}: {exc.strerror or exc}; DST was left as it was before the run", EXIT_FAILED)
+    finally:
+        if progress:
+            progress.close()
     for skip in summary.skipped:
         click.echo(f"dedupe: skipped {skip.path}: {skip.problem}", err=True)
     if not quiet:
