@@ -31,6 +31,7 @@ from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE
 from .settings import Settings
 
 _BUCKET_KEEP = 8
+_MAX_VERIFY = 12
 KEEP, EXACT, NEAR, CONT = 0, 1, 2, 3
 REASON_OF_CODE = {EXACT: EXACT_DUPLICATE, NEAR: NEAR_DUPLICATE, CONT: CONTAINED}
 _DIGITS = re.compile(r"\d+")
@@ -138,45 +139,52 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings) -> 
     counts["in_shared_buckets"] = int(in_bucket.sum())
 
     members: dict[int, list[int]] = {}
+    affix_from = (columns - 2) * n  # bucket ids of the first/last-words columns start here
+    n_words_l = fp.n_words.tolist()
     rows = bucket_id[active].tolist()
     exact_l = exact[active].tolist()
     first_l = first_of[active].tolist()
     verified = 0
     for i, row, is_exact, j0 in zip(active.tolist(), rows, exact_l, first_l):
-        if is_exact:
-            key_i = keys[i]
-            if key_i == keys[j0]:
-                if code[j0] == KEEP:
-                    code[i], duplicate_of[i], similarity[i] = EXACT, j0, 1.0
-                else:  # the first copy was itself a duplicate: point at what it duplicated
-                    code[i], duplicate_of[i], similarity[i] = code[j0], duplicate_of[j0], similarity[j0]
-                continue
+        if is_exact:  # equal 64-bit key hashes: equal keys (a collision is a 2^-64 event per pair)
+            if code[j0] == KEEP:
+                code[i], duplicate_of[i], similarity[i] = EXACT, j0, 1.0
+            else:  # the first copy was itself a duplicate: point at what it duplicated
+                code[i], duplicate_of[i], similarity[i] = code[j0], duplicate_of[j0], similarity[j0]
+            continue
         my_buckets = [b for b in row if b >= 0]
         if not my_buckets:
             continue
         key_i = keys[i]
+        words_i = n_words_l[i]
         best = None
         variant = None
-        seen: set[int] = set()
+        # Rank the kept paragraphs sharing a bucket by how many buckets they share (a near-copy
+        # shares many bands, a paragraph that merely shares a sentence shares one or two) and
+        # verify only the best _MAX_VERIFY: bounded work per paragraph however crowded the buckets.
+        hits: dict[int, int] = {}
         for b in my_buckets:
+            affix_only = b >= affix_from
             for j in members.get(b, ()):
-                if j in seen:
-                    continue
-                seen.add(j)
-                verified += 1
-                key_j = keys[j]
-                verdict = verify(key_i, key_j, settings)
-                if verdict is None:
-                    continue
-                c, s = verdict
-                ni, nj = _numbers(key_i), _numbers(key_j)
-                numbers_ok = ni == nj if c == NEAR else not (ni - nj)
-                if not numbers_ok:
-                    if variant is None or s > variant[0]:
-                        variant = (s, j, sorted(((ni - nj) + (nj - ni)).elements()))
-                    continue
-                if best is None or s > best[0]:
-                    best = (s, j, c)
+                if affix_only and n_words_l[j] <= words_i:
+                    continue  # first/last-words buckets only find truncated copies of longer paragraphs
+                hits[j] = hits.get(j, 0) + 1
+        ranked = sorted(hits, key=lambda j: (-hits[j], j))[:_MAX_VERIFY]
+        for j in ranked:
+            verified += 1
+            key_j = keys[j]
+            verdict = verify(key_i, key_j, settings)
+            if verdict is None:
+                continue
+            c, s = verdict
+            ni, nj = _numbers(key_i), _numbers(key_j)
+            numbers_ok = ni == nj if c == NEAR else not (ni - nj)
+            if not numbers_ok:
+                if variant is None or s > variant[0]:
+                    variant = (s, j, sorted(((ni - nj) + (nj - ni)).elements()))
+                continue
+            if best is None or s > best[0]:
+                best = (s, j, c)
         if best is not None:
             s, j, c = best
             code[i], duplicate_of[i], similarity[i] = c, j, round(s, 4)
