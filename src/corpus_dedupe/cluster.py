@@ -139,8 +139,6 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings) -> 
     counts["in_shared_buckets"] = int(in_bucket.sum())
 
     members: dict[int, list[int]] = {}
-    affix_from = (columns - 2) * n  # bucket ids of the first/last-words columns start here
-    n_words_l = fp.n_words.tolist()
     rows = bucket_id[active].tolist()
     exact_l = exact[active].tolist()
     first_l = first_of[active].tolist()
@@ -156,7 +154,6 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings) -> 
         if not my_buckets:
             continue
         key_i = keys[i]
-        words_i = n_words_l[i]
         best = None
         variant = None
         # Rank the kept paragraphs sharing a bucket by how many buckets they share (a near-copy
@@ -164,10 +161,7 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings) -> 
         # verify only the best _MAX_VERIFY: bounded work per paragraph however crowded the buckets.
         hits: dict[int, int] = {}
         for b in my_buckets:
-            affix_only = b >= affix_from
             for j in members.get(b, ()):
-                if affix_only and n_words_l[j] <= words_i:
-                    continue  # first/last-words buckets only find truncated copies of longer paragraphs
                 hits[j] = hits.get(j, 0) + 1
         ranked = sorted(hits, key=lambda j: (-hits[j], j))[:_MAX_VERIFY]
         for j in ranked:
