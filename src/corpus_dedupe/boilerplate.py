@@ -1,29 +1,45 @@
 """Rules that recognise what web templates leave around an article, and document metadata.
 
-Every rule has an id, recorded in the provenance of each paragraph it removes. Rules match the
-*whole* paragraph (``re.fullmatch``, case-insensitive), so a content sentence that merely mentions
-the same words ("the minister said he would subscribe to the plan") is never caught by a phrase
-rule. Heuristics that look beyond one paragraph (the related-links footer run, corpus template
-lines) are additionally held back by :func:`reads_as_content`: a paragraph of real sentences is
-never removed by a heuristic alone.
+Every rule has an id, recorded in the provenance of each paragraph it removes, and a note that
+quotes the real text that motivated it (docs/boilerplate.md lists them all with examples). Rules
+match the *whole* paragraph (``re.fullmatch``, case-insensitive), so a content sentence that merely
+mentions the same words ("the minister said he would subscribe to the plan") is never caught by a
+phrase rule.
 
-Scopes: ``paragraph`` (anywhere), ``start`` (among the first paragraphs of the document, where
-bylines and datelines live), ``end`` (among the last paragraphs, where footers live).
+Precision comes first: a removed sentence of real content is worse than a kept share button. Three
+things hold the rules back:
+
+* whole-paragraph matching, with free text allowed only after an anchoring phrase ("Also read: ..."),
+  before a credit that follows a finished sentence ("... Quetta. File Image/Reuters"), or inside a
+  phrase that only a site uses about itself ("We use cookies to improve your experience");
+* :func:`reads_as_content`, the precision guard: a paragraph that reads as sentences of content is
+  never removed by a heuristic alone (the related-links footer run, corpus template lines) nor by a
+  rule marked ``guard``;
+* scopes: ``paragraph`` (anywhere), ``start`` (among the first paragraphs of the document, where
+  bylines and datelines live), ``end`` (among the last paragraphs; for a footer marker such as
+  "Top Stories", only where nothing after it reads as content).
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Collection, Hashable, Iterable, Sequence
+
+import numpy as np
 
 from .model import BOILERPLATE, METADATA, Paragraph
 from .normalise import match_key
 
 HEAD_PARAGRAPHS = 8
 TAIL_PARAGRAPHS = 12
+FOOTER_MAX_PARAGRAPHS = 40  # longest run after a footer marker that is removed with it
 SCOPES = ("paragraph", "start", "end")
+RELATED_LIST = "related.list"  # the run of lines after a related-links marker at the end
+TEMPLATE_LINE = "template.repeated_line"  # corpus template lines (decided in the pipeline)
 
 
 class RulesError(ValueError):
@@ -32,18 +48,39 @@ class RulesError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
+    """One boilerplate or metadata rule.
+
+    ``pattern`` is matched against the whole paragraph (case-insensitive, ``.`` matches newlines).
+    ``guard``: the rule never removes a paragraph that :func:`reads_as_content`. ``check``: an extra
+    test on the match (built-in rules only). ``starts_footer``: a related-links marker; when nothing
+    after it reads as content, the lines after it go too (rule ``related.list``).
+    """
+
     id: str
     pattern: str
     scope: str = "paragraph"
     reason: str = BOILERPLATE
     note: str = ""
-    starts_footer: bool = False  # a "Related"/"Suggested reading" marker: the headline run after it goes too
+    starts_footer: bool = False
     metadata_field: str | None = None  # for metadata rules: the manifest field the value goes to
+    guard: bool = False
+    check: Callable[[re.Match], bool] | None = field(default=None, repr=False, compare=False)
     compiled: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "compiled", re.compile(self.pattern, re.IGNORECASE | re.DOTALL))
 
+    def match(self, text: str) -> re.Match | None:
+        """The match when this rule applies to the whole of ``text``, else None (scope and guard
+        aside)."""
+        m = self.compiled.fullmatch(text)
+        if m is None or (self.check is not None and not self.check(m)):
+            return None
+        return m
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DATE = (
@@ -53,80 +90,180 @@ _DATE = (
     r"|\d{1,2}/\d{1,2}/\d{2,4})"
     r"(?:,? (?:at )?\d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [a-z]{2,4})?)?"
 )
+# A person's or an organisation's name: capitalised words, with the small words names contain.
 _NAME = r"(?-i:[A-Z][\w.'’-]*(?: (?:[A-Z][\w.'’-]*|and|&|de|van|von|al|bin|of))*)"
-_SOCIAL = r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|instagram|youtube|threads|bluesky|email|e-mail|print|copy link|share|flipboard|pocket|messenger)"
+_NOT_A_NAME = r"(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|august|september|october|november|december)\b)"
+_SOCIAL = (
+    r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|instagram|youtube|threads|bluesky|mastodon|tumblr|tiktok|"
+    r"email|e-mail|mail|sms|print|copy link|copy url|share|tweet|flipboard|pocket|messenger|koo)(?!\w)"
+)
+_SHARE_ACTION = (
+    rf"(?:(?:click to |tap to )?(?:share|post|send)(?: this)?(?: article| story| post| page)? (?:on|via|to|with|by) {_SOCIAL}"
+    r"(?: \(opens in (?:a )?new window\))?)"
+)
+_SHARE_ITEM = rf"(?:{_SHARE_ACTION}|{_SOCIAL})"
+_SEP = r"\s*[,|/•·]?\s*"
+_CREDIT_NAMES = (
+    r"(?-i:[A-Z@][\w.&@'’-]*|\d[\d.]*)"
+    r"(?:(?:\s*/\s*|\s+|,\s*|\s+(?-i:for|via|of|and|the|de|for the)\s+)(?-i:[A-Z@][\w.&@'’-]*|\d[\d.]*)){0,7}"
+)
+_CREDIT = (
+    r"(?:\(\s*)?(?:file |representational |representative )?(?:image|photo|picture|photograph|pic|photo illustration|illustration|video|graphic)s?"
+    rf"(?: credit)?\s*(?:/|:|\||by|courtesy(?: of)?|credit:?|source:?)\s*{_CREDIT_NAMES}\s*\)?\.?"
+    r"|\(\s*(?:file )?(?:image|photo|picture|photograph)s?(?: credit)?\s*(?:/|:|by|courtesy(?: of)?|credit:?)[^()\n]{1,60}\)\.?"
+    r"|(?:\(\s*)?(?:(?:file|representational|representative) (?:image|photo|picture)|images? (?:used )?for representation(?:al purposes?)?(?: only)?)\s*\)?\.?"
+)
+_CREDIT_WHO = rf"(?:(?:news |wire )?agencies|agency (?:reports|inputs)|wire (?:services|reports)|{_NAME})(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)(?:agencies|{_NAME}))*"
+
+# A sentence boundary inside a text: end punctuation, space, then a capital or an opening quote.
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘'(]?[A-Z])")
+_SENTENCE_END = re.compile(r"[.!?。！？।؟…][\"'”’)»]*$")
+_STATEMENT_END = re.compile(r"[.!][\"'”’)»]*$")
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def _one_sentence_caption(m: re.Match) -> bool:
+    """A caption is at most one sentence before its credit; several sentences followed by a
+    credit are content with a credit glued on (that credit is split off by the line-edge rule)."""
+    caption = (m.group("caption") or "").rstrip()
+    return len(_SENTENCE_BREAK.findall(caption)) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The built-in rules, in the order they are tried.
 
 BUILTIN_RULES: tuple[Rule, ...] = (
     Rule(
         "share.widget",
-        rf"(?:share(?: this)?(?: article| story| post| page)?(?: on| via)?(?: {_SOCIAL})?|tweet this|email this(?: article)?|print this(?: article| page)?|copy link|{_SOCIAL}(?:\s*[,|/•·]?\s*{_SOCIAL}){{1,9}}|follow us(?: on [\w ,&]{{1,60}})?|like us on facebook)\s*[:!.]?",
-        note='Share/follow buttons: "Share this article", "Facebook Twitter WhatsApp Email", "Follow us on Instagram"',
+        r"(?:share(?: this)?(?: article| story| post| page| link| video)?(?: on| via| with)?"
+        r"|tweet this|email this(?: article| story)?|print this(?: article| story| page)?|copy (?:link|url)|link copied"
+        r"|\d[\d.,]*\s*k?\s*shares?"
+        rf"|{_SHARE_ACTION}(?:{_SEP}{_SHARE_ITEM}){{0,9}}"
+        rf"|{_SOCIAL}(?:{_SEP}{_SHARE_ITEM}){{1,9}}"
+        r"|follow us(?: on| at)?(?: [\w@ ,&.]{1,60})?|follow @\w+(?: on \w+)?|like us on facebook)\s*[:!.]?",
+        note='Share and follow buttons: "Share this article", "Facebook Twitter WhatsApp Email", '
+        '"Click to share on WhatsApp (Opens in new window)", "Follow us on Instagram"; a run of lone '
+        'button words ("Share" / "Facebook" / "X" / "Email", one a line) is caught as a run.',
     ),
     Rule(
         "subscribe.call",
-        r"(?:(?:subscribe|sign up|join|follow|register)(?: now| today| for free)?(?: to| for| on)? (?:our|the) (?:free )?(?:daily |weekly )?(?:newsletters?|channels?|podcasts?|mailing list|updates|alerts|whatsapp channel|youtube channel|telegram channel)[^.!?]{0,80}"
-        r"|get (?:the latest|our) [^.!?]{0,60}(?:in|to) your inbox[^.!?]{0,40}"
-        r"|(?:stay|keep) (?:updated|informed|up to date)[^.!?]{0,60}(?:newsletter|subscribe|follow us)[^.!?]{0,40})\s*[.!]?",
-        note='Newsletter and channel calls: "Subscribe to our channels on YouTube and WhatsApp", "Sign up for our daily newsletter"',
+        r"(?:(?:click here to |tap here to )?(?:subscribe|sign up|join|follow|register)(?: now| today| for free| here)?(?: to| for| on| with)? "
+        r"(?:our (?:free )?(?:[\w'’-]+ ){0,3}|the (?:free )?(?-i:[A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3}) )"
+        r"(?:newsletters?|channels?|podcasts?|mailing list|updates|alerts|bulletins?|briefings?)\b[^.!?]{0,80}"
+        r"|(?:click here to |tap here to )?subscribe(?: now| today| for free| here)?"
+        r"|get (?:the latest|our|the best|the top|the day's)[^.!?]{0,60}(?:in|to) your inbox[^.!?]{0,40}"
+        r"|(?:download|get|install) (?:our (?:free |new |mobile )?(?:[\w'’-]+ ){0,2}apps?\b[^.!?]{0,60}|the app)"
+        r"|(?:stay|keep) (?:updated|informed|up to date)[^.!?]{0,60}(?:newsletter|subscribe|follow us|whatsapp|telegram|channel)[^.!?]{0,40})\s*[.!]?",
+        note='Newsletter, channel and app calls: "Subscribe to our channels on YouTube and WhatsApp" (seed 002), '
+        '"Sign up for our daily newsletter", "Get the latest headlines delivered to your inbox", "Download our app".',
+    ),
+    Rule(
+        "paywall.notice",
+        r"(?:already (?:a subscriber|a member|have an account)\??\s*(?:(?:please )?(?:log ?in|sign ?in)[^\n]{0,40})?"
+        r"|this (?:article|story|content) is (?:only )?(?:for|available to|exclusive to|reserved for) (?:our )?(?:subscribers|members|premium (?:subscribers|members))[^\n]{0,80}"
+        r"|subscribe to (?:continue|read|unlock|keep reading)[^\n]{0,80}"
+        r"|you have (?:\d+|one|two|three|four|five) free (?:articles?|stories) (?:left|remaining)[^\n]{0,60})",
+        note='Paywall remnants: "Already a subscriber? Log in", "This article is for subscribers only", '
+        '"You have 2 free articles left this month".',
     ),
     Rule(
         "related.marker",
-        r"(?:suggested reading|related(?: articles?| stories| news| posts| coverage| content| reading)?|read more|also read|read also|see also|more (?:stories|news) from [\w ]{1,40}|more from [\w ]{1,40}|you (?:may|might) also like|recommended(?: for you| stories| articles)?|more stories|trending(?: now| stories)?|most (?:read|popular)|popular (?:stories|now)|top stories)\s*[:\-–—]?",
+        r"(?:suggested reading|also read|read also|read more|must read|don'?t miss"
+        r"|related (?:articles?|stories|news|posts|coverage|content|reading|links|topics)"
+        r"|you (?:may|might) also (?:like|enjoy|be interested in)|more (?:on|about) this (?:story|topic)"
+        r"|recommended (?:for you|stories|articles|reading)|stories you (?:may|might) have missed)\s*[:\-–—|]?",
+        starts_footer=True,
+        note='A related-links marker: "Suggested Reading:" (seed 002), "Also Read", "You may also like". '
+        "Removed anywhere; when nothing after it reads as content, the headlines after it go too "
+        "(recorded as related.list).",
+    ),
+    Rule(
+        "related.heading",
+        r"(?:related|see also|more (?:stories|news|headlines)|more from [\w'’ ]{1,40}|recommended|trending(?: now| stories| news)?"
+        r"|most (?:read|popular|viewed|shared)|popular (?:stories|now|posts|articles)|top (?:stories|news|headlines)"
+        r"|latest (?:news|stories|headlines)|what to read next|editor'?s picks?|in other news)\s*[:\-–—|]?",
         scope="end",
         starts_footer=True,
-        note='A related-links marker ("Suggested Reading:", "Related Stories", "You may also like") and the run of headline-like lines after it',
+        note='A heading that can also head real text ("Top Stories", "Trending Now", "More from Business"): '
+        "removed, with the headlines after it, only when nothing after it reads as content.",
     ),
     Rule(
         "related.inline",
-        r"(?:also read|read more|read also|related|see also|must read|don'?t miss)\s*[:|\-–—]\s*[^\n]{3,200}",
-        note='A single related link: "Also Read: Eight MPs Suspended ...", "READ MORE | Floods hit Assam"',
+        r"(?:also read|read also|read more|must read|see also|related|don'?t miss|watch|listen)(?:\s*[:|]\s*|\s+[-–—]\s+)\S[^\n]{2,200}",
+        guard=True,
+        note='A single related link: "Also Read: Eight MPs Suspended for Protesting Over LoP Rahul Gandhi\'s Speech", '
+        '"READ MORE | Floods hit Assam as Brahmaputra crosses danger mark"; never a paragraph that reads as content.',
     ),
     Rule(
         "caption.credit",
-        r"[^\n]{0,400}?(?:\b(?:file )?(?:image|photo|picture|photograph|pic|video)s?(?: credit)?\s*(?:/|:|by|courtesy(?: of)?|credit:?)\s*(?-i:[A-Z@][\w.&@-]*(?: [A-Z@][\w.&@-]*){0,4})"
-        r"|\((?:file )?(?:image|photo|picture|photograph)s?\s*(?:/|:|by|courtesy(?: of)?|credit:?)[^)]{1,60}\))\s*",
-        note='Captions and photo credits: "... in Quetta, February 1, 2026. File Image/Reuters", "Photo: AP", "(Photo courtesy of the ministry)"',
+        rf"(?:(?P<caption>[^\n]{{0,400}}?(?:[.!?\"”’)]\s+|\s+[|–—-]\s+|\s*\|\s*)))?(?P<credit>{_CREDIT})\s*",
+        check=_one_sentence_caption,
+        note='Photo captions and credits: "A view of a bullet riddle door at a police station, following militant attacks, '
+        'in Quetta, Pakistan, February 1, 2026. File Image/Reuters" (seed 003), "Photo: AP", "Photo by Jane Doe/Getty Images". '
+        "The credit must follow a finished sentence or a separator and the caption must be one sentence.",
     ),
     Rule(
         "credit.agency",
-        r"\(?(?:with (?:additional )?inputs? from|inputs? from|additional reporting by|with (?:agency )?inputs|compiled from) [\w ,&.'’-]{1,80}\)?\s*[.]?|\(?(?:with )?agency inputs\)?\.?",
-        note='Agency credits: "With inputs from agencies", "(With inputs from PTI)", "Additional reporting by Jane Doe in London"',
+        r"\(?\s*(?:[-–—]\s*)?(?:with (?:additional )?inputs? from|inputs? from|(?:with )?(?:additional )?reporting by)\s+"
+        rf"{_CREDIT_WHO}(?:\s+in\s+{_NAME})?(?:\s*[;,]\s*(?:editing|writing|additional reporting|reporting) by\s+{_CREDIT_WHO}(?:\s+in\s+{_NAME})?)*\s*\)?\s*\.?"
+        r"|\(?\s*(?:with )?(?:agency|agencies) inputs\s*\)?\.?",
+        note='Agency and desk credits at the foot of a story: "With inputs from agencies" (seed 003), "(With inputs from PTI)", '
+        '"Reporting by Jane Doe in London; Editing by John Smith".',
     ),
     Rule(
         "editor.tag",
-        r"\[[A-Za-z]{1,5}(?:/[A-Za-z]{1,5})*\]|\(?-*\s*ends\s*-*\)?|\(\s*[A-Z]{2,5}(?:/[A-Z]{2,5})*\s*\)",
-        note='Editor and desk tags: "[DS]", "[RS/AB]", "(ENDS)", "(PTI)"',
+        r"\[[A-Za-z]{1,5}(?:/[A-Za-z]{1,5})*\]|\(?\s*[-–—]*\s*ends\s*[-–—]*\s*\)?|\(\s*[A-Z]{2,6}(?:/[A-Z]{2,6})*\s*\)",
+        note='Editor and desk tags: "[DS]" (seed 002), "[RS/AB]", "-ENDS-", "(PTI)", "(jsi/dj)".',
     ),
     Rule(
         "tool.label",
         r"(?:(?:rewritten|paraphrased|summari[sz]ed|ai[- ]generated|auto[- ]generated|machine[- ]generated|generated) (?:article|summary|text|content|version|news)"
         r"|(?:article|text|content|summary) (?:rewritten|paraphrased|summari[sz]ed|generated)(?: (?:by|with|using) [\w .-]{1,40})?"
         r"|this (?:article|story|summary|text) (?:was|has been|is) (?:rewritten|generated|summari[sz]ed|paraphrased|created)(?: (?:by|with|using) [\w .-]{1,40})?)\s*[.:]?",
-        note='Labels left by rewriting or summarising tools: "Rewritten Article", "AI-generated summary", "This article was generated by an AI tool."',
+        note='Labels left by rewriting or summarising tools: "Rewritten Article" (seed 004), "AI-generated summary", '
+        '"This article was generated by an AI tool."',
     ),
     Rule(
         "punct.lone",
         r"[\W_]{1,40}",
-        note='Lines of punctuation only: "-", "***", "• • •"',
+        note='Lines of punctuation only: "-" (seed 004, twice), "***", "• • •".',
     ),
     Rule(
         "nav.remnant",
-        r"(?:x|×|✕|✖|close|menu|skip to (?:main )?content|back to top|scroll to top|home|search|log ?in|sign ?in|next|previous|prev|advertisement|advertisment|sponsored|ad|loading\.*|click here|tap to expand|show more|view comments|comments?|\d+ comments?)"
-        r"|[\w&' -]{1,30}(?:\s*[>»›]\s*[\w&' -]{1,30}){1,6}",
-        note='Navigation remnants: a lone "X" close button, "Advertisement", "Back to top", breadcrumbs like "Home > World > Asia"',
+        r"(?:x|×|✕|✖|close|menu|skip to (?:main )?content|back to top|scroll to top|home|search|log ?in|sign ?in|next|previous|prev"
+        r"|advertisement|advertisment|sponsored|ad|loading\.*|click here|tap to expand|show (?:more|less)|load more|see more|continue reading"
+        r"|view comments|comments?|\d+ comments?|listen to (?:this )?article|open in app)"
+        r"|home(?:\s*[>»›/|]\s*(?-i:[A-Z][\w&'’.-]*)(?: [\w&'’.-]+){0,3}){1,6}"
+        r"|(?-i:[A-Z][\w&'’.-]*)(?: [\w&'’.-]+){0,3}(?:\s*[>»›]\s*(?-i:[A-Z][\w&'’.-]*)(?: [\w&'’.-]+){0,3}){2,6}",
+        note='Navigation remnants: a lone "X" close button (seed 002), "Advertisement", "Back to top", breadcrumbs '
+        '"Home > World > Asia" and "News › India › Assam".',
     ),
     Rule(
         "cookie.consent",
-        r"(?:we use cookies|this (?:web)?site uses cookies|by (?:continuing to use|using) (?:this|our) (?:site|website)|accept (?:all )?cookies|cookie (?:policy|settings|preferences)|manage (?:cookies|consent|preferences))[^\n]{0,300}",
-        note='Cookie and consent banners: "We use cookies to improve your experience. Accept all cookies"',
+        r"(?:we use cookies|this (?:web)?site uses cookies|our (?:web)?site uses cookies|by (?:continuing to (?:use|browse)|using) (?:this|our) (?:web)?site)"
+        r"[^\n]{0,400}?(?:you(?: are)? (?:agree|consent|accept)|your (?:experience|consent|browsing|preferences)|(?:accept|agree to) (?:our|the use of|all)"
+        r"|(?:cookie|privacy) (?:policy|notice)|learn more|find out more|manage (?:settings|preferences)|use of cookies)[^\n]{0,300}"
+        r"|(?:accept|allow|reject|decline|refuse)(?: all)?(?: cookies)?|(?:cookie|privacy) (?:policy|settings|preferences|notice)"
+        r"|manage (?:cookies|consent|preferences|settings)|i (?:agree|accept)|got it|ok(?:ay)?,? (?:i agree|got it)",
+        note='Cookie and consent banners and their buttons: "We use cookies to improve your experience on our site. '
+        'By continuing to browse, you agree to our use of cookies.", "Accept all cookies", "Manage preferences".',
+    ),
+    Rule(
+        "footer.copyright",
+        r"(?:copyright\s*)?(?:©|\(c\)(?=\s*\d{4}))[^\n]{0,200}"
+        r"|copyright\s+\d{4}(?:\s*[-–]\s*\d{4})?[^\n]{0,200}"
+        r"|(?:[^\n]{0,120}?(?:[.|]\s*|\s[–—-]\s+))?all rights reserved\.?(?:\s+[^\n]{0,160})?",
+        note='Copyright footers: "© 2026 The Harbour Gazette. All rights reserved.", "Copyright 2025 Lakeside Media Ltd", '
+        '"Ridgeline Post Ltd. All Rights Reserved."',
     ),
     Rule(
         "metadata.byline",
-        rf"(?:by|author|authors|written by|reported by|posted by|edited by)\s*[:\-–]?\s*(?P<value>{_NAME}(?:, {_NAME})?)\s*",
+        rf"(?:by|author|authors|written by|reported by|posted by|edited by)\s*[:\-–]?\s*{_NOT_A_NAME}(?P<value>{_NAME}(?:, {_NAME})?)\s*"
+        rf"|(?P<value_desk>(?:{_NAME} )?(?-i:Desk|Web Desk|News Desk|News Service|Bureau|Correspondent|Staff Reporter|Staff Writer))\s*",
         scope="start",
         reason=METADATA,
         metadata_field="author",
-        note='Bylines and desk credits: "Author : NewsGram Desk", "By Jane Doe"',
+        note='Bylines and desk credits near the top: "Author : NewsGram Desk" (seed 002), "By Jane Doe", "Express News Service".',
     ),
     Rule(
         "metadata.dateline",
@@ -134,13 +271,26 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         scope="start",
         reason=METADATA,
         metadata_field="date",
-        note='Datelines: "Published 1 February 2026", "Updated: Feb 2, 2026 10:15 IST", "2026-02-02"',
+        note='Datelines near the top: "Published 1 February 2026" (seed 004), "Updated: Feb 2, 2026 10:15 IST", "2026-02-02".',
     ),
 )
 
-# Edge rules split a piece off the start or end of a line (not the whole paragraph).
+# Rule ids recorded by this module outside the rule table (line edges, runs, the template stage).
+DERIVED_RULE_IDS = {
+    "metadata.leading_date": 'a front-matter date token glued to the first line: " date 2026-02-02 India rejected ..." (seeds 000, 001)',
+    "widget.close_button": 'a lightbox close button glued to the end of a caption: "... Balochistan Liberation Army. X" (seed 002)',
+    "caption.credit": 'a photo credit glued to the end of a line of several sentences is split off; the sentences stay',
+    RELATED_LIST: 'the headlines after a related-links marker at the end of a document (seed 002, after "Suggested Reading:")',
+    TEMPLATE_LINE: "a short non-sentence line carried by many documents of a site or of the corpus",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Line edges: pieces of one raw line that are not part of its text.
+
 _LEADING_DATE = re.compile(rf"^\s*(?:date|published|updated|posted)\s*:?\s*(?P<value>{_DATE})(?=\s+\S)", re.IGNORECASE)
 _TRAILING_CLOSE = re.compile(r"(?<=[.!?\"”’)])\s+[X×✕✖]\s*$")
+_TRAILING_CREDIT = re.compile(rf"(?<=[.!?\"”’)])\s+(?P<credit>{_CREDIT})\s*$", re.IGNORECASE)
 
 
 def split_line_edges(raw: str, first_content_line: bool) -> list[tuple[int, int, str, str, dict | None]]:
@@ -149,6 +299,9 @@ def split_line_edges(raw: str, first_content_line: bool) -> list[tuple[int, int,
     ``metadata.leading_date``: a front-matter token glued to the first line (" date 2026-02-02 India
     rejected ..."); the rest of the line is content and stays. ``widget.close_button``: a lightbox
     close button glued to the end of a caption ("... Balochistan Liberation Army. X").
+    ``caption.credit``: a photo credit glued to the end of a line that holds several sentences;
+    the sentences stay (a one-sentence caption with its credit is left whole for the
+    ``caption.credit`` rule).
 
     >>> split_line_edges(" date 2026-02-02 India rejected the claims.", True)
     [(0, 16, 'metadata', 'metadata.leading_date', {'date': '2026-02-02'})]
@@ -157,6 +310,10 @@ def split_line_edges(raw: str, first_content_line: bool) -> list[tuple[int, int,
     >>> split_line_edges("At least 31 civilians were killed in the assaults. X", False)
     [(50, 52, 'boilerplate', 'widget.close_button', None)]
     >>> split_line_edges("He met Malcolm X", False)
+    []
+    >>> split_line_edges("The ferry sank at dawn. All 40 passengers were rescued. Photo: AP", False)
+    [(55, 65, 'boilerplate', 'caption.credit', None)]
+    >>> split_line_edges("Rescuers at the pier in Oban on Monday. Photo: AP", False)
     []
     """
     spans = []
@@ -167,29 +324,97 @@ def split_line_edges(raw: str, first_content_line: bool) -> list[tuple[int, int,
     m = _TRAILING_CLOSE.search(raw)
     if m and (not spans or m.start() >= spans[-1][1]):
         spans.append((m.start(), len(raw), BOILERPLATE, "widget.close_button", None))
+        return spans
+    m = _TRAILING_CREDIT.search(raw)
+    if m and (not spans or m.start() >= spans[-1][1]):
+        before = raw[spans[-1][1] if spans else 0 : m.start()]
+        if _SENTENCE_BREAK.search(before.strip()):
+            spans.append((m.start(), len(raw), BOILERPLATE, "caption.credit", None))
     return spans
 
 
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
-_WORDS = re.compile(r"[^\W\d_]+")
+# ---------------------------------------------------------------------------------------------
+# The precision guard.
 
 
 def reads_as_content(text: str) -> bool:
     """The precision guard: a paragraph that reads as sentences of content.
 
-    Twelve words or more, ending like a sentence, and mostly lower-case words (a headline
-    capitalises most of its words; a sentence does not).
+    For cased scripts: twelve words or more, mostly lower-case words (a headline capitalises most
+    of its words; a sentence does not), and ending like a sentence, or, from twenty words on,
+    holding a sentence boundary inside (a paragraph whose final full stop the scraper lost). For
+    scripts without case (Chinese, Japanese, Arabic, Hindi...): thirty letters or more and a
+    sentence ending or boundary.
 
     >>> reads_as_content("The minister said he would subscribe to the plan once the budget was agreed by parliament.")
     True
     >>> reads_as_content("MP Govt Focuses on Improving Quality of Health Services and Medical Education in the State: Dy CM Shukla")
     False
+    >>> reads_as_content("Subscribe to our channels on YouTube and WhatsApp")
+    False
+    >>> reads_as_content("洪水导致当地多条道路中断，救援人员正在全力搜救被困群众，预计明天恢复部分交通。")
+    True
     """
-    words = _WORDS.findall(text)
-    if len(words) < 12 or not _SENTENCE_END.search(text.strip()):
+    stripped = text.strip()
+    if not stripped:
+        return False
+    letters = [c for c in stripped if c.isalpha()]
+    caseless = sum(1 for c in letters if not c.isupper() and not c.islower())
+    if letters and caseless * 2 > len(letters):
+        return len(letters) >= 30 and bool(_SENTENCE_END.search(stripped) or _SENTENCE_BREAK.search(stripped) or "。" in stripped)
+    words = _WORDS.findall(stripped)
+    if len(words) < 12:
+        return False
+    if not _SENTENCE_END.search(stripped) and not (len(words) >= 20 and _SENTENCE_BREAK.search(stripped)):
         return False
     lower = sum(1 for w in words if w[0].islower())
     return lower / len(words) >= 0.5
+
+
+def is_sentence_shaped(text: str) -> bool:
+    """A short statement: two words or more, a lower-case word after the first, ending in a full
+    stop or an exclamation mark ("No one was injured.", "Thank you very much."). Such a line is
+    never a corpus template line, however often it recurs: short sentences of prose repeat across
+    documents (the State of the Union addresses end in "Thank you." and "Thank you, and God bless
+    you." year after year), and the duplicate stage keeps their first occurrence.
+
+    >>> is_sentence_shaped("No one was injured."), is_sentence_shaped("Thank you.")
+    (True, True)
+    >>> is_sentence_shaped("The Harbour Gazette | Since 1887"), is_sentence_shaped("Why it matters?")
+    (False, False)
+    >>> is_sentence_shaped("Advertisement."), is_sentence_shaped("Photo: AP.")
+    (False, False)
+    """
+    stripped = text.strip()
+    if not _STATEMENT_END.search(stripped):
+        return False
+    words = _WORDS.findall(stripped)
+    return len(words) >= 2 and any(w[0].islower() for w in words[1:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule sets.
+
+_LONE_BUTTON = re.compile(rf"(?:{_SOCIAL}|{_SHARE_ACTION})\s*:?", re.IGNORECASE)
+_SHARE_VERB = re.compile(r"(?:share|tweet|email|e-mail|print|copy link|copy url)\b.*", re.IGNORECASE)
+
+
+def _share_bar(content: list[Paragraph]) -> set[int]:
+    """Positions in runs of lone share buttons, one a line ("Share" / "Facebook" / "X" / "Email").
+
+    A run counts from three buttons, or from two when one of them is a share verb; a lone
+    "Facebook" line may be a heading, so it is left alone.
+    """
+    found: set[int] = set()
+    run: list[int] = []
+    for position, p in enumerate(content + [None]):  # type: ignore[list-item]
+        if p is not None and _LONE_BUTTON.fullmatch(p.text.strip()):
+            run.append(position)
+            continue
+        if len(run) >= 3 or (len(run) == 2 and any(_SHARE_VERB.fullmatch(content[i].text.strip()) for i in run)):
+            found.update(run)
+        run = []
+    return found
 
 
 @dataclass
@@ -203,7 +428,8 @@ class RuleSet:
         The file may hold ``disable = ["rule.id", ...]`` and any number of ``[[rule]]`` tables with
         ``id``, ``pattern`` (a Python regular expression matched against the whole paragraph,
         case-insensitive), optional ``scope`` (paragraph, start, end), ``reason`` (boilerplate or
-        metadata) and ``note``. A rule with the id of a built-in one replaces it.
+        metadata), ``note`` and ``guard`` (true: never remove a paragraph that reads as content).
+        A rule with the id of a built-in one replaces it; new rules are tried after the built-in ones.
         """
         rules = {r.id: r for r in BUILTIN_RULES}
         if rules_file is None:
@@ -223,17 +449,20 @@ class RuleSet:
             raise RulesError(f"{path}: 'disable' must be a list of rule ids")
         for rule_id in disable:
             if rule_id not in rules:
-                raise RulesError(f"{path}: rule {rule_id!r} in 'disable' is not a built-in rule id")
+                raise RulesError(f"{path}: rule {rule_id!r} in 'disable' is not a built-in rule id (known: {', '.join(rules)})")
             del rules[rule_id]
-        for n, table in enumerate(config.get("rule", []), start=1):
+        tables = config.get("rule", [])
+        if not isinstance(tables, list):
+            raise RulesError(f"{path}: 'rule' must be written as [[rule]] tables")
+        for n, table in enumerate(tables, start=1):
             if not isinstance(table, dict):
                 raise RulesError(f"{path}: [[rule]] number {n} is not a table")
             rule_id = table.get("id")
             if not isinstance(rule_id, str) or not re.fullmatch(r"[\w.-]+", rule_id):
                 raise RulesError(f"{path}: [[rule]] number {n}: 'id' must be a word like 'mysite.promo'")
-            extra = set(table) - {"id", "pattern", "scope", "reason", "note"}
+            extra = set(table) - {"id", "pattern", "scope", "reason", "note", "guard"}
             if extra:
-                raise RulesError(f"{path}: rule {rule_id!r}: unknown key(s) {', '.join(sorted(extra))}")
+                raise RulesError(f"{path}: rule {rule_id!r}: unknown key(s) {', '.join(sorted(extra))} (allowed: id, pattern, scope, reason, note, guard)")
             pattern = table.get("pattern")
             if not isinstance(pattern, str) or not pattern:
                 raise RulesError(f"{path}: rule {rule_id!r}: 'pattern' must be a non-empty string")
@@ -243,50 +472,81 @@ class RuleSet:
             reason = table.get("reason", BOILERPLATE)
             if reason not in (BOILERPLATE, METADATA):
                 raise RulesError(f"{path}: rule {rule_id!r}: reason must be boilerplate or metadata, got {reason!r}")
+            guard = table.get("guard", False)
+            if not isinstance(guard, bool):
+                raise RulesError(f"{path}: rule {rule_id!r}: guard must be true or false, got {guard!r}")
             try:
                 rule = Rule(rule_id, pattern, scope, reason, str(table.get("note", "")),
-                            metadata_field=rule_id if reason == METADATA else None)
+                            metadata_field=rule_id if reason == METADATA else None, guard=guard)
             except re.error as exc:
                 raise RulesError(f"{path}: rule {rule_id!r}: invalid regular expression: {exc}") from None
+            if rule.compiled.fullmatch(""):
+                raise RulesError(f"{path}: rule {rule_id!r}: pattern matches an empty paragraph; it would remove too much")
             rules[rule_id] = rule
         return cls(tuple(rules.values()))
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rules)
 
     def classify(self, paragraphs: list[Paragraph]) -> None:
         """Mark boilerplate and metadata paragraphs of one document in place (reason, rule,
         metadata). Paragraphs already decided (empty, edge pieces) are left alone."""
         content = [p for p in paragraphs if p.reason is None]
         n = len(content)
+        prose = [reads_as_content(p.text) for p in content]
+        # From footer_start on, nothing reads as content: a related-links marker there is a footer.
+        footer_start = n
+        while footer_start > 0 and not prose[footer_start - 1]:
+            footer_start -= 1
+        share_bar = _share_bar(content)
         footer_from: int | None = None
         for position, p in enumerate(content):
-            in_head = position < HEAD_PARAGRAPHS
-            in_tail = position >= n - TAIL_PARAGRAPHS
             if footer_from is not None:
-                if reads_as_content(p.text):
-                    footer_from = None
-                else:
-                    p.reason, p.rule = BOILERPLATE, "related.list"
-                    continue
+                p.reason, p.rule = BOILERPLATE, RELATED_LIST
+                continue
+            if position in share_bar:
+                p.reason, p.rule = BOILERPLATE, "share.widget"
+                continue
+            at_footer = position >= footer_start and n - position - 1 <= FOOTER_MAX_PARAGRAPHS
             for rule in self.rules:
-                if rule.scope == "start" and not in_head:
+                if rule.scope == "start" and position >= HEAD_PARAGRAPHS:
                     continue
-                if rule.scope == "end" and not in_tail:
+                if rule.scope == "end" and not (at_footer if rule.starts_footer else position >= n - TAIL_PARAGRAPHS):
                     continue
-                m = rule.compiled.fullmatch(p.text)
-                if not m:
+                if rule.guard and prose[position]:
+                    continue
+                m = rule.match(p.text)
+                if m is None:
                     continue
                 p.reason, p.rule = rule.reason, rule.id
                 if rule.reason == METADATA:
-                    value = m.groupdict().get("value") or p.text
+                    values = [v for k, v in m.groupdict().items() if k.startswith("value") and v]
+                    value = values[0] if values else p.text
                     p.metadata = {rule.metadata_field or rule.id: value.strip()}
-                if rule.starts_footer:
+                if rule.starts_footer and at_footer:
                     footer_from = position
                 break
+
+    def explain(self, text: str) -> str | None:
+        """The id of the first rule (any scope) that matches ``text`` alone, or None: a quick way
+        to try a line against the rules. Guards apply; runs and scopes need a document."""
+        for rule in self.rules:
+            if rule.guard and reads_as_content(text):
+                continue
+            if rule.match(text):
+                return rule.id
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus template lines.
 
 
 def template_candidate_key(p: Paragraph, max_words: int) -> str | None:
     """The key under which a paragraph is counted for corpus template detection, or None when it
-    is too long or reads as content."""
-    if p.reason is not None or reads_as_content(p.text):
+    is already decided, too long, reads as content or is a short statement (:func:`is_sentence_shaped`)."""
+    if p.reason is not None or reads_as_content(p.text) or is_sentence_shaped(p.text):
         return None
     key = match_key(p.text)
     if not key or len(key.split()) > max_words:
@@ -297,3 +557,131 @@ def template_candidate_key(p: Paragraph, max_words: int) -> str | None:
 def site_of(path: str) -> str:
     """The site a document belongs to: its top-level folder ("" for files at the top)."""
     return path.split("/", 1)[0] if "/" in path else ""
+
+
+COPY_SHARE = 0.5  # documents sharing this share of their content paragraphs are copies of one article
+COPY_INDEX_LIMIT = 100  # content paragraphs found in more documents than this are not used to find copies
+
+
+def content_keys(paragraphs: Iterable[Paragraph]) -> set[str]:
+    """Match keys of the undecided paragraphs of one document that read as content: what
+    :func:`copy_groups` compares."""
+    return {match_key(p.text) for p in paragraphs if p.reason is None and reads_as_content(p.text)}
+
+
+def copy_groups(keysets: Sequence[Collection[Hashable]]) -> list[int]:
+    """For each document, the id of its group of copies (the index of the first document of the
+    group). Documents sharing at least half of the content paragraphs of the shorter one
+    (``keysets``: one collection of keys per document, see :func:`content_keys`) are copies of one
+    article: a wire story in three outlets, a page scraped twice.
+
+    A line that recurs only because one article was copied is not a site template: the headline of
+    an agency story carried by three outlets is a duplicate to keep once, not boilerplate to remove
+    from all three. Template lines are therefore counted once per group.
+
+    >>> copy_groups([{"bridge", "lorries"}, {"bridge", "lorries", "ferry"}, {"ferry", "school", "market"}, set()])
+    [0, 0, 2, 3]
+    """
+    ids: dict[Hashable, int] = {}
+    doc_of: list[int] = []
+    key_id: list[int] = []
+    for d, keys in enumerate(keysets):
+        for key in keys:
+            doc_of.append(d)
+            key_id.append(ids.setdefault(key, len(ids)))
+    groups = copy_groups_from_hashes(np.array(doc_of, dtype=np.int64), np.array(key_id, dtype=np.uint64), len(keysets))
+    return groups.tolist()
+
+
+def copy_groups_from_hashes(doc_of: np.ndarray, key_hash: np.ndarray, n_docs: int) -> np.ndarray:
+    """:func:`copy_groups` on arrays, for the streaming pipeline: ``doc_of[i]`` is the document
+    of content paragraph i and ``key_hash[i]`` the hash of its match key (``Fingerprints.key_hash``).
+    Keys held by more than ``COPY_INDEX_LIMIT`` documents are not used (site boilerplate that
+    reads as prose, or mass syndication); the pairs of documents sharing a key are counted with
+    numpy, then joined with a union-find. Returns the group id (smallest member) of each document.
+
+    >>> copy_groups_from_hashes(np.array([0, 0, 1, 1, 2]), np.array([7, 8, 7, 8, 9], dtype=np.uint64), 4).tolist()
+    [0, 0, 2, 3]
+    """
+    parent = np.arange(n_docs, dtype=np.int64)
+    if len(doc_of) == 0:
+        return parent
+    hashes, docs = np.asarray(key_hash, dtype=np.uint64), np.asarray(doc_of, dtype=np.int64)
+    order = np.lexsort((docs, hashes))
+    hashes, docs = hashes[order], docs[order]
+    distinct = np.r_[True, (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])]
+    hashes, docs = hashes[distinct], docs[distinct]
+    n_content = np.bincount(docs, minlength=n_docs)
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    sizes = np.diff(np.r_[starts, len(hashes)])
+    shared: list[np.ndarray] = []
+    for start, size in zip(starts[(sizes >= 2) & (sizes <= COPY_INDEX_LIMIT)], sizes[(sizes >= 2) & (sizes <= COPY_INDEX_LIMIT)]):
+        holders = docs[start : start + size]  # sorted, distinct
+        a, b = np.triu_indices(size, k=1)
+        shared.append(holders[a] * n_docs + holders[b])
+    if not shared:
+        return parent
+    codes, counts = np.unique(np.concatenate(shared), return_counts=True)
+    a, b = codes // n_docs, codes % n_docs
+    copies = counts >= COPY_SHARE * np.minimum(n_content[a], n_content[b])
+
+    def root(d: int) -> int:
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = int(parent[d])
+        return d
+
+    for x, y in zip(a[copies].tolist(), b[copies].tolist()):
+        rx, ry = root(x), root(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+    return np.array([root(d) for d in range(n_docs)], dtype=np.int64)
+
+
+def count_template_lines(documents: Iterable[tuple[str, Iterable[str], int]], min_documents: int) -> dict[tuple[str, str], int]:
+    """Corpus template lines from per-document facts: (relative path, the document's template
+    candidate keys, its copy group). Returns, per (site, key), the number of documents carrying
+    the line, for lines found in at least ``min_documents`` different articles (copy groups) of
+    one site (top-level folder) or of the whole corpus.
+
+    >>> docs = [("s/1", ["get the app"], 0), ("s/2", ["get the app"], 1), ("t/3", ["get the app"], 2), ("t/4", [], 3)]
+    >>> count_template_lines(docs, 3)
+    {('s', 'get the app'): 3, ('t', 'get the app'): 3}
+    >>> count_template_lines([("s/1", ["wire headline"], 0), ("s/2", ["wire headline"], 0), ("s/3", ["wire headline"], 0)], 3)
+    {}
+    """
+    site_docs: Counter = Counter()
+    corpus_docs: Counter = Counter()
+    site_articles: dict[tuple[str, str], set[int]] = defaultdict(set)
+    corpus_articles: dict[str, set[int]] = defaultdict(set)
+    for path, keys, group in documents:
+        site = site_of(path)
+        for key in set(keys):
+            site_docs[(site, key)] += 1
+            corpus_docs[key] += 1
+            site_articles[(site, key)].add(group)
+            corpus_articles[key].add(group)
+    found = {}
+    for (site, key), count in site_docs.items():
+        if max(len(site_articles[(site, key)]), len(corpus_articles[key])) >= min_documents:
+            found[(site, key)] = max(count, corpus_docs[key])
+    return found
+
+
+def find_template_keys(documents: Sequence[tuple[str, Sequence[Paragraph]]], min_documents: int, max_words: int) -> dict[tuple[str, str], int]:
+    """Corpus template lines of classified documents, (relative path, paragraphs) in corpus order:
+    short non-sentence lines (:func:`template_candidate_key`) found in ``min_documents`` different
+    articles of one site or of the corpus; copies of one article (:func:`copy_groups`) count once
+    towards the threshold. Returns {(site, match key): number of documents carrying it}."""
+    groups = copy_groups([content_keys(paragraphs) for _path, paragraphs in documents])
+    facts = (
+        (path, [k for k in (template_candidate_key(p, max_words) for p in paragraphs) if k], group)
+        for (path, paragraphs), group in zip(documents, groups)
+    )
+    return count_template_lines(facts, min_documents)
+
+
+def rule_ids(rules: Iterable[Rule] = BUILTIN_RULES) -> list[str]:
+    """Every rule id this stage can record: the rules, then the derived ids."""
+    ids = [r.id for r in rules]
+    return ids + [i for i in DERIVED_RULE_IDS if i not in ids]

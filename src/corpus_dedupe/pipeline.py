@@ -20,7 +20,6 @@ import os
 import pickle
 import platform
 import time
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,7 +29,15 @@ from typing import Callable, Iterator
 import numpy as np
 
 from . import __version__
-from .boilerplate import RuleSet, reads_as_content, site_of, split_line_edges
+from .boilerplate import (
+    RuleSet,
+    copy_groups_from_hashes,
+    count_template_lines,
+    reads_as_content,
+    site_of,
+    split_line_edges,
+    template_candidate_key,
+)
 from .cluster import REASON_OF_CODE, ClusterResult, KeyStore, decide
 from .fingerprint import Fingerprints, fingerprint
 from .model import BOILERPLATE, Decision, Paragraph, ParagraphRef, Skipped
@@ -61,6 +68,7 @@ class AnalysedDocument:
     keys: list[str]
     fingerprints: Fingerprints
     template_keys: list[int]  # positions (into keys) of distinct short non-sentence lines
+    content_positions: list[int]  # positions (into keys) of paragraphs that read as content
 
 
 @dataclass
@@ -100,10 +108,13 @@ def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument
         settings.min_words_contained,
     )
     template_keys: list[int] = []
+    content_positions: list[int] = []
     if settings.boilerplate:
         seen: set[str] = set()
         for pos, (p, key) in enumerate(zip(undecided, keys)):
-            if key and key not in seen and key.count(" ") < settings.template_max_words and not reads_as_content(p.text):
+            if reads_as_content(p.text):
+                content_positions.append(pos)
+            elif key not in seen and template_candidate_key(p, settings.template_max_words):
                 seen.add(key)
                 template_keys.append(pos)
     return AnalysedDocument(
@@ -118,6 +129,7 @@ def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument
         keys,
         fp,
         template_keys,
+        content_positions,
     )
 
 
@@ -173,9 +185,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             docs: list[_DocumentEntry] = []
             keys = KeyStore()
             key_hashes, n_words, buckets, cand_doc, cand_para, cand_line = [], [], [], [], [], []
-            template_counts: Counter = Counter()  # (site, key) -> documents
-            template_corpus: Counter = Counter()
-            template_positions: list[tuple[str, str, int]] = []
+            template_cands, content_doc, content_hash = [], [], []
             n_cand = 0
             for result in _analyse_all(src, paths, settings, progress):
                 if isinstance(result, Skipped):
@@ -193,11 +203,9 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 cand_doc.append(np.full(m, len(docs) - 1, dtype=np.int32))
                 cand_para.append(result.candidate_index)
                 cand_line.append(result.candidate_line)
-                site = site_of(result.path)
-                for pos in result.template_keys:
-                    key = result.keys[pos]
-                    template_counts[(site, key)] += 1
-                    template_corpus[key] += 1
+                template_cands.append(n_cand + np.array(result.template_keys, dtype=np.int64))
+                content_doc.append(np.full(len(result.content_positions), len(docs) - 1, dtype=np.int64))
+                content_hash.append(result.fingerprints.key_hash[np.array(result.content_positions, dtype=np.int64)])
                 n_cand += m
             skipped.sort(key=lambda s: s.path)
             timings["read_normalise_segment_fingerprint"] = time.perf_counter() - t
@@ -217,12 +225,13 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             # Corpus template lines: removed before duplicates are looked for.
             t = time.perf_counter()
             template_docs: dict[int, int] = {}
-            if settings.boilerplate and template_counts:
-                found = {}
-                for (site, key), count in template_counts.items():
-                    best = max(count, template_corpus[key])
-                    if best >= settings.template_min_documents:
-                        found[(site, key)] = best
+            if settings.boilerplate and docs:
+                # Copies of one article (sharing half their content paragraphs) count once.
+                groups = copy_groups_from_hashes(concat(content_doc, np.int64), concat(content_hash, np.uint64), len(docs))
+                found = count_template_lines(
+                    ((doc.path, [keys[int(c)] for c in cands], int(g)) for doc, cands, g in zip(docs, template_cands, groups)),
+                    settings.template_min_documents,
+                )
                 if found:
                     for d_i, doc in enumerate(docs):
                         site = site_of(doc.path)

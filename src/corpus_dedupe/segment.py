@@ -176,6 +176,9 @@ def _looks_hard_wrapped(block: list[Piece]) -> bool:
     break happens to fall after a full stop."""
     if len(block) < 3 or any(is_list_item(p.text) for p in block[1:]):
         return False
+    lengths = [len(p.text) for p in block[:-1]]
+    if min(lengths) < 0.6 * max(lengths):
+        return False  # lines of a fixed-width wrap are of similar length; a page of short lines is not one
     breaks = len(block) - 1
     mid = sum(1 for a, b in zip(block, block[1:]) if _wrapped_at_width(a.text, b.text))
     return mid * 2 > breaks
