@@ -65,6 +65,7 @@ class Rule:
     metadata_field: str | None = None  # for metadata rules: the manifest field the value goes to
     guard: bool = False
     check: Callable[[re.Match], bool] | None = field(default=None, repr=False, compare=False)
+    needs: tuple[str, ...] = field(default=(), repr=False, compare=False)  # cheap precheck: no match without one of these (lower case)
     compiled: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -73,6 +74,10 @@ class Rule:
     def match(self, text: str) -> re.Match | None:
         """The match when this rule applies to the whole of ``text``, else None (scope and guard
         aside)."""
+        if self.needs:
+            low = text.lower()
+            if not any(word in low for word in self.needs):
+                return None
         m = self.compiled.fullmatch(text)
         if m is None or (self.check is not None and not self.check(m)):
             return None
@@ -113,6 +118,7 @@ _CREDIT = (
     r"|\(\s*(?:file )?(?:image|photo|picture|photograph)s?(?: credit)?\s*(?:/|:|by|courtesy(?: of)?|credit:?)[^()\n]{1,60}\)\.?"
     r"|(?:\(\s*)?(?:(?:file|representational|representative) (?:image|photo|picture)|images? (?:used )?for representation(?:al purposes?)?(?: only)?)\s*\)?\.?"
 )
+_CREDIT_HINT = ("image", "photo", "pic", "illustration", "video", "graphic")  # every credit has one of these
 _CREDIT_WHO = rf"(?:(?:news |wire )?agencies|agency (?:reports|inputs)|wire (?:services|reports)|{_NAME})(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)(?:agencies|{_NAME}))*"
 
 # A sentence boundary inside a text: end punctuation, space, then a capital or an opening quote.
@@ -120,6 +126,7 @@ _SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘'(]?[A-Z])")
 _SENTENCE_END = re.compile(r"[.!?。！？।؟…][\"'”’)»]*$")
 _STATEMENT_END = re.compile(r"[.!][\"'”’)»]*$")
 _WORDS = re.compile(r"[^\W\d_]+")
+_LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]")  # ASCII: the words of _WORDS that start in lower case
 
 
 def _one_sentence_caption(m: re.Match) -> bool:
@@ -198,6 +205,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "caption.credit",
         rf"(?:(?P<caption>[^\n]{{0,400}}?(?:[.!?\"”’)]\s+|\s+[|–—-]\s+|\s*\|\s*)))?(?P<credit>{_CREDIT})\s*",
         check=_one_sentence_caption,
+        needs=_CREDIT_HINT,
         note='Photo captions and credits: "A view of a bullet riddle door at a police station, following militant attacks, '
         'in Quetta, Pakistan, February 1, 2026. File Image/Reuters" (seed 003), "Photo: AP", "Photo by Jane Doe/Getty Images". '
         "The credit must follow a finished sentence or a separator and the caption must be one sentence.",
@@ -253,6 +261,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?:copyright\s*)?(?:©|\(c\)(?=\s*\d{4}))[^\n]{0,200}"
         r"|copyright\s+\d{4}(?:\s*[-–]\s*\d{4})?[^\n]{0,200}"
         r"|(?:[^\n]{0,120}?(?:[.|]\s*|\s[–—-]\s+))?all rights reserved\.?(?:\s+[^\n]{0,160})?",
+        needs=("©", "(c)", "copyright", "rights reserved"),
         note='Copyright footers: "© 2026 The Harbour Gazette. All rights reserved.", "Copyright 2025 Lakeside Media Ltd", '
         '"Ridgeline Post Ltd. All Rights Reserved."',
     ),
@@ -325,7 +334,8 @@ def split_line_edges(raw: str, first_content_line: bool) -> list[tuple[int, int,
     if m and (not spans or m.start() >= spans[-1][1]):
         spans.append((m.start(), len(raw), BOILERPLATE, "widget.close_button", None))
         return spans
-    m = _TRAILING_CREDIT.search(raw)
+    low = raw.lower()
+    m = _TRAILING_CREDIT.search(raw) if any(word in low for word in _CREDIT_HINT) else None
     if m and (not spans or m.start() >= spans[-1][1]):
         before = raw[spans[-1][1] if spans else 0 : m.start()]
         if _SENTENCE_BREAK.search(before.strip()):
@@ -358,16 +368,17 @@ def reads_as_content(text: str) -> bool:
     stripped = text.strip()
     if not stripped:
         return False
-    letters = [c for c in stripped if c.isalpha()]
-    caseless = sum(1 for c in letters if not c.isupper() and not c.islower())
-    if letters and caseless * 2 > len(letters):
-        return len(letters) >= 30 and bool(_SENTENCE_END.search(stripped) or _SENTENCE_BREAK.search(stripped) or "。" in stripped)
     words = _WORDS.findall(stripped)
+    if not stripped.isascii():  # ASCII letters all have case: only other scripts need the check
+        n_letters = sum(map(len, words))
+        caseless = sum(len(w) for w in words if w.lower() == w.upper())
+        if n_letters and caseless * 2 > n_letters:
+            return n_letters >= 30 and bool(_SENTENCE_END.search(stripped) or _SENTENCE_BREAK.search(stripped) or "。" in stripped)
     if len(words) < 12:
         return False
     if not _SENTENCE_END.search(stripped) and not (len(words) >= 20 and _SENTENCE_BREAK.search(stripped)):
         return False
-    lower = sum(1 for w in words if w[0].islower())
+    lower = len(_LOWER_WORD.findall(stripped)) if stripped.isascii() else sum(1 for w in words if w[0].islower())
     return lower / len(words) >= 0.5
 
 
@@ -495,6 +506,8 @@ class RuleSet:
         content = [p for p in paragraphs if p.reason is None]
         n = len(content)
         prose = [reads_as_content(p.text) for p in content]
+        for p, is_prose in zip(content, prose):
+            p.prose = is_prose
         # From footer_start on, nothing reads as content: a related-links marker there is a footer.
         footer_start = n
         while footer_start > 0 and not prose[footer_start - 1]:

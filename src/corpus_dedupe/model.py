@@ -69,6 +69,7 @@ class Paragraph:
     rule: str | None = None  # rule id for boilerplate/metadata
     metadata: dict | None = None  # e.g. {"date": "2026-02-02"} for a metadata piece
     is_heading: bool = False
+    prose: bool = False  # reads as sentences of content (set by the boilerplate stage)
 
 
 @dataclass(slots=True)

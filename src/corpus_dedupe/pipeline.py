@@ -33,7 +33,6 @@ from .boilerplate import (
     RuleSet,
     copy_groups_from_hashes,
     count_template_lines,
-    reads_as_content,
     site_of,
     split_line_edges,
     template_candidate_key,
@@ -112,7 +111,7 @@ def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument
     if settings.boilerplate:
         seen: set[str] = set()
         for pos, (p, key) in enumerate(zip(undecided, keys)):
-            if reads_as_content(p.text):
+            if p.prose:
                 content_positions.append(pos)
             elif key not in seen and template_candidate_key(p, settings.template_max_words):
                 seen.add(key)

@@ -11,6 +11,7 @@ offsets computed from code-unit lengths.
 from __future__ import annotations
 
 import codecs
+import errno
 import fnmatch
 import hashlib
 import os
@@ -42,60 +43,115 @@ def discover(src: Path, include: tuple[str, ...] = (), follow_symlinks: bool = F
     """Every regular file under ``src`` in sorted relative-path order, and the entries passed over.
 
     Hidden files and folders (name starting with ".") are skipped. Symbolic links are not followed
-    unless ``follow_symlinks``, and even then only when they resolve inside ``src`` (a link out of
-    the corpus, or a loop, is recorded as skipped). ``include`` globs match the relative path or
-    the file name.
+    unless ``follow_symlinks``, and even then only when they resolve inside ``src``; a link out of
+    the corpus, a broken link and a link to a folder that is read anyway (a loop, or a second path
+    to the same folder) are recorded as skipped. Real paths win over links: folders reached through
+    a link are walked after the whole real tree, so each folder is listed once, under its real path
+    when it has one, and a web of links cannot multiply the work. ``include`` globs match the
+    relative path or the file name.
+
+    The walk is iterative (an explicit stack), so the depth of the tree is limited only by the
+    length of a path. A folder that cannot be listed is recorded and the walk goes on; SRC itself
+    not being listable raises :class:`InputError`.
     """
-    src = src.resolve()
+    src = Path(os.path.realpath(src))
     found: list[str] = []
     skipped: list[Skipped] = []
-    visited_dirs: set[tuple[int, int]] = set()
+    listed: set[tuple[int, int]] = set()  # (st_dev, st_ino) of every folder already listed
 
-    def walk(folder: Path, rel_parts: tuple[str, ...]) -> None:
+    def matches(rel: str, name: str) -> bool:
+        return not include or any(fnmatch.fnmatchcase(rel, g) or fnmatch.fnmatchcase(name, g) for g in include)
+
+    def list_folder(folder: str, rel: str) -> list[os.DirEntry] | None:
         try:
-            st = folder.stat()
-            key = (st.st_dev, st.st_ino)
-            if key in visited_dirs:
-                skipped.append(Skipped("/".join(rel_parts), "symbolic link loop"))
-                return
-            visited_dirs.add(key)
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as it:
+                return sorted(it, key=lambda e: e.name)
         except PermissionError:
-            skipped.append(Skipped("/".join(rel_parts) or ".", "permission denied (folder)"))
-            return
+            if not rel:
+                raise InputError(f"{src}: cannot list SRC: permission denied") from None
+            skipped.append(Skipped(rel, "permission denied (folder)"))
         except OSError as exc:
-            skipped.append(Skipped("/".join(rel_parts) or ".", f"cannot list folder: {exc.strerror}"))
-            return
+            if not rel:
+                raise InputError(f"{src}: cannot list SRC: {exc.strerror or exc}") from None
+            skipped.append(Skipped(rel, f"cannot list folder: {exc.strerror or exc}"))
+        return None
+
+    try:
+        st = os.stat(src)
+    except OSError as exc:
+        raise InputError(f"{src}: cannot read SRC: {exc.strerror or exc}") from None
+    listed.add((st.st_dev, st.st_ino))
+    # Folders through links wait in ``linked`` until the real tree is done.
+    pending: list[tuple[str, str]] = [(str(src), "")]
+    linked: list[tuple[str, str, str]] = []  # (rel of the link, its real target, the link path)
+    while pending or linked:
+        if not pending:
+            linked.sort()
+            rel, target, link = linked.pop(0)
+            try:
+                st = os.stat(target)
+            except OSError as exc:
+                skipped.append(Skipped(rel, f"cannot stat: {exc.strerror or exc}"))
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in listed:
+                home = os.path.realpath(os.path.dirname(link))  # the folder holding the link
+                loop = home == target or home.startswith(target.rstrip(os.sep) + os.sep)
+                skipped.append(Skipped(rel, "symbolic link loop" if loop else "symbolic link to a folder that is read under another path"))
+                continue
+            listed.add(key)
+            pending.append((target, rel))
+            continue
+        folder, rel_folder = pending.pop()
+        entries = list_folder(folder, rel_folder)
+        if entries is None:
+            continue
+        subfolders: list[tuple[str, str]] = []
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
-            rel = "/".join(rel_parts + (name,))
+            rel = f"{rel_folder}/{name}" if rel_folder else name
             try:
                 if entry.is_symlink():
                     if not follow_symlinks:
                         skipped.append(Skipped(rel, "symbolic link (not followed; use --follow-symlinks)"))
                         continue
-                    target = Path(entry.path).resolve()
-                    if not target.is_relative_to(src):
+                    target = os.path.realpath(entry.path)
+                    if not Path(target).is_relative_to(src):
                         skipped.append(Skipped(rel, "symbolic link to outside SRC"))
                         continue
-                    if not target.exists():
-                        skipped.append(Skipped(rel, "broken symbolic link"))
+                    try:
+                        mode = os.stat(target).st_mode
+                    except OSError as exc:
+                        problem = "symbolic link loop" if exc.errno == errno.ELOOP else "broken symbolic link"
+                        skipped.append(Skipped(rel, problem))
                         continue
-                mode = entry.stat(follow_symlinks=True).st_mode
+                    if stat.S_ISDIR(mode):
+                        linked.append((rel, target, entry.path))
+                        continue
+                    is_dir = False
+                    is_file = stat.S_ISREG(mode)
+                else:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    is_file = not is_dir and entry.is_file(follow_symlinks=False)
             except OSError as exc:
-                skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
+                skipped.append(Skipped(rel, f"cannot stat: {exc.strerror or exc}"))
                 continue
-            if stat.S_ISDIR(mode):
-                walk(Path(entry.path), rel_parts + (name,))
-            elif stat.S_ISREG(mode):
-                if not include or any(fnmatch.fnmatchcase(rel, g) or fnmatch.fnmatchcase(name, g) for g in include):
+            if is_dir:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    skipped.append(Skipped(rel, f"cannot stat: {exc.strerror or exc}"))
+                    continue
+                listed.add((st.st_dev, st.st_ino))
+                subfolders.append((entry.path, rel))
+            elif is_file:
+                if matches(rel, name):
                     found.append(rel)
             else:
                 skipped.append(Skipped(rel, "not a regular file"))
-
-    walk(src, ())
+        pending.extend(reversed(subfolders))
     return sorted(found), skipped
 
 
