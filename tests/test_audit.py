@@ -68,9 +68,10 @@ def test_report_on_seeds_shows_totals_reasons_rules_and_files(seeds_run):
     lines = out.splitlines()
     reasons = {line.split()[0]: int(line.split()[1]) for line in lines[lines.index("Removed by reason") + 2 :][:5]}
     assert reasons == manifest(seeds_run)["totals"]["removed"]
-    rule_rows = [line.split() for line in lines if line.strip().startswith(("related.list ", "credit.agency ", "widget.close_button "))]
+    rule_rows = [line.split() for line in lines if line.strip().startswith(("related.list ", "subscribe.call ", "credit.agency ", "widget.close_button "))]
     assert {r[0]: (r[1], int(r[2])) for r in rule_rows} == {
-        "related.list": ("boilerplate", 6),
+        "related.list": ("boilerplate", 5),
+        "subscribe.call": ("boilerplate", 1),
         "credit.agency": ("boilerplate", 2),
         "widget.close_button": ("boilerplate", 1),
     }

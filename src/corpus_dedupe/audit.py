@@ -30,6 +30,7 @@ from .accounting import byte_coverage_problems
 from .model import DUPLICATE_REASONS, Decision, Paragraph
 from .normalise import repair_text
 from .reader import InputError, detect_encoding, discover, sha256_hex
+from .segment import join_wrapped
 from .writer import MANIFEST, META_DIR, PROVENANCE, DocumentOutput, render_document
 
 _REQUIRED_FIELDS = ("source", "paragraph", "lines", "bytes", "decision")
@@ -195,18 +196,7 @@ def paragraph_text_from_source(data: bytes, encoding: str, start: int, end: int)
     """
     errors = "surrogatepass" if encoding.startswith(("utf-16", "utf-32")) else "surrogateescape"
     raw = data[start:end].decode(encoding, errors)
-    text = ""
-    for line in re.split(r"\r\n|\r|\n", raw):
-        piece = repair_text(line)
-        if not piece:
-            continue
-        if not text:
-            text = piece
-        elif text.endswith("-"):
-            text += piece
-        else:
-            text += " " + piece
-    return text
+    return join_wrapped([repair_text(line) for line in re.split(r"\r\n|\r|\n", raw)])
 
 
 def _length(rec: dict) -> int:

@@ -516,7 +516,9 @@ class RuleSet:
         footer_from: int | None = None
         for position, p in enumerate(content):
             if footer_from is not None:
-                p.reason, p.rule = BOILERPLATE, RELATED_LIST
+                # In the footer every line goes; a specific rule, when one matches, names it better.
+                specific = next((r for r in self.rules if r.reason == BOILERPLATE and r.scope != "start" and r.match(p.text)), None)
+                p.reason, p.rule = BOILERPLATE, specific.id if specific else RELATED_LIST
                 continue
             if position in share_bar:
                 p.reason, p.rule = BOILERPLATE, "share.widget"

@@ -108,6 +108,27 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
     return last.isalpha() and last.islower()
 
 
+def join_wrapped(lines: list[str]) -> str:
+    """Join repaired lines of one paragraph: a space between them, none after a hyphen (the
+    hyphen is kept: "well-" + "known" is "well-known"). Shared with ``dedupe verify``, which
+    rebuilds paragraphs from source bytes.
+
+    >>> join_wrapped(["reported Karachi-based", "Geo News."]), join_wrapped(["well-", "known"])
+    ('reported Karachi-based Geo News.', 'well-known')
+    """
+    text = ""
+    for line in lines:
+        if not line:
+            continue
+        if not text:
+            text = line
+        elif text.endswith("-"):
+            text += line
+        else:
+            text += " " + line
+    return text
+
+
 @dataclass(slots=True)
 class Piece:
     """A line, or part of a line split off by an edge rule, before joining."""
@@ -206,9 +227,7 @@ def segment(doc: Document, splitter: EdgeSplitter | None = None) -> list[Paragra
 
     def emit(group: list[Piece]) -> None:
         head = group[0]
-        text = head.text
-        for piece in group[1:]:
-            text = text + piece.text if text.endswith("-") else f"{text} {piece.text}"
+        text = join_wrapped([piece.text for piece in group])
         reason = head.reason
         if reason is None and not text:
             reason = EMPTY
