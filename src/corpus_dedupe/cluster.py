@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .fingerprint import Fingerprints, fingerprint
 from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE
@@ -55,6 +56,10 @@ class KeyStore:
 
     def __getitem__(self, i: int) -> str:
         return self._data[self._offsets[i] : self._offsets[i + 1]].decode("utf-8")
+
+    def cached(self, size: int = 65536):
+        """A look-up that remembers the most recent keys (kept paragraphs are read again and again)."""
+        return lru_cache(maxsize=size)(self.__getitem__)
 
 
 @dataclass
@@ -103,6 +108,21 @@ def verify(p: str, q: str, settings: Settings) -> tuple[int, float] | None:
     return None
 
 
+def _verdict(p: str, q: str, near: float | None, can_contain: bool, settings: Settings, fuzzy_contain: bool = True) -> tuple[int, float] | None:
+    """:func:`verify` with the near similarity already computed (None: below the threshold)."""
+    shorter = len(p) < len(q)
+    if can_contain and shorter and p in q:
+        return CONT, 1.0
+    if near is not None:
+        return NEAR, near
+    if can_contain and shorter and fuzzy_contain:
+        cutoff = settings.contained_threshold * 100
+        best = max(fuzz.ratio(p, q[: len(p)], score_cutoff=cutoff), fuzz.ratio(p, q[-len(p) :], score_cutoff=cutoff))
+        if best:
+            return CONT, best / 100
+    return None
+
+
 def _numbers(key: str) -> Counter:
     return Counter(_DIGITS.findall(key))
 
@@ -139,35 +159,68 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings) -> 
     counts["in_shared_buckets"] = int(in_bucket.sum())
 
     members: dict[int, list[int]] = {}
-    rows = bucket_id[active].tolist()
+    n_words_l = fp.n_words.tolist()
+    affix_from = (columns - 2) * n  # bucket ids of the first/last-words columns start here
+    # Indel similarity is at most 2 * shorter / (shorter + longer): keys whose lengths differ more
+    # than the near threshold allows cannot be near-duplicates (0.1 of slack: words are counted,
+    # not characters).
+    t = settings.near_threshold
+    near_cutoff = t * 100
+    length_ratio = max(0.3, t / (2 - t) - 0.1)
+    active_buckets = bucket_id[active]  # rows are turned into lists one at a time: a list of lists
+    del bucket_id                        # of Python ints for every row would cost gigabytes
     exact_l = exact[active].tolist()
     first_l = first_of[active].tolist()
+    get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
     verified = 0
-    for i, row, is_exact, j0 in zip(active.tolist(), rows, exact_l, first_l):
+    for row_no, (i, is_exact, j0) in enumerate(zip(active.tolist(), exact_l, first_l)):
         if is_exact:  # equal 64-bit key hashes: equal keys (a collision is a 2^-64 event per pair)
             if code[j0] == KEEP:
                 code[i], duplicate_of[i], similarity[i] = EXACT, j0, 1.0
             else:  # the first copy was itself a duplicate: point at what it duplicated
                 code[i], duplicate_of[i], similarity[i] = code[j0], duplicate_of[j0], similarity[j0]
             continue
-        my_buckets = [b for b in row if b >= 0]
+        my_buckets = [b for b in active_buckets[row_no].tolist() if b >= 0]
         if not my_buckets:
             continue
-        key_i = keys[i]
+        key_i = get_key(i)
         best = None
         variant = None
         # Rank the kept paragraphs sharing a bucket by how many buckets they share (a near-copy
         # shares many bands, a paragraph that merely shares a sentence shares one or two) and
         # verify only the best _MAX_VERIFY: bounded work per paragraph however crowded the buckets.
         hits: dict[int, int] = {}
+        affix: set[int] = set()
         for b in my_buckets:
-            for j in members.get(b, ()):
+            kept = members.get(b, ())
+            for j in kept:
                 hits[j] = hits.get(j, 0) + 1
-        ranked = sorted(hits, key=lambda j: (-hits[j], j))[:_MAX_VERIFY]
-        for j in ranked:
-            verified += 1
-            key_j = keys[j]
-            verdict = verify(key_i, key_j, settings)
+            if b >= affix_from:
+                affix.update(kept)
+        # Word counts rule most pairs out before any text is compared: a near-duplicate has
+        # nearly the same length, a contained copy is shorter than its original.
+        words_i = n_words_l[i]
+        low, high = words_i * length_ratio, words_i / length_ratio
+        can_contain = words_i >= settings.min_words_contained
+        # A longer paragraph is a containment candidate when it shares the first or last words
+        # (a truncated copy) or several bands (a copy of most of it); one shared band is the
+        # usual lot of paragraphs that merely quote the same sentence.
+        ranked = sorted(
+            (j for j in hits if low <= n_words_l[j] <= high
+             or (can_contain and n_words_l[j] > words_i and (hits[j] >= 2 or j in affix))),
+            key=lambda j: (-hits[j], j),
+        )[:_MAX_VERIFY]
+        verified += len(ranked)
+        cand_keys = [get_key(j) for j in ranked]
+        # The near test for all candidates in one rapidfuzz call; containment per candidate.
+        near_of = {}
+        if words_i >= settings.min_words_near and cand_keys:
+            for _choice, score, k in process.extract(key_i, cand_keys, scorer=fuzz.ratio, score_cutoff=near_cutoff, limit=None):
+                near_of[k] = score / 100
+        for k, (j, key_j) in enumerate(zip(ranked, cand_keys)):
+            # The fuzzy head/tail alignment (a truncated copy with an edit) only for paragraphs that
+            # share the first or last words or several bands; an exact substring is always tried.
+            verdict = _verdict(key_i, key_j, near_of.get(k), can_contain, settings, fuzzy_contain=j in affix or hits[j] >= 3)
             if verdict is None:
                 continue
             c, s = verdict
