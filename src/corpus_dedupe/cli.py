@@ -6,9 +6,28 @@ never a traceback.
 
 from __future__ import annotations
 
-import os
+import signal
 import sys
+
+
+def _interrupted_while_starting(_signum, _frame) -> None:
+    """Ctrl-C while the modules load (numpy, ftfy, ... take a few tenths of a second): the same
+    one line and exit code as later, instead of a traceback from deep inside an import."""
+    sys.stderr.write("dedupe: interrupted; DST was left as it was before the run\n")
+    sys.exit(130)
+
+
+try:
+    _previous_sigint = signal.signal(signal.SIGINT, _interrupted_while_starting)
+except ValueError:  # imported outside the main thread: leave signals alone
+    _previous_sigint = None
+
+import errno
+import json
+import os
+import re
 import time
+import traceback
 from pathlib import Path
 
 import click
@@ -16,8 +35,9 @@ import click
 from . import __version__
 from .boilerplate import RulesError
 from .pipeline import run as run_pipeline
+from .reader import InputError
 from .settings import Settings, SettingsError
-from .writer import DestinationError
+from .writer import META_DIR, RUN, DestinationError, WriteError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -75,8 +95,33 @@ class _ProgressLine:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"dedupe: {message}", err=True)
+    click.echo(f"dedupe: {_one_line(message)}", err=True)
     sys.exit(code)
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _one_line(text: str) -> str:
+    """``text`` safe to print as one line: control characters (a line break in a file name) and
+    the lone surrogates that stand for bytes of a file name that are not UTF-8 are shown as
+    escapes (``\\n``, ``\\xff``), so a message stays one line and can always be encoded.
+
+    >>> print(_one_line("skipped new\\nline.txt and bad\\udcff.txt"))
+    skipped new\\nline.txt and bad\\xff.txt
+    """
+
+    def escape(m: re.Match) -> str:
+        o = ord(m.group())
+        if 0xDC80 <= o <= 0xDCFF:
+            return f"\\x{o - 0xDC00:02x}"
+        return repr(m.group())[1:-1] if o < 0xD800 else f"\\u{o:04x}"
+
+    return _UNPRINTABLE.sub(escape, text)
+
+
+def _show(path) -> str:
+    return _one_line(str(path))
 
 
 @main.command("run")
@@ -99,9 +144,10 @@ def _fail(message: str, code: int) -> None:
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that stay inside SRC.")
 @click.option("--max-file-size", type=int, default=Settings.max_file_size, show_default=True, help="Skip (and record) files larger than this many bytes.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--verbose", "-v", is_flag=True, help="On failure, also the kind of error (and a traceback for an internal error); after a run, the time of each stage.")
 def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
                 min_words_near, min_words_contained, no_boilerplate, rules_file, template_min_documents, template_max_words,
-                follow_symlinks, max_file_size, quiet) -> None:
+                follow_symlinks, max_file_size, quiet, verbose) -> None:
     """Write the clean corpus of SRC to DST, with DST/.dedupe/ holding the provenance map."""
     try:
         settings = Settings(
@@ -124,23 +170,43 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
     except SettingsError as exc:
         _fail(str(exc), EXIT_USAGE)
     if not src.is_dir():
-        _fail(f"{src}: SRC is not a folder", EXIT_USAGE)
+        _fail(f"{_show(src)}: SRC is not a folder", EXIT_USAGE)
     progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None
+    unchanged = "DST was left as it was before the run"
+
+    def kind(exc: BaseException) -> str:
+        if not verbose:
+            return ""
+        name = errno.errorcode.get(getattr(exc, "errno", None) or -1)
+        original = exc.__cause__ if isinstance(exc, WriteError) and exc.__cause__ is not None else exc
+        return f" [{type(original).__name__}{', ' + name if name else ''}]"
+
     try:
-        summary = run_pipeline(src, dst, settings, force=force, progress=progress)
+        try:
+            summary = run_pipeline(src, dst, settings, force=force, progress=progress)
+        finally:
+            if progress:
+                progress.close()  # end the progress line before any message
     except DestinationError as exc:
-        _fail(str(exc), EXIT_DESTINATION)
+        _fail(f"{exc}{kind(exc)}", EXIT_DESTINATION)
     except RulesError as exc:
-        _fail(str(exc), EXIT_RULES)
+        _fail(f"{exc}{kind(exc)}", EXIT_RULES)
+    except InputError as exc:  # SRC itself cannot be read
+        _fail(f"{exc}; {unchanged}{kind(exc)}", EXIT_FAILED)
     except KeyboardInterrupt:
-        _fail("interrupted; DST was left as it was before the run", EXIT_INTERRUPTED)
+        _fail(f"interrupted; {unchanged}", EXIT_INTERRUPTED)
     except OSError as exc:
-        _fail(f"{exc.filename or dst}: {exc.strerror or exc}; DST was left as it was before the run", EXIT_FAILED)
-    finally:
-        if progress:
-            progress.close()
+        _fail(f"{_show(exc.filename or dst)}: {exc.strerror or exc}; {unchanged}{kind(exc)}", EXIT_FAILED)
+    except MemoryError as exc:
+        _fail(f"out of memory (try fewer --jobs or a smaller --max-file-size); {unchanged}{kind(exc)}", EXIT_FAILED)
+    except Exception as exc:  # a bug: still one line, the traceback only when asked for
+        if verbose:
+            traceback.print_exc()
+        hint = "" if verbose else " (run with --verbose for the traceback)"
+        detail = "a worker process died (killed, or out of memory?)" if type(exc).__name__ == "BrokenProcessPool" else f"{type(exc).__name__}: {exc}"
+        _fail(f"internal error: {detail}; {unchanged}{hint}", EXIT_FAILED)
     for skip in summary.skipped:
-        click.echo(f"dedupe: skipped {skip.path}: {skip.problem}", err=True)
+        click.echo(f"dedupe: skipped {_show(skip.path)}: {_one_line(skip.problem)}", err=True)
     if not quiet:
         totals = summary.manifest["totals"]
         removed = totals["removed"]
@@ -151,7 +217,18 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
         )
         if summary.skipped:
             click.echo(f"{len(summary.skipped)} files skipped (listed in the manifest)")
-        click.echo(f"{totals['input_bytes']} bytes in, {totals['output_bytes']} bytes out; wrote {dst}/ and {dst}/.dedupe/provenance.jsonl")
+        click.echo(f"{totals['input_bytes']} bytes in, {totals['output_bytes']} bytes out; wrote {_show(dst)}/ and {_show(dst)}/.dedupe/provenance.jsonl")
+    if verbose:
+        try:
+            facts = json.loads((Path(dst) / META_DIR / RUN).read_text(encoding="utf-8"))
+            timings = facts.get("timings_seconds", {})
+        except (OSError, ValueError):
+            timings = {}
+        stages = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in timings.items())
+        click.echo(f"dedupe: {summary.seconds:.2f}s with {settings.jobs} job(s)" + (f"; {stages}" if stages else ""), err=True)
 
 
 from . import audit_cli  # noqa: E402,F401  (registers the audit subcommands on `main`)
+
+if _previous_sigint is not None:  # loaded: Ctrl-C is a KeyboardInterrupt again, handled by each command
+    signal.signal(signal.SIGINT, _previous_sigint)

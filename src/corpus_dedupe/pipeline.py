@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import pickle
 import platform
+import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -90,7 +92,7 @@ def _rules(settings: Settings) -> RuleSet:
 def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument | Skipped:
     """The per-document stages for one file."""
     try:
-        doc, _data = read_document(Path(src), rel, settings.max_file_size)
+        doc = read_document(Path(src), rel, settings.max_file_size)[0]  # the bytes are not kept
     except InputError as exc:
         return Skipped(rel, str(exc))
     paragraphs = segment(doc, split_line_edges if settings.boilerplate else None)
@@ -98,14 +100,16 @@ def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument
         _rules(settings).classify(paragraphs)
     undecided = [p for p in paragraphs if p.reason is None]
     keys = [match_key(p.text) for p in undecided]
-    fp = fingerprint(
-        keys,
-        settings.num_perm,
-        settings.bands,
-        settings.shingle_words,
-        min(settings.min_words_near, settings.min_words_contained),
-        settings.min_words_contained,
-    )
+    fp_args = (settings.num_perm, settings.bands, settings.shingle_words,
+               min(settings.min_words_near, settings.min_words_contained), settings.min_words_contained)
+    # Batches of about 1 MiB of keys: fingerprint() holds ~40 bytes per key byte (same result).
+    batches, start, size = [], 0, 0
+    for end, key in enumerate(keys, 1):
+        size += len(key) + 1
+        if size >= 1 << 20 or end == len(keys):
+            batches.append(fingerprint(keys[start:end], *fp_args))
+            start, size = end, 0
+    fp = Fingerprints(*(np.concatenate(a) for a in zip(*((b.key_hash, b.n_words, b.buckets) for b in batches)))) if len(batches) > 1 else (batches or [fingerprint([], *fp_args)])[0]
     template_keys: list[int] = []
     content_positions: list[int] = []
     if settings.boilerplate:
@@ -141,12 +145,36 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
                 progress("read", n, total)
         return
     chunk = max(1, min(32, total // (settings.jobs * 16) or 1))
-    with ProcessPoolExecutor(max_workers=settings.jobs) as pool:
-        results = pool.map(analyse_document, [str(src)] * total, paths, [settings] * total, chunksize=chunk)
-        for n, result in enumerate(results, 1):
-            yield result
-            if progress:
-                progress("read", n, total)
+    with ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+        try:
+            # Workers are forked here; a Ctrl-C during a fork would be raised inside an at-fork
+            # callback, which swallows it: hold SIGINT back until the workers exist.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+            try:
+                results = pool.map(analyse_document, [str(src)] * total, paths, [settings] * total, chunksize=chunk)
+            finally:
+                if blocked is not None:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            for n, result in enumerate(results, 1):
+                yield result
+                if progress:
+                    progress("read", n, total)
+        except BaseException:  # interrupted or failed: drop the queued work instead of finishing it
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _worker_init(parent: int) -> None:
+    """In each pool worker: Ctrl-C is the parent's to handle (no traceback per worker), and a
+    worker whose parent was killed exits instead of waiting for work forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 @dataclass
@@ -206,6 +234,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 content_doc.append(np.full(len(result.content_positions), len(docs) - 1, dtype=np.int64))
                 content_hash.append(result.fingerprints.key_hash[np.array(result.content_positions, dtype=np.int64)])
                 n_cand += m
+            result = None  # the last document's data is not needed in pass 2
             skipped.sort(key=lambda s: s.path)
             timings["read_normalise_segment_fingerprint"] = time.perf_counter() - t
 
@@ -304,6 +333,10 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
 
             skipped_json = [{"path": s.path, "problem": s.problem} for s in skipped]
             manifest = write_corpus(dst, outputs(), manifest_head, run_facts, skipped_json)
+    except OSError as exc:
+        if exc.filename is None:  # a failed write to the spill file: name it
+            raise OSError(exc.errno, exc.strerror, str(spill_file)) from exc
+        raise
     finally:
         try:
             os.unlink(spill_file)

@@ -4,8 +4,15 @@ Decoding keeps the exact mapping back to the source bytes: for ASCII-compatible 
 are split into lines first (a line feed byte never occurs inside a multi-byte character of UTF-8 or
 the legacy CJK encodings), then each line is decoded on its own with ``surrogateescape`` so that an
 undecodable byte survives as a lone surrogate and ``raw.encode(codec, "surrogateescape")`` gives the
-bytes back. UTF-16 and UTF-32 (recognised by their byte order mark) are decoded whole and the line
-offsets computed from code-unit lengths.
+bytes back. UTF-16 and UTF-32 (recognised by their byte order mark) are decoded whole (an invalid
+code unit becomes U+FFFD, which has the same length) and the line offsets computed from code-unit
+lengths. A line longer than MAX_LINE_BYTES is cut into pieces, so that no paragraph, and no later
+stage's copy of it, grows with the size of a file that has no line breaks.
+
+Hostile input is an :class:`InputError` with a one-line reason (the file is skipped and listed),
+never an exception of another kind: binary data, truncated UTF-16, a file that disappears, cannot
+be opened or keeps changing while it is read. Discovery is iterative (any depth) and never leaves
+SRC through a symbolic link.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import hashlib
 import os
 import re
 import stat
+import threading
 from pathlib import Path
 
 from .model import Document, Skipped, SourceLine
@@ -164,32 +172,92 @@ def detect_encoding(data: bytes) -> tuple[str, int, list[str]]:
 
     Order: a byte order mark wins; then strict UTF-8; then UTF-8 with a few bad bytes (text that
     has more valid multi-byte UTF-8 sequences than invalid bytes is UTF-8 with damage, not a legacy
-    encoding); then charset-normalizer for legacy single-byte and CJK encodings.
+    encoding); then charset-normalizer for legacy single-byte and CJK encodings. Damage is named in
+    the notes (they go into the manifest): invalid bytes of a UTF-8 file, invalid code units of a
+    UTF-16 or UTF-32 file, both replaced by U+FFFD in the text.
+
+    Memory stays bounded whatever the size: the checks decode the data in 1 MiB slices.
 
     >>> detect_encoding("café".encode("utf-8"))[0]
     'utf-8'
     >>> detect_encoding("Déjà vu, señor, très élégant".encode("cp1252"))[0] in ("cp1252", "latin_1", "iso8859_15")
     True
+    >>> detect_encoding(b"caf\\xc3\\xa9 na\\xc3\\xafve, but one bad byte: \\xff")
+    ('utf-8', 0, ['1 invalid UTF-8 byte(s) replaced with U+FFFD'])
+    >>> detect_encoding(codecs.BOM_UTF16_LE + b"A\\x00\\x00\\xd8B\\x00")
+    ('utf-16-le', 2, ['1 invalid utf-16-le code unit(s) replaced with U+FFFD'])
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            return codec, len(bom), []
-    if _BINARY_BYTES.search(data[:65536]) or (len(data) > 65536 and _BINARY_BYTES.search(data)):
-        raise InputError("binary file (contains NUL or other control bytes)")
-    try:
-        data.decode("utf-8")
+            if codec != "utf-8":
+                bad = _invalid_units(data, len(bom), codec)
+                return codec, len(bom), ([f"{bad} invalid {codec} code unit(s) replaced with U+FFFD"] if bad else [])
+            _refuse_binary(data, len(bom))
+            invalid, _multibyte = _utf8_damage(data, len(bom))
+            return codec, len(bom), ([f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD"] if invalid else [])
+    _refuse_binary(data, 0)
+    invalid, multibyte = _utf8_damage(data, 0)
+    if not invalid:
         return "utf-8", 0, []
-    except UnicodeDecodeError:
-        pass
-    text = data.decode("utf-8", "surrogateescape")
-    invalid = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
-    multibyte = sum(1 for ch in text if ord(ch) > 0x7F and not ("\udc80" <= ch <= "\udcff"))
     if multibyte > invalid:
         return "utf-8", 0, [f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD"]
     codec = _legacy_codec(data)
     if codec in ("utf_16", "utf_32", "utf_16_le", "utf_16_be", "utf_32_le", "utf_32_be"):
         raise InputError("binary file (UTF-16/32 without a byte order mark is not supported)")
     return codec, 0, [f"decoded as {codec} (not valid UTF-8)"]
+
+
+_SLICE = 1 << 20
+
+
+def _refuse_binary(data: bytes, start: int) -> None:
+    if _BINARY_BYTES.search(data, start):
+        raise InputError("binary file (contains NUL or other control bytes)")
+
+
+def _utf8_damage(data: bytes, start: int) -> tuple[int, int]:
+    """(invalid bytes, valid non-ASCII characters) of ``data[start:]`` read as UTF-8, counted slice
+    by slice: an undecodable byte becomes one lone surrogate (surrogateescape), so it is the
+    difference between the bytes and the UTF-8 length of what decoded."""
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    invalid = non_ascii = 0
+    for pos in range(start, max(len(data), start + 1), _SLICE):
+        chunk = data[pos : pos + _SLICE]
+        if chunk.isascii() and not decoder.getstate()[0]:
+            continue
+        text = decoder.decode(chunk, final=pos + _SLICE >= len(data))
+        valid = len(text.encode("utf-8", "ignore"))  # lone surrogates dropped
+        consumed = len(text.encode("utf-8", "surrogateescape"))
+        invalid += consumed - valid
+        non_ascii += len(text) - len(text.encode("ascii", "ignore"))
+    pending = decoder.getstate()[0]
+    invalid += len(pending)
+    return invalid, non_ascii - invalid
+
+
+_unit_errors = threading.local()
+
+
+def _replace_and_count(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """The "replace" error handler (one U+FFFD per undecodable code unit) that also counts."""
+    _unit_errors.count = getattr(_unit_errors, "count", 0) + 1
+    return "\ufffd", exc.end
+
+
+codecs.register_error("corpus_dedupe.replace_and_count", _replace_and_count)
+
+
+def _invalid_units(data: bytes, start: int, codec: str) -> int:
+    """How many code units of a UTF-16/32 body do not decode (lone surrogates, code points out of
+    range); :func:`decode_lines` replaces each with one U+FFFD, which keeps the byte offsets."""
+    unit = 2 if codec.startswith("utf-16") else 4
+    if (len(data) - start) % unit:
+        raise InputError(f"truncated {codec} data ({len(data) - start} bytes is not a multiple of {unit})")
+    _unit_errors.count = 0
+    decoder = codecs.getincrementaldecoder(codec)("corpus_dedupe.replace_and_count")
+    for pos in range(start, len(data), _SLICE):
+        decoder.decode(data[pos : pos + _SLICE], final=pos + _SLICE >= len(data))
+    return _unit_errors.count
 
 
 def _plausible_share(text: str) -> float:
@@ -230,13 +298,14 @@ def _legacy_codec(data: bytes) -> str:
     matches = [codecs.lookup(m.encoding).name for m in charset_normalizer.from_bytes(data)]
     if not matches:
         raise InputError("undecodable: not UTF-8 and no legacy encoding fits")
-    high = sum(1 for byte in data if byte > 0x7F)
+    high = len(data) - len(data.translate(None, _HIGH_BYTES))
     if high > 0.3 * len(data):
         return matches[0]
+    sample = _lines_with_high_bytes(data)
     best, best_score = matches[0], -1.0
     for codec in dict.fromkeys(["cp1252"] + matches):  # ties go to cp1252, the web's usual legacy code page
         try:
-            score = _plausible_share(data.decode(codec))
+            score = _plausible_share(sample.decode(codec))
         except (UnicodeDecodeError, LookupError):
             continue
         if score > best_score:
@@ -244,39 +313,170 @@ def _legacy_codec(data: bytes) -> str:
     return best
 
 
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_SAMPLE_BYTES = 1 << 20
+
+
+def _lines_with_high_bytes(data: bytes) -> bytes:
+    """``data`` itself up to 1 MiB; beyond, the lines holding non-ASCII bytes (whole lines, so that
+    a multi-byte character is never cut) until there is 1 MiB of them, so that scoring the
+    candidate encodings costs the same for a 200 MB file as for a 1 MB one."""
+    if len(data) <= _SAMPLE_BYTES:
+        return data
+    parts: list[bytes] = []
+    size = pos = 0
+    while size < _SAMPLE_BYTES:
+        m = _HIGH_BYTE.search(data, pos)
+        if m is None:
+            break
+        start = max(data.rfind(b"\n", 0, m.start()) + 1, m.start() - 4096)
+        end = data.find(b"\n", m.end())
+        if end < 0 or end > m.end() + 4096:  # no line end near: stop at a space
+            end = min(len(data), m.end() + 4096)
+            space = data.rfind(b" ", m.end(), end)
+            end = space if space >= 0 else end
+        if start == m.start() - 4096:  # an overlong line: begin at a space, never inside a character
+            space = data.find(b" ", start, m.start())
+            start = space + 1 if space >= 0 else m.start()
+        parts.append(data[start:end])
+        size += end - start
+        pos = end
+    return b"\n".join(parts)
+
+
+# A line longer than this is cut into pieces, each read as a paragraph of its own (see
+# decode_lines). Real paragraphs are far shorter; a file of megabytes without a line break would
+# otherwise become one "paragraph" that every later stage holds, hashes and compares whole.
+MAX_LINE_BYTES = 1 << 16
+_SENTENCE_END_BYTES = re.compile(rb"[.!?][\"')\]]*(?=[ \t])")
+_SENTENCE_END_TEXT = re.compile(r"[.!?。！？][\"')\]”’]*(?=\s)|[。！？]")
+
+
+def _cut_bytes(data: bytes, start: int, end: int, codec: str) -> list[int]:
+    """Where to cut ``data[start:end]`` (one line) so that no piece is longer than
+    MAX_LINE_BYTES: after the last sentence end of the second half of each window, else at its
+    last space or tab, else (text without spaces) at a character boundary. Space, tab and
+    sentence punctuation never occur inside a multi-byte character of UTF-8 or of the legacy CJK
+    encodings, so a cut there leaves every character whole.
+
+    >>> import corpus_dedupe.reader as r
+    >>> line = b"One sentence here. " * 5000
+    >>> cuts = r._cut_bytes(line, 0, len(line), "utf-8")
+    >>> [line[c - 1 : c + 1] for c in cuts], all(b - a <= r.MAX_LINE_BYTES for a, b in zip([0] + cuts, cuts + [len(line)]))
+    ([b'. '], True)
+    """
+    cuts: list[int] = []
+    pos = start
+    while end - pos > MAX_LINE_BYTES:
+        limit = pos + MAX_LINE_BYTES
+        cut = -1
+        for m in _SENTENCE_END_BYTES.finditer(data, pos + MAX_LINE_BYTES // 2, limit):
+            cut = m.end()
+        if cut <= pos:
+            cut = max(data.rfind(b" ", pos + 1, limit), data.rfind(b"\t", pos + 1, limit))
+        if cut <= pos:
+            cut = limit
+            if codec.replace("_", "-") in ("utf-8", "utf-8-sig"):
+                while cut > pos + 1 and 0x80 <= data[cut] <= 0xBF:  # not before a continuation byte
+                    cut -= 1
+            else:
+                floor = pos + MAX_LINE_BYTES // 2
+                back = cut
+                while back > floor and data[back - 1] >= 0x80:  # just after an ASCII byte
+                    back -= 1
+                if back > floor:
+                    cut = back
+        cuts.append(cut)
+        pos = cut
+    return cuts
+
+
+def _cut_text(text: str, limit_chars: int) -> list[int]:
+    """Character positions to cut an overlong decoded line (UTF-16/32 files), as :func:`_cut_bytes`."""
+    cuts: list[int] = []
+    pos = 0
+    while len(text) - pos > limit_chars:
+        limit = pos + limit_chars
+        cut = -1
+        for m in _SENTENCE_END_TEXT.finditer(text, pos + limit_chars // 2, limit):
+            cut = m.end()
+        if cut <= pos:
+            cut = max(text.rfind(" ", pos + 1, limit), text.rfind("\t", pos + 1, limit))
+        if cut <= pos:
+            cut = limit
+        cuts.append(cut)
+        pos = cut
+    return cuts
+
+
 def decode_lines(data: bytes, codec: str, bom: int) -> list[SourceLine]:
-    """Split ``data`` into lines (LF, CRLF and CR all end a line) with their byte ranges."""
+    """Split ``data`` into lines (LF, CRLF and CR all end a line) with their byte ranges.
+
+    A line longer than MAX_LINE_BYTES is cut into pieces (see :func:`_cut_bytes`) that keep the
+    line's number; an empty line with a zero-length byte range goes between two pieces, so that
+    each piece is a block, hence at least one paragraph, of its own. Every byte still belongs to
+    exactly one piece or to the whitespace at a cut.
+
+    >>> [(l.number, len(l.raw), l.byte_start, l.byte_end) for l in decode_lines(b"ab " * 30000, "utf-8", 0)]
+    [(1, 65534, 0, 65534), (1, 0, 65534, 65534), (1, 24466, 65534, 90000)]
+
+    Invalid UTF-16 and UTF-32 code units become U+FFFD, which has the same length in code units,
+    so the byte offsets stay exact.
+
+    >>> [l.raw for l in decode_lines(codecs.BOM_UTF16_LE + "a\\nb".encode("utf-16-le") + b"\\x00\\xd8", "utf-16-le", 2)]
+    ['a', 'b\\ufffd']
+    """
     lines: list[SourceLine] = []
     if codec.startswith(("utf-16", "utf-32")):
         unit = 2 if codec.startswith("utf-16") else 4
         body = data[bom:]
         if len(body) % unit:
             raise InputError(f"truncated {codec} data ({len(body)} bytes is not a multiple of {unit})")
-        text = body.decode(codec, "surrogatepass")
+        text = body.decode(codec, "replace")
+        del body
         pos_char = 0
         pos_byte = bom
         number = 1
+
+        def add(raw: str, number: int, pos_byte: int) -> int:
+            pieces = [0] + _cut_text(raw, MAX_LINE_BYTES // unit) if len(raw) * unit > MAX_LINE_BYTES else [0]
+            for i, (a, b) in enumerate(zip(pieces, pieces[1:] + [len(raw)])):
+                nbytes = len(raw[a:b].encode(codec, "surrogatepass"))
+                if i:
+                    lines.append(SourceLine(number, "", pos_byte, pos_byte))
+                lines.append(SourceLine(number, raw[a:b], pos_byte, pos_byte + nbytes))
+                pos_byte += nbytes
+            return pos_byte
+
         for m in _LINE_BREAK_TEXT.finditer(text):
-            raw = text[pos_char : m.start()]
-            nbytes = len(raw.encode(codec, "surrogatepass"))
-            lines.append(SourceLine(number, raw, pos_byte, pos_byte + nbytes))
-            pos_byte += nbytes + len(m.group().encode(codec))
+            pos_byte = add(text[pos_char : m.start()], number, pos_byte)
+            pos_byte += len(m.group().encode(codec))
             pos_char = m.end()
             number += 1
-        raw = text[pos_char:]
-        if raw:
-            nbytes = len(raw.encode(codec, "surrogatepass"))
-            lines.append(SourceLine(number, raw, pos_byte, pos_byte + nbytes))
+        if pos_char < len(text):
+            add(text[pos_char:], number, pos_byte)
         return lines
     pos = bom
     number = 1
     decoder = codecs.getdecoder(codec)
+
+    def add_bytes(start: int, end: int, number: int) -> None:
+        if end - start <= MAX_LINE_BYTES:
+            lines.append(SourceLine(number, decoder(data[start:end], "surrogateescape")[0], start, end))
+            return
+        bounds = [start] + _cut_bytes(data, start, end, codec) + [end]
+        for i, (a, b) in enumerate(zip(bounds, bounds[1:])):
+            if i:
+                lines.append(SourceLine(number, "", a, a))
+            lines.append(SourceLine(number, decoder(data[a:b], "surrogateescape")[0], a, b))
+
     for m in _LINE_BREAK_BYTES.finditer(data, bom):
-        lines.append(SourceLine(number, decoder(data[pos : m.start()], "surrogateescape")[0], pos, m.start()))
+        add_bytes(pos, m.start(), number)
         pos = m.end()
         number += 1
     if pos < len(data):
-        lines.append(SourceLine(number, decoder(data[pos:], "surrogateescape")[0], pos, len(data)))
+        add_bytes(pos, len(data), number)
     return lines
 
 
@@ -286,25 +486,66 @@ def encoded_length(text: str, codec: str) -> int:
     return len(text.encode(codec, errors))
 
 
+_READ_ATTEMPTS = 3
+
+
 def read_document(src: Path, rel: str, max_file_size: int) -> tuple[Document, bytes]:
-    """Read and decode one file; raise InputError with a one-line reason when it cannot be used."""
+    """Read and decode one file; raise InputError with a one-line reason when it cannot be used.
+
+    The file is opened once and read through that descriptor (never more than
+    its size at that moment, plus one byte to notice growth; one copy in memory). When its size or modification time differ
+    before and after the read (it was being written), it is read again, up to three times, then
+    skipped: the bytes that are hashed into the manifest and accounted for in the provenance are
+    always one consistent snapshot. A file deleted after it was opened is still read whole.
+    """
     path = src / rel
-    try:
-        size = path.stat().st_size
-        if size > max_file_size:
-            raise InputError(f"file too large ({size} bytes > --max-file-size {max_file_size})")
-        with open(path, "rb") as handle:
-            data = handle.read(max_file_size + 1)
-    except PermissionError:
-        raise InputError("permission denied") from None
-    except FileNotFoundError:
-        raise InputError("file disappeared while reading") from None
-    except IsADirectoryError:
-        raise InputError("is a folder") from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > max_file_size:
-        raise InputError(f"file too large (grew past --max-file-size {max_file_size} while reading)")
+    for _attempt in range(_READ_ATTEMPTS):
+        data, stable = _read_snapshot(path, max_file_size)
+        if stable:
+            break
+    else:
+        raise InputError(f"file kept changing while being read ({_READ_ATTEMPTS} attempts)")
     codec, bom, notes = detect_encoding(data)
     lines = decode_lines(data, codec, bom)
     return Document(rel, len(data), sha256_hex(data), codec, lines, notes), data
+
+
+def _read_snapshot(path: Path, max_file_size: int) -> tuple[bytes, bool]:
+    """(the bytes of ``path``, whether the file stayed the same while it was read)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise InputError("file disappeared before it could be read") from None
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}") from None
+    try:
+        before = os.fstat(fd)
+        if stat.S_ISDIR(before.st_mode):
+            raise InputError("is a folder")
+        if not stat.S_ISREG(before.st_mode):
+            raise InputError("not a regular file")
+        if before.st_size > max_file_size:
+            raise InputError(f"file too large ({before.st_size} bytes > --max-file-size {max_file_size})")
+        expected = before.st_size
+        parts: list[bytes] = []
+        total = 0
+        while total < expected:  # one read() normally; more only after a short read
+            chunk = os.read(fd, min(expected - total, 1 << 30))
+            if not chunk:
+                break  # the file shrank
+            parts.append(chunk)
+            total += len(chunk)
+        grew = total == expected and os.read(fd, 1) != b""
+        after = os.fstat(fd)
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    stable = not grew and total == expected == after.st_size and before.st_mtime_ns == after.st_mtime_ns
+    return data, stable

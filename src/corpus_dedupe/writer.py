@@ -1,19 +1,30 @@
 """Write the clean corpus and its provenance map, atomically.
 
 Everything is written into a staging folder next to DST (same file system, so the final move is a
-rename). Only when the staging folder is complete does it replace DST: an interrupted run leaves
-either the previous output or nothing, never a half-written DST.
+rename). Only when the staging folder is complete (every file written and flushed to disk) does it
+replace DST: an interrupted run leaves either the previous output or nothing, never a half-written
+DST. What a killed run leaves next to DST (a staging folder, a spill file, the previous output
+renamed away in the instant between the two renames of the swap) carries the process id in its
+name; the next run for the same DST removes it, or puts the previous output back, once that
+process is gone.
+
+A write that fails (disk full, permission denied, name too long) raises :class:`OSError` whose
+``filename`` is the file as it would appear in DST, so the message names the file a person knows.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
-import shutil
+import re
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .model import Decision, Paragraph
 
@@ -38,7 +49,12 @@ class DestinationError(Exception):
 
 
 def check_destination(src: Path, dst: Path, force: bool) -> None:
-    """Refuse destinations that would damage SRC or overwrite something that is not ours."""
+    """Refuse destinations that would damage SRC or overwrite something that is not ours.
+
+    Once DST is known to be safe, what killed runs left next to it is tidied up
+    (:func:`recover_leftovers`), so that a previous output renamed away by a run killed in the
+    middle of its swap counts as the previous output again.
+    """
     src_r, dst_r = src.resolve(), dst.resolve()
     if not src_r.is_dir():
         raise DestinationError(f"{src}: SRC is not a folder")
@@ -50,22 +66,67 @@ def check_destination(src: Path, dst: Path, force: bool) -> None:
         raise DestinationError(f"{dst}: SRC is inside DST (replacing DST would delete SRC)")
     if dst.is_symlink() or (dst.exists() and not dst.is_dir()):
         raise DestinationError(f"{dst}: DST exists and is not a folder")
+    recover_leftovers(dst)
     if dst.is_dir() and any(dst.iterdir()) and not (dst / META_DIR / MANIFEST).is_file() and not force:
         raise DestinationError(
             f"{dst}: DST is not empty and is not a previous dedupe output (use --force to replace it)"
         )
 
 
-def _clean_stale(dst: Path) -> None:
-    """Remove staging folders left by a killed run (same DST name)."""
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _leftovers(dst: Path) -> Iterator[tuple[Path, str, int]]:
+    """(path, tag, pid) of the staging folders, spill files and renamed-away outputs of runs
+    writing to ``dst`` (this process included)."""
     parent = dst.parent
-    if not parent.is_dir():
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
         return
-    for entry in parent.iterdir():
-        if entry.name.startswith((f".{dst.name}{_STAGING_TAG}", f".{dst.name}{_OLD_TAG}")):
-            shutil.rmtree(entry, ignore_errors=True)
-        elif entry.name.startswith(f".{dst.name}{_SPILL_TAG}") and entry.name != f".{dst.name}{_SPILL_TAG}{os.getpid()}":
-            entry.unlink(missing_ok=True)
+    for entry in entries:
+        for tag in (_STAGING_TAG, _OLD_TAG, _SPILL_TAG):
+            prefix = f".{dst.name}{tag}"
+            rest = entry.name[len(prefix) :]
+            if entry.name.startswith(prefix) and rest.isdigit():
+                yield Path(entry.path), tag, int(rest)
+
+
+def recover_leftovers(dst: Path) -> None:
+    """Undo what runs killed while writing ``dst`` left behind: when DST is missing and a killed
+    run had renamed the previous output away (it died between the two renames of the swap), that
+    output is renamed back to DST; staging folders, spill files and old outputs of runs that are no
+    longer running are removed. Leftovers of a run still in progress (its process is alive) are
+    not touched."""
+    dst = dst.absolute()
+    stale = [(path, tag, pid) for path, tag, pid in _leftovers(dst) if (pid == os.getpid() and tag != _SPILL_TAG) or not _pid_alive(pid)]
+    if not os.path.lexists(dst):
+        olds = sorted(path for path, tag, _pid in stale if tag == _OLD_TAG and (path / META_DIR / MANIFEST).is_file())
+        if olds:
+            os.rename(olds[-1], dst)
+            stale = [item for item in stale if item[0] != olds[-1]]
+    for path, tag, _pid in stale:
+        if tag == _SPILL_TAG:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+        else:
+            remove_tree(path)
+
+
+def _clean_stale(dst: Path) -> None:
+    """Remove staging folders, spill files and old outputs left by killed runs (same DST name)."""
+    recover_leftovers(dst)
 
 
 @dataclass
@@ -80,6 +141,44 @@ class DocumentOutput:
     paragraphs: list[Paragraph]
     decisions: list[Decision]
     metadata: dict = field(default_factory=dict)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(data, **options) -> str:
+    """``json.dumps(data, ensure_ascii=False)``, except that lone surrogates are written as
+    ``\\udcXX`` escapes. A file name that is not valid UTF-8 reaches Python as a str holding
+    lone surrogates (one per undecodable byte); written raw it cannot be encoded as UTF-8, escaped
+    it is valid UTF-8 JSON that ``json.loads`` turns back into the same str, hence
+    ``os.fsencode`` into the same bytes.
+
+    >>> json_text({"source": "caf\\udce9.txt", "text": "café"})
+    '{"source": "caf\\\\udce9.txt", "text": "café"}'
+    >>> json.loads(json_text("caf\\udce9.txt")) == "caf\\udce9.txt"
+    True
+    """
+    text = json.dumps(data, ensure_ascii=False, **options)
+    if _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
+class WriteError(OSError):
+    """A failed write, with ``filename`` the file as it would appear in DST."""
+
+
+@contextmanager
+def _naming(path: Path | str) -> Iterator[None]:
+    """Give an OSError raised inside the block ``path`` as its file name (a failed write() has
+    none; a failed open() names the staging copy, which a person never sees). The innermost
+    block names it."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as exc:
+        raise WriteError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
 def _record(p: Paragraph, d: Decision, output: dict | None) -> dict:
@@ -116,7 +215,12 @@ def _record(p: Paragraph, d: Decision, output: dict | None) -> dict:
 def render_document(doc: DocumentOutput) -> tuple[str, list[dict | None]]:
     """The output text of one document (kept paragraphs, a blank line between them, a final
     newline; "" when nothing is kept) and, per paragraph, its output line range or None."""
-    parts: list[str] = []
+    ranges = output_ranges(doc)
+    return "".join(_output_pieces(doc)), ranges
+
+
+def output_ranges(doc: DocumentOutput) -> list[dict | None]:
+    """Per paragraph of ``doc``, its output line range (``{"path", "lines"}``) or None."""
     ranges: list[dict | None] = []
     line = 1
     for p, d in zip(doc.paragraphs, doc.decisions):
@@ -125,9 +229,22 @@ def render_document(doc: DocumentOutput) -> tuple[str, list[dict | None]]:
             continue
         n_lines = p.text.count("\n") + 1
         ranges.append({"path": doc.path, "lines": [line, line + n_lines - 1]})
-        parts.append(p.text)
         line += n_lines + 1
-    return ("\n\n".join(parts) + "\n") if parts else "", ranges
+    return ranges
+
+
+def _output_pieces(doc: DocumentOutput) -> Iterator[str]:
+    """The output text of ``doc`` in pieces (so a big document is never one more copy in memory):
+    the kept paragraphs with a blank line between them, then a final newline."""
+    first = True
+    for p, d in zip(doc.paragraphs, doc.decisions):
+        if d.kept:
+            if not first:
+                yield "\n\n"
+            yield p.text
+            first = False
+    if not first:
+        yield "\n"
 
 
 def write_corpus(
@@ -139,20 +256,23 @@ def write_corpus(
 ) -> dict:
     """Write DST atomically; returns the manifest that was written. ``documents`` is consumed once,
     in order; ``manifest_head`` and ``run_facts`` are called after the last document, so that they
-    can report what writing counted."""
+    can report what writing counted. On any failure (an OSError naming the file, an interrupt)
+    the staging folder is removed and DST is left as it was."""
     dst = dst.absolute()
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    with _naming(dst.parent):
+        _make_folders(dst.parent)
     _clean_stale(dst)
     staging = dst.parent / f".{dst.name}{_STAGING_TAG}{os.getpid()}"
-    staging.mkdir()
+    with _naming(staging):
+        staging.mkdir()
     try:
         meta = staging / META_DIR
         meta.mkdir()
         files = []
         totals: dict = {"files": 0, "files_written": 0, "paragraphs": 0, "kept": 0, "removed": {}, "input_bytes": 0, "output_bytes": 0}
-        with open(meta / PROVENANCE, "w", encoding="utf-8", newline="\n") as prov:
+        with _naming(dst / META_DIR / PROVENANCE), open(meta / PROVENANCE, "w", encoding="utf-8", newline="\n") as prov:
             for doc in documents:
-                text, ranges = render_document(doc)
+                ranges = output_ranges(doc)
                 entry: dict = {
                     "path": doc.path,
                     "encoding": doc.encoding,
@@ -161,23 +281,28 @@ def write_corpus(
                 }
                 if doc.notes:
                     entry["notes"] = doc.notes
-                if text:
-                    data = text.encode("utf-8")
+                if any(d.kept for d in doc.decisions):
                     out_path = staging / doc.path
-                    out_path.parent.mkdir(parents=True, exist_ok=True)
-                    with open(out_path, "wb") as handle:
-                        handle.write(data)
+                    digest, size = hashlib.sha256(), 0
+                    with _naming(dst / doc.path):
+                        _make_folders(out_path.parent)
+                        with open(out_path, "wb") as handle:
+                            for piece in _output_pieces(doc):
+                                data = piece.encode("utf-8")
+                                handle.write(data)
+                                digest.update(data)
+                                size += len(data)
                     entry["output_path"] = doc.path
-                    entry["output_bytes"] = len(data)
-                    entry["output_sha256"] = hashlib.sha256(data).hexdigest()
+                    entry["output_bytes"] = size
+                    entry["output_sha256"] = digest.hexdigest()
                     totals["files_written"] += 1
-                    totals["output_bytes"] += len(data)
+                    totals["output_bytes"] += size
                 else:
                     entry["output_path"] = None
                     entry["output_bytes"] = 0
                 removed: dict[str, int] = {}
                 for p, d, rng in zip(doc.paragraphs, doc.decisions, ranges):
-                    prov.write(json.dumps(_record(p, d, rng), ensure_ascii=False, separators=(",", ":")))
+                    prov.write(json_text(_record(p, d, rng), separators=(",", ":")))
                     prov.write("\n")
                     if not d.kept:
                         removed[d.reason] = removed.get(d.reason, 0) + 1
@@ -200,44 +325,148 @@ def write_corpus(
         manifest["totals"] = totals
         manifest["files"] = files
         manifest["skipped"] = skipped
-        _write_json(meta / MANIFEST, manifest)
-        _write_json(meta / RUN, run_facts())
-        _fsync_tree(staging)
+        with _naming(dst / META_DIR / MANIFEST):
+            _write_json(meta / MANIFEST, manifest)
+        with _naming(dst / META_DIR / RUN):
+            _write_json(meta / RUN, run_facts())
+        _fsync_tree(staging, dst)
         _swap_into_place(staging, dst)
         return manifest
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(staging)
         raise
 
 
 def _write_json(path: Path, data: dict) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=False)
+        handle.write(json_text(data, indent=2, sort_keys=False))
         handle.write("\n")
 
 
-def _fsync_tree(root: Path) -> None:
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+def _fsync_tree(root: Path, shown_as: Path) -> None:
+    """Flush every file and folder of ``root`` to disk (a failure names the file as in DST)."""
+    for path, rel, is_dir in _walk(root):
+        with _naming(shown_as / rel if rel else shown_as):
+            fd = os.open(path, os.O_RDONLY)
             try:
                 os.fsync(fd)
+            except OSError as exc:
+                if not is_dir or exc.errno not in (errno.EINVAL, errno.EBADF):  # folders: best effort
+                    raise
             finally:
                 os.close(fd)
 
 
+def _walk(root: Path) -> Iterator[tuple[str, str, bool]]:
+    """Every file and folder under ``root`` (``root`` first, then depth first, a folder before
+    its contents), as (path, path relative to ``root``, is a folder), without recursion (the tree
+    can be thousands of folders deep) and without following symbolic links."""
+    stack = [(str(root), "")]
+    while stack:
+        folder, rel_folder = stack.pop()
+        yield folder, rel_folder, True
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel))
+                else:
+                    yield entry.path, rel, False
+
+
+def remove_tree(root: Path) -> None:
+    """Remove ``root`` and everything under it, as well as can be (errors are ignored, like
+    ``shutil.rmtree(ignore_errors=True)``, whose recursion a 2,000-folder-deep tree exceeds)."""
+    if not os.path.lexists(root):
+        return
+    if os.path.islink(root) or not os.path.isdir(root):
+        try:
+            os.unlink(root)
+        except OSError:
+            pass
+        return
+    folders: list[str] = []
+    try:
+        for path, _rel, is_dir in _walk(root):
+            if is_dir:
+                folders.append(path)
+            else:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+    except OSError:
+        pass
+    for folder in reversed(folders):  # deepest first
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+
+
+def _make_folders(folder: Path) -> None:
+    """``folder.mkdir(parents=True, exist_ok=True)`` without recursion."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            pass
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[list[int]]:
+    """Hold back Ctrl-C (SIGINT) for the few system calls of the swap, so that it cannot land
+    between the two renames; the signals received are listed. Only the main thread can set
+    signal handlers; elsewhere this does nothing."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _swap_into_place(staging: Path, dst: Path) -> None:
     """Replace DST by the finished staging folder: the previous output is renamed away first, the
-    new one renamed in, then the old one removed."""
+    new one renamed in, then the old one removed. A Ctrl-C during the swap is held back and then
+    ignored: once the new output is complete, finishing the swap is the quickest way to a
+    consistent DST, and the run ends normally. A kill (SIGKILL, power loss) between the two
+    renames leaves DST missing and the previous output next to it, which the next run puts back
+    (:func:`recover_leftovers`)."""
     old = None
-    if dst.exists():
-        old = dst.parent / f".{dst.name}{_OLD_TAG}{os.getpid()}"
-        os.rename(dst, old)
-    try:
-        os.rename(staging, dst)
-    except BaseException:
+    with _interrupts_deferred():
+        if dst.exists():
+            old = dst.parent / f".{dst.name}{_OLD_TAG}{os.getpid()}"
+            with _naming(dst):
+                os.rename(dst, old)
+        try:
+            with _naming(dst):
+                os.rename(staging, dst)
+        except BaseException:
+            if old is not None:
+                os.rename(old, dst)
+            raise
+        _fsync_folder(dst.parent)
         if old is not None:
-            os.rename(old, dst)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+            remove_tree(old)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (best effort: not every file system allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
