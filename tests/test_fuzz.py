@@ -31,9 +31,6 @@ from corpus_dedupe.audit import verify
 from conftest import manifest, provenance, run_cli
 
 LONG = os.environ.get("DEDUPE_LONG_TESTS") == "1"
-# Found by this file (see test_orphan_heading_that_is_the_kept_copy_of_a_duplicate): verify's
-# only failure that is tolerated below, until structure.apply_orphan_headings is fixed.
-KNOWN_ORPHAN_HEADING_BUG = "which was removed (orphan_heading)"
 EXAMPLES = 1200 if LONG else 60
 
 POOL = [
@@ -156,7 +153,7 @@ def dedupe_properties(files: dict[bytes, bytes], *options: str) -> None:
         # ``dedupe verify`` through the library: its command cannot print a failure naming a file
         # whose name is not UTF-8 (audit_cli echoes lone surrogates; reported).
         verified = verify(src, first)
-        problems = [line for line in verified.failures if KNOWN_ORPHAN_HEADING_BUG not in line]
+        problems = list(verified.failures)
         assert problems == [], problems
 
         result = run_cli(first, again, "-q", *options)  # idempotent
@@ -198,10 +195,9 @@ def test_one_worker_and_two_workers_give_the_same_output(tmp_path):
     check_run(src, tmp_path / "one", files)
 
 
-@pytest.mark.xfail(strict=True, reason="orphan-heading rule removes a heading that a later duplicate points at: the text is lost (structure.py)")
 def test_orphan_heading_that_is_the_kept_copy_of_a_duplicate(tmp_path):
     """Found by the property test above. Line 2 reads as a heading (13 words, no full stop); its
-    section (lines 3-4) is all duplicates, so it is removed as an orphan heading, but line 4 was
+    section (lines 3-4) is all duplicates, so it was removed as an orphan heading, but line 4 was
     removed as an exact duplicate *of line 2*: "Rescue teams ..." is in no output at all, and
     ``dedupe verify`` reports a duplicate_of pointing at a removed paragraph."""
     src = tmp_path / "src"

@@ -678,16 +678,12 @@ def test_no_traceback_for_any_input_problem_in_a_subprocess(tmp_path):
 # marker is removed)
 
 
-@pytest.mark.xfail(strict=True, reason="audit.paragraph_text_from_source decodes UTF-16/32 with surrogatepass, "
-                   "the reader replaces invalid code units with U+FFFD: verify crashes on the lone surrogate")
 def test_verify_accepts_a_utf16_file_with_invalid_code_units(tmp_path):
     src = write_files(tmp_path / "src", {"d.txt": b"\xff\xfe" + "A lone surrogate: ".encode("utf-16-le") + b"\x00\xd8" + " and more.\n".encode("utf-16-le")})
     assert run_cli(src, tmp_path / "dst", "-q", "--jobs", "1").exit_code == 0
     assert run_cli("verify", src, tmp_path / "dst").exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="html_report writes json.dumps(ensure_ascii=False) text holding lone surrogates "
-                   "(a file name that is not UTF-8): UnicodeEncodeError and a traceback; writer.json_text escapes them")
 def test_html_report_with_a_file_name_that_is_not_utf8(tmp_path):
     src = tmp_path / "src"
     src.mkdir()

@@ -194,7 +194,7 @@ def paragraph_text_from_source(data: bytes, encoding: str, start: int, end: int)
     >>> paragraph_text_from_source(b"well-\\nknown", "utf-8", 0, 11)
     'well-known'
     """
-    errors = "surrogatepass" if encoding.startswith(("utf-16", "utf-32")) else "surrogateescape"
+    errors = "replace" if encoding.startswith(("utf-16", "utf-32")) else "surrogateescape"  # as the reader decodes
     raw = data[start:end].decode(encoding, errors)
     return join_wrapped([repair_text(line) for line in re.split(r"\r\n|\r|\n", raw)])
 

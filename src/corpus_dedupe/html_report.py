@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from .audit import RunData, load_run, report_data, word_diff
+from .writer import json_text
 
 _MAX_COPIES_LISTED = 50  # per kept paragraph; the count is always given
 _OPS = {"equal": "=", "delete": "-", "insert": "+", "replace": "~"}
@@ -105,7 +106,7 @@ def _paragraph(run: RunData, rec: dict, index: dict, copies: dict, copy_counts: 
 
 def _json_for_script(data) -> str:
     """JSON that is safe inside a <script> element: no "<" can close it early."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return json_text(data, separators=(",", ":")).replace("<", "\\u003c")  # lone surrogates (non-UTF-8 names) escaped
 
 
 def render_html(data: dict) -> str:
@@ -134,7 +135,7 @@ def write_html_report(dst: Path, out_file: Path) -> Path:
         raise FileNotFoundError(2, "no such folder", str(folder))
     fd, tmp = tempfile.mkstemp(prefix=f".{out_file.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="\n") as handle:  # a name that is not UTF-8, in the title
             handle.write(page)
         os.chmod(tmp, 0o644)
         os.replace(tmp, out_file)

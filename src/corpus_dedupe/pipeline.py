@@ -289,6 +289,11 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 return ParagraphRef(docs[cand_doc_a[c]].path, int(cand_para_a[c]), int(cand_line_a[c]))
 
             orphan_total = 0
+            # Paragraphs that others were removed as copies (or variants) of stay, heading or not.
+            referenced: dict[int, set[int]] = {}
+            targets = np.unique(np.concatenate((clusters.duplicate_of, clusters.variant_of)))
+            for c in targets[targets >= 0].tolist():
+                referenced.setdefault(int(cand_doc_a[c]), set()).add(int(cand_para_a[c]))
 
             def outputs() -> Iterator[DocumentOutput]:
                 nonlocal orphan_total
@@ -296,7 +301,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                     spill.seek(doc.spill_offset)
                     paragraphs: list[Paragraph] = pickle.loads(spill.read(doc.spill_length))
                     decisions = _decisions_for(paragraphs, doc.first_candidate, clusters, template_docs, ref)
-                    orphan_total += apply_orphan_headings(paragraphs, decisions)
+                    orphan_total += apply_orphan_headings(paragraphs, decisions, frozenset(referenced.get(n - 1, ())))
                     metadata: dict = {}
                     for p in paragraphs:
                         for k, v in (p.metadata or {}).items():

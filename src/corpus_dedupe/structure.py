@@ -12,13 +12,14 @@ from __future__ import annotations
 from .model import DUPLICATE_REASONS, ORPHAN_HEADING, Decision, Paragraph
 
 
-def orphan_headings(paragraphs: list[Paragraph], decisions: list[Decision]) -> list[int]:
+def orphan_headings(paragraphs: list[Paragraph], decisions: list[Decision], protected: frozenset[int] = frozenset()) -> list[int]:
     """Indexes (into ``paragraphs``, one document in order) of kept headings to remove.
 
     A section runs from the heading to the next heading or the end of the document. It is
     orphaned when it is not empty, nothing in it is kept, and at least one of its paragraphs was
     removed as a duplicate (a section removed only as boilerplate, such as a heading over a
-    dateline, is left alone).
+    dateline, is left alone). ``protected`` holds the paragraphs that other paragraphs were removed
+    as duplicates (or variants) of: removing such a "heading" would lose its text altogether.
 
     >>> from corpus_dedupe.model import Paragraph, Decision
     >>> def p(i, text, heading=False):
@@ -30,7 +31,7 @@ def orphan_headings(paragraphs: list[Paragraph], decisions: list[Decision]) -> l
     """
     orphans: list[int] = []
     for h, heading in enumerate(paragraphs):
-        if not heading.is_heading or not decisions[h].kept:
+        if not heading.is_heading or not decisions[h].kept or h in protected:
             continue
         section = []
         for k in range(h + 1, len(paragraphs)):
@@ -44,9 +45,9 @@ def orphan_headings(paragraphs: list[Paragraph], decisions: list[Decision]) -> l
     return orphans
 
 
-def apply_orphan_headings(paragraphs: list[Paragraph], decisions: list[Decision]) -> int:
+def apply_orphan_headings(paragraphs: list[Paragraph], decisions: list[Decision], protected: frozenset[int] = frozenset()) -> int:
     """Mark orphaned headings in place; returns how many."""
-    orphans = orphan_headings(paragraphs, decisions)
+    orphans = orphan_headings(paragraphs, decisions, protected)
     for h in orphans:
         decisions[h] = Decision(ORPHAN_HEADING, rule="structure.orphan_heading")
     return len(orphans)
