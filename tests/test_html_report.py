@@ -252,3 +252,14 @@ def test_thousands_of_files_stay_light(tmp_path, open_report):
     # 1,999 removed copies: the count is given, the list stops at 50
     expect(page.locator("#file-view .details")).to_contain_text("1999 copies or variants of this paragraph")
     expect(page.locator("#file-view .details .twin-ref")).to_have_count(50)
+
+
+def test_run_with_report_writes_the_html_next_to_the_provenance(tmp_path):
+    from conftest import SEEDS, run_cli
+
+    dst = tmp_path / "out"
+    result = run_cli(SEEDS, dst, "--report")
+    assert result.exit_code == 0, result.stderr
+    page = (dst / ".dedupe" / "report.html").read_text(encoding="utf-8")
+    assert "003_13375e4d1e9e6f31.txt" in page and "<script" in page
+    assert "audit report:" in result.stdout

@@ -143,11 +143,12 @@ def _show(path) -> str:
 @click.option("--template-max-words", type=int, default=Settings.template_max_words, show_default=True, help="Longest line (in words) that can be a template line.")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that stay inside SRC.")
 @click.option("--max-file-size", type=int, default=Settings.max_file_size, show_default=True, help="Skip (and record) files larger than this many bytes.")
+@click.option("--report", "html_report", is_flag=True, help="Also write the HTML audit report to DST/.dedupe/report.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="On failure, also the kind of error (and a traceback for an internal error); after a run, the time of each stage.")
 def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
                 min_words_near, min_words_contained, no_boilerplate, rules_file, template_min_documents, template_max_words,
-                follow_symlinks, max_file_size, quiet, verbose) -> None:
+                follow_symlinks, max_file_size, html_report, quiet, verbose) -> None:
     """Write the clean corpus of SRC to DST, with DST/.dedupe/ holding the provenance map."""
     try:
         settings = Settings(
@@ -205,6 +206,14 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
         hint = "" if verbose else " (run with --verbose for the traceback)"
         detail = "a worker process died (killed, or out of memory?)" if type(exc).__name__ == "BrokenProcessPool" else f"{type(exc).__name__}: {exc}"
         _fail(f"internal error: {detail}; {unchanged}{hint}", EXIT_FAILED)
+    if html_report:
+        from .html_report import write_html_report
+
+        report_file = Path(dst) / META_DIR / "report.html"
+        try:
+            write_html_report(Path(dst), report_file)
+        except OSError as exc:
+            _fail(f"{_show(exc.filename or report_file)}: cannot write the HTML report: {exc.strerror or exc} (the corpus in DST is complete)", EXIT_FAILED)
     for skip in summary.skipped:
         click.echo(f"dedupe: skipped {_show(skip.path)}: {_one_line(skip.problem)}", err=True)
     if not quiet:
@@ -218,6 +227,8 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
         if summary.skipped:
             click.echo(f"{len(summary.skipped)} files skipped (listed in the manifest)")
         click.echo(f"{totals['input_bytes']} bytes in, {totals['output_bytes']} bytes out; wrote {_show(dst)}/ and {_show(dst)}/.dedupe/provenance.jsonl")
+        if html_report:
+            click.echo(f"audit report: {_show(dst)}/.dedupe/report.html")
     if verbose:
         try:
             facts = json.loads((Path(dst) / META_DIR / RUN).read_text(encoding="utf-8"))
