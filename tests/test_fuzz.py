@@ -11,7 +11,7 @@ For every generated SRC, ``dedupe SRC DST``:
 * passes ``dedupe verify SRC DST``.
 
 The number of examples is small by default (the whole file takes a few seconds);
-``DEDUPE_LONG_TESTS=1`` runs 20 times more (docs/failures.md).
+``DEDUPE_LONG_TESTS=1`` runs 20 times more (README.md, "What happens when things go wrong").
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Faults are injected where the program meets the operating system (``os.open``, `
 ``os.scandir``, the ``open`` used by the writer, a small tmpfs), because the tests run as root and
 permission bits do not stop root.
 
-``DEDUPE_LONG_TESTS=1`` adds the 200 MB file without a line break (docs/failures.md).
+``DEDUPE_LONG_TESTS=1`` adds the 200 MB file without a line break (README.md, "What happens when things go wrong").
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def _big_file_without_newline(tmp_path: Path, size: int) -> None:
     extra = (peak - baseline) * 1024
     print(f"\n{size} bytes without a line break: peak RSS {peak // 1024} MiB, {baseline // 1024} MiB for a tiny corpus, "
           f"{extra / size:.1f} x the file size more")
-    # Measured (docs/failures.md): about 6 x the file size over the interpreter's own 49 MiB
+    # Measured (README.md, "What happens when things go wrong"): about 6 x the file size over the interpreter's own 49 MiB
     # (decoded lines, repaired paragraphs, match keys, pickled paragraphs, the key store), where
     # it was 200 x (8 GB for 40 MB) before lines were cut and fingerprints batched.
     assert extra < 8 * size, f"peak RSS {peak} KiB is {extra / size:.1f} x the file size above the baseline {baseline} KiB"
