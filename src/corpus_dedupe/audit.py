@@ -487,7 +487,10 @@ def verify(src: Path, dst: Path) -> VerifyResult:
             continue
         listed[entry["path"]] = entry
     skipped = {s.get("path") for s in run.manifest.get("skipped", []) if isinstance(s, dict)}
-    found, _passed_over = discover(src, tuple(params.get("include") or ()), bool(params.get("follow_symlinks")))
+    try:
+        found, _passed_over = discover(src, tuple(params.get("include") or ()), bool(params.get("follow_symlinks")))
+    except InputError as exc:
+        raise AuditError(f"{src}: {exc}") from None
     found_set = set(found)
     for rel in found:
         if rel not in listed and rel not in skipped:
@@ -603,12 +606,21 @@ def _first_difference(expected: bytes, written: bytes) -> str:
 def _verify_outputs_present(run: RunData, listed: dict, result: VerifyResult) -> None:
     """No file in DST (outside hidden folders) that the run did not write."""
     expected = {e.get("output_path") for e in listed.values() if e.get("output_path")}
-    for folder, dirs, names in os.walk(run.dst):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            if name.startswith("."):
+    folders = [run.dst]  # a stack, not os.walk: Python 3.11's os.walk recurses (deep trees)
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            result.failures.append(f"{folder}: cannot list: {exc.strerror or exc}")
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            rel = Path(folder, name).relative_to(run.dst).as_posix()
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+                continue
+            rel = Path(entry.path).relative_to(run.dst).as_posix()
             if rel not in expected:
                 result.failures.append(f"{run.dst / rel}: in DST but not written by the run (not in the manifest)")
 

@@ -354,7 +354,7 @@ def verify_command(src: Path, dst: Path) -> None:
             f"and match the manifest; {result.duplicate_links} duplicate links point at kept paragraphs"
         )
         return
-    for failure in result.failures:
-        click.echo(failure)
+    for failure in result.failures:  # a file name that is not UTF-8 is shown with \udcXX escapes
+        click.echo(failure.encode("utf-8", "backslashreplace").decode("utf-8"))
     click.echo(f"dedupe: verify failed: {len(result.failures)} problem(s)", err=True)
     sys.exit(EXIT_FAILED)
