@@ -89,8 +89,26 @@ def _rules(settings: Settings) -> RuleSet:
     return _rules_cache[settings.rules_file]
 
 
-def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument | Skipped:
-    """The per-document stages for one file."""
+def _fingerprint_keys(keys: list[str], settings: Settings) -> Fingerprints:
+    """Fingerprints of ``keys`` in batches of about 1 MiB of keys (fingerprint() holds about 40
+    bytes per key byte); each key's fingerprint does not depend on the batch it is in."""
+    fp_args = (settings.num_perm, settings.bands, settings.shingle_words,
+               min(settings.min_words_near, settings.min_words_contained), settings.min_words_contained)
+    batches, start, size = [], 0, 0
+    for end, key in enumerate(keys, 1):
+        size += len(key) + 1
+        if size >= 1 << 20 or end == len(keys):
+            batches.append(fingerprint(keys[start:end], *fp_args))
+            start, size = end, 0
+    if not batches:
+        return fingerprint([], *fp_args)
+    if len(batches) == 1:
+        return batches[0]
+    return Fingerprints(*(np.concatenate(a) for a in zip(*((b.key_hash, b.n_words, b.buckets) for b in batches))))
+
+
+def _analyse_text(src: str, rel: str, settings: Settings) -> AnalysedDocument | Skipped:
+    """The per-document stages for one file, fingerprints aside."""
     try:
         doc = read_document(Path(src), rel, settings.max_file_size)[0]  # the bytes are not kept
     except InputError as exc:
@@ -100,16 +118,6 @@ def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument
         _rules(settings).classify(paragraphs)
     undecided = [p for p in paragraphs if p.reason is None]
     keys = [match_key(p.text) for p in undecided]
-    fp_args = (settings.num_perm, settings.bands, settings.shingle_words,
-               min(settings.min_words_near, settings.min_words_contained), settings.min_words_contained)
-    # Batches of about 1 MiB of keys: fingerprint() holds ~40 bytes per key byte (same result).
-    batches, start, size = [], 0, 0
-    for end, key in enumerate(keys, 1):
-        size += len(key) + 1
-        if size >= 1 << 20 or end == len(keys):
-            batches.append(fingerprint(keys[start:end], *fp_args))
-            start, size = end, 0
-    fp = Fingerprints(*(np.concatenate(a) for a in zip(*((b.key_hash, b.n_words, b.buckets) for b in batches)))) if len(batches) > 1 else (batches or [fingerprint([], *fp_args)])[0]
     template_keys: list[int] = []
     content_positions: list[int] = []
     if settings.boilerplate:
@@ -130,10 +138,54 @@ def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument
         np.array([p.index for p in undecided], dtype=np.int32),
         np.array([p.first_line for p in undecided], dtype=np.int32),
         keys,
-        fp,
+        None,  # type: ignore[arg-type]  (filled in by analyse_documents)
         template_keys,
         content_positions,
     )
+
+
+def analyse_documents(src: str, rels: list[str], settings: Settings) -> list[AnalysedDocument | Skipped]:
+    """The per-document stages for a few files. Their keys are fingerprinted together: numpy's
+    fixed cost per call is paid once per batch, not once per (often small) document."""
+    results = [_analyse_text(src, rel, settings) for rel in rels]
+    analysed = [r for r in results if isinstance(r, AnalysedDocument)]
+    fp = _fingerprint_keys([k for r in analysed for k in r.keys], settings)
+    offset = 0
+    for r in analysed:
+        m = len(r.keys)
+        r.fingerprints = Fingerprints(fp.key_hash[offset : offset + m].copy(), fp.n_words[offset : offset + m].copy(),
+                                      fp.buckets[offset : offset + m].copy())
+        offset += m
+    return results
+
+
+def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument | Skipped:
+    """The per-document stages for one file."""
+    return analyse_documents(src, [rel], settings)[0]
+
+
+_BATCH_FILES = 16
+_BATCH_BYTES = 4 << 20
+
+
+def _batches(src: Path, paths: list[str]) -> list[list[str]]:
+    """Consecutive files, up to 16 or about 4 MiB a batch (a large file travels alone)."""
+    batches: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for rel in paths:
+        try:
+            n = (src / rel).stat().st_size
+        except OSError:
+            n = 0
+        if current and (len(current) >= _BATCH_FILES or size + n > _BATCH_BYTES):
+            batches.append(current)
+            current, size = [], 0
+        current.append(rel)
+        size += n
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Progress | None) -> Iterator[AnalysedDocument | Skipped]:
@@ -144,19 +196,23 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
             if progress:
                 progress("read", n, total)
         return
-    chunk = max(1, min(32, total // (settings.jobs * 16) or 1))
+    batches = _batches(src, paths)
+    chunk = max(1, min(4, len(batches) // (settings.jobs * 16) or 1))
     with ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
         try:
             # Workers are forked here; a Ctrl-C during a fork would be raised inside an at-fork
             # callback, which swallows it: hold SIGINT back until the workers exist.
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
             try:
-                results = pool.map(analyse_document, [str(src)] * total, paths, [settings] * total, chunksize=chunk)
+                results = pool.map(analyse_documents, [str(src)] * len(batches), batches, [settings] * len(batches), chunksize=chunk)
             finally:
                 if blocked is not None:
                     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            for n, result in enumerate(results, 1):
-                yield result
+            n = 0
+            for batch_results in results:
+                for result in batch_results:
+                    n += 1
+                    yield result
                 if progress:
                     progress("read", n, total)
         except BaseException:  # interrupted or failed: drop the queued work instead of finishing it
