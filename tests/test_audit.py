@@ -434,16 +434,21 @@ def test_verify_errors_are_one_line(seeds_run, tmp_path):
 def test_verify_handles_a_very_deep_tree(tmp_path):
     """1,200 nested folders: deeper than Python 3.11's recursion limit lets os.walk go."""
     from conftest import run_cli
+    from corpus_dedupe.writer import remove_tree
 
-    src = tmp_path / "src"
-    deep = src
-    src.mkdir()
-    for _ in range(1200):  # one level at a time: Path.mkdir(parents=True) recurses too
-        deep = deep / "d"
-        deep.mkdir()
-    (deep / "a.txt").write_text("A paragraph at the bottom of a very deep tree of folders.\n")
-    dst = tmp_path / "dst"
-    assert run_cli(src, dst, "-q").exit_code == 0
-    result = run_cli("verify", src, dst)
-    assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("verified: 1 source files")
+    try:
+        src = tmp_path / "src"
+        deep = src
+        src.mkdir()
+        for _ in range(1200):  # one level at a time: Path.mkdir(parents=True) recurses too
+            deep = deep / "d"
+            deep.mkdir()
+        (deep / "a.txt").write_text("A paragraph at the bottom of a very deep tree of folders.\n")
+        dst = tmp_path / "dst"
+        assert run_cli(src, dst, "-q").exit_code == 0
+        result = run_cli("verify", src, dst)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("verified: 1 source files")
+    finally:  # pytest's own clean-up of old temporary folders recurses: leave no deep tree behind
+        remove_tree(tmp_path / "src")
+        remove_tree(tmp_path / "dst")
