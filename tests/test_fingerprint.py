@@ -1,0 +1,35 @@
+"""The vectorised MinHash is datasketch's MinHash, and a key's fingerprint does not depend on its batch."""
+
+from __future__ import annotations
+
+import numpy as np
+from datasketch import MinHash
+
+from corpus_dedupe.fingerprint import fingerprint, minhash, shingle_hashes, to_datasketch
+
+KEY = "heavy rain caused the elbe to burst its banks on thursday night flooding the old town"
+OTHER = "heavy rain caused the elbe to burst its banks on friday night flooding the old town"
+
+
+def test_signature_equals_datasketch_fed_the_same_shingle_hashes():
+    reference = MinHash(num_perm=128, seed=1, scheme="affine32", hashfunc=lambda h: h)
+    for h in shingle_hashes(KEY, 3):
+        reference.update(int(h))
+    assert np.array_equal(minhash(KEY, 128, 3), reference.hashvalues)
+
+
+def test_to_datasketch_gives_a_usable_lean_minhash():
+    a, b = to_datasketch(minhash(KEY)), to_datasketch(minhash(OTHER))
+    assert a.jaccard(a) == 1.0
+    assert 0.4 < a.jaccard(b) < 1.0  # one word of 16 changed: 11 of 17 distinct 3-shingles shared
+
+
+def test_fingerprint_of_a_key_does_not_depend_on_the_batch():
+    alone = fingerprint([KEY], 128, 32, 3, 6, 8)
+    in_batch = fingerprint(["a short one", OTHER, KEY, ""], 128, 32, 3, 6, 8)
+    assert in_batch.key_hash[2] == alone.key_hash[0]
+    assert np.array_equal(in_batch.buckets[2], alone.buckets[0])
+    assert in_batch.n_words.tolist() == [3, 16, 16, 0]
+    assert not in_batch.buckets[0].any()  # under min_words: matched exactly only
+    shared = (in_batch.buckets[1, :32] == in_batch.buckets[2, :32]).sum()
+    assert 0 < shared < 32  # near-duplicates share some LSH bands, not all
