@@ -91,21 +91,10 @@ def verify(p: str, q: str, settings: Settings) -> tuple[int, float] | None:
     2
     """
     words = p.count(" ") + 1
-    shorter = len(p) < len(q)
-    if words >= settings.min_words_contained and shorter and p in q:
-        return CONT, 1.0
+    near = None
     if words >= settings.min_words_near:
-        near = fuzz.ratio(p, q, score_cutoff=settings.near_threshold * 100)
-        if near:
-            return NEAR, near / 100
-    if words >= settings.min_words_contained and shorter:
-        cutoff = settings.contained_threshold * 100
-        head = fuzz.ratio(p, q[: len(p)], score_cutoff=cutoff)
-        tail = fuzz.ratio(p, q[-len(p) :], score_cutoff=cutoff)
-        best = max(head, tail)
-        if best:
-            return CONT, best / 100
-    return None
+        near = fuzz.ratio(p, q, score_cutoff=settings.near_threshold * 100) / 100 or None
+    return _verdict(p, q, near, words >= settings.min_words_contained, settings)
 
 
 def _verdict(p: str, q: str, near: float | None, can_contain: bool, settings: Settings, fuzzy_contain: bool = True) -> tuple[int, float] | None:

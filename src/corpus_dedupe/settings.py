@@ -65,10 +65,6 @@ class Settings:
         if self.rules_file is not None:
             check(Path(self.rules_file).is_file(), f"rules file not found: {self.rules_file}")
 
-    @property
-    def rows_per_band(self) -> int:
-        return self.num_perm // self.bands
-
     def output_parameters(self) -> dict:
         """Every parameter that can change the output (recorded in the manifest); jobs is left out
         because the output is byte-identical for any worker count."""
