@@ -102,9 +102,7 @@ def _fingerprint_keys(keys: list[str], settings: Settings) -> Fingerprints:
             start, size = end, 0
     if not batches:
         return fingerprint([], *fp_args)
-    if len(batches) == 1:
-        return batches[0]
-    return Fingerprints(*(np.concatenate(a) for a in zip(*((b.key_hash, b.n_words, b.buckets) for b in batches))))
+    return Fingerprints.concatenate(batches, settings.bands, settings.num_perm)
 
 
 def _analyse_text(src: str, rel: str, settings: Settings) -> AnalysedDocument | Skipped:
@@ -153,8 +151,7 @@ def analyse_documents(src: str, rels: list[str], settings: Settings) -> list[Ana
     offset = 0
     for r in analysed:
         m = len(r.keys)
-        r.fingerprints = Fingerprints(fp.key_hash[offset : offset + m].copy(), fp.n_words[offset : offset + m].copy(),
-                                      fp.buckets[offset : offset + m].copy())
+        r.fingerprints = fp.part(offset, offset + m)
         offset += m
     return results
 
@@ -267,7 +264,8 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             t = time.perf_counter()
             docs: list[_DocumentEntry] = []
             keys = KeyStore()
-            key_hashes, n_words, buckets, cand_doc, cand_para, cand_line = [], [], [], [], [], []
+            fp_parts: list[Fingerprints] = []
+            cand_doc, cand_para, cand_line = [], [], []
             template_cands, content_doc, content_hash = [], [], []
             n_cand = 0
             for result in _analyse_all(src, paths, settings, progress):
@@ -280,9 +278,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 docs.append(_DocumentEntry(result.path, result.size, result.sha256, result.encoding, result.notes,
                                            offset, len(result.paragraphs_blob), n_cand, m))
                 keys.extend(result.keys)
-                key_hashes.append(result.fingerprints.key_hash)
-                n_words.append(result.fingerprints.n_words)
-                buckets.append(result.fingerprints.buckets)
+                fp_parts.append(result.fingerprints)
                 cand_doc.append(np.full(m, len(docs) - 1, dtype=np.int32))
                 cand_para.append(result.candidate_index)
                 cand_line.append(result.candidate_line)
@@ -297,11 +293,8 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             def concat(parts, dtype, shape=(0,)):
                 return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
 
-            fp = Fingerprints(
-                concat(key_hashes, np.uint64),
-                concat(n_words, np.int32),
-                concat(buckets, np.uint64, (0, settings.bands + 2)),
-            )
+            fp = Fingerprints.concatenate(fp_parts, settings.bands, settings.num_perm)
+            fp_parts.clear()
             cand_doc_a = concat(cand_doc, np.int32)
             cand_para_a = concat(cand_para, np.int32)
             cand_line_a = concat(cand_line, np.int32)
