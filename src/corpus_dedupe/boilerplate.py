@@ -71,12 +71,17 @@ class Rule:
     def __post_init__(self) -> None:
         object.__setattr__(self, "compiled", re.compile(self.pattern, re.IGNORECASE | re.DOTALL))
 
-    def match(self, text: str) -> re.Match | None:
+    def match(self, text: str, low: str | None = None) -> re.Match | None:
         """The match when this rule applies to the whole of ``text``, else None (scope and guard
-        aside)."""
+        aside). ``low``: ``text.lower()`` when the caller already has it (it tries many rules on
+        one paragraph)."""
         if self.needs:
-            low = text.lower()
-            if not any(word in low for word in self.needs):
+            if low is None:
+                low = text.lower()
+            for word in self.needs:
+                if word in low:
+                    break
+            else:
                 return None
         m = self.compiled.fullmatch(text)
         if m is None or (self.check is not None and not self.check(m)):
@@ -299,6 +304,7 @@ DERIVED_RULE_IDS = {
 
 _LEADING_DATE = re.compile(rf"^\s*(?:date|published|updated|posted)\s*:?\s*(?P<value>{_DATE})(?=\s+\S)", re.IGNORECASE)
 _TRAILING_CLOSE = re.compile(r"(?<=[.!?\"”’)])\s+[X×✕✖]\s*$")
+_CLOSE_BUTTONS = ("X", "×", "✕", "✖")
 _TRAILING_CREDIT = re.compile(rf"(?<=[.!?\"”’)])\s+(?P<credit>{_CREDIT})\s*$", re.IGNORECASE)
 
 
@@ -330,7 +336,9 @@ def split_line_edges(raw: str, first_content_line: bool) -> list[tuple[int, int,
         m = _LEADING_DATE.match(raw)
         if m:
             spans.append((0, m.end(), METADATA, "metadata.leading_date", {"date": m.group("value")}))
-    m = _TRAILING_CLOSE.search(raw)
+    # _TRAILING_CLOSE ends in "[X×✕✖]\s*$": test the last character that is not whitespace
+    # before scanning the whole line with it.
+    m = _TRAILING_CLOSE.search(raw) if raw.rstrip()[-1:] in _CLOSE_BUTTONS else None
     if m and (not spans or m.start() >= spans[-1][1]):
         spans.append((m.start(), len(raw), BOILERPLATE, "widget.close_button", None))
         return spans
@@ -368,6 +376,8 @@ def reads_as_content(text: str) -> bool:
     stripped = text.strip()
     if not stripped:
         return False
+    if stripped.isascii():
+        return _ascii_reads_as_content(stripped)
     words = _WORDS.findall(stripped)
     if not stripped.isascii():  # ASCII letters all have case: only other scripts need the check
         n_letters = sum(map(len, words))
@@ -376,10 +386,47 @@ def reads_as_content(text: str) -> bool:
             return n_letters >= 30 and bool(_SENTENCE_END.search(stripped) or _SENTENCE_BREAK.search(stripped) or "。" in stripped)
     if len(words) < 12:
         return False
-    if not _SENTENCE_END.search(stripped) and not (len(words) >= 20 and _SENTENCE_BREAK.search(stripped)):
+    if not _ends_like_sentence(stripped) and not (len(words) >= 20 and _SENTENCE_BREAK.search(stripped)):
         return False
     lower = len(_LOWER_WORD.findall(stripped)) if stripped.isascii() else sum(1 for w in words if w[0].islower())
     return lower / len(words) >= 0.5
+
+
+# ASCII word shapes: a lower-case letter becomes "a", a capital "A", anything else a space. In
+# b" " + shape, a word (a run of ASCII letters, what _WORDS finds in ASCII text) starts exactly
+# where a space is followed by "a" or "A", so counting b" a" and b" A" counts the words and their
+# case without building a list of them.
+_ASCII_WORD_SHAPE = bytes(97 if 97 <= c <= 122 else 65 if 65 <= c <= 90 else 32 for c in range(256))
+_SENTENCE_CLOSERS = "\"'”’)»"  # what _SENTENCE_END allows after the final punctuation
+_SENTENCE_FINALS = ".!?。！？।؟…"
+
+
+def _ends_like_sentence(stripped: str) -> bool:
+    """``_SENTENCE_END.search(stripped)`` for text without trailing whitespace, from its end: the
+    last character that is not a closing quote or bracket is sentence-final punctuation.
+
+    >>> _ends_like_sentence("He left.”)"), _ends_like_sentence("He left"), _ends_like_sentence("”")
+    (True, False, False)
+    """
+    body = stripped.rstrip(_SENTENCE_CLOSERS)
+    return bool(body) and body[-1] in _SENTENCE_FINALS
+
+
+def _ascii_reads_as_content(stripped: str) -> bool:
+    """:func:`reads_as_content` for stripped, non-empty ASCII text (ASCII letters all have case),
+    with the words counted on their shapes (``_ASCII_WORD_SHAPE``) instead of listed by a regex.
+
+    >>> _ascii_reads_as_content("The minister said he would subscribe to the plan once the budget was agreed.")
+    True
+    """
+    shape = b" " + stripped.encode("ascii").translate(_ASCII_WORD_SHAPE)
+    lower = shape.count(b" a")
+    n_words = lower + shape.count(b" A")
+    if n_words < 12:
+        return False
+    if not _ends_like_sentence(stripped) and not (n_words >= 20 and _SENTENCE_BREAK.search(stripped)):
+        return False
+    return lower / n_words >= 0.5
 
 
 def is_sentence_shaped(text: str) -> bool:
@@ -514,10 +561,12 @@ class RuleSet:
             footer_start -= 1
         share_bar = _share_bar(content)
         footer_from: int | None = None
+        any_needs = any(rule.needs for rule in self.rules)
         for position, p in enumerate(content):
+            low = p.text.lower() if any_needs else None  # once per paragraph, not once per rule
             if footer_from is not None:
                 # In the footer every line goes; a specific rule, when one matches, names it better.
-                specific = next((r for r in self.rules if r.reason == BOILERPLATE and r.scope != "start" and r.match(p.text)), None)
+                specific = next((r for r in self.rules if r.reason == BOILERPLATE and r.scope != "start" and r.match(p.text, low)), None)
                 p.reason, p.rule = BOILERPLATE, specific.id if specific else RELATED_LIST
                 continue
             if position in share_bar:
@@ -531,7 +580,7 @@ class RuleSet:
                     continue
                 if rule.guard and prose[position]:
                     continue
-                m = rule.match(p.text)
+                m = rule.match(p.text, low)
                 if m is None:
                     continue
                 p.reason, p.rule = rule.reason, rule.id

@@ -25,7 +25,7 @@ _U64 = np.uint64
 _R = _U64(0x100000001B3)  # FNV-64 prime: odd, so it has an inverse modulo 2^64
 _R_INV = _U64(pow(0x100000001B3, -1, 1 << 64))
 _SHINGLE_MULTIPLIER = np.uint32(0x9E3779B1)
-_CHUNK_SHINGLES = 1 << 15
+_CHUNK_SHINGLES = 1 << 13
 _SPACE, _NEWLINE = 32, 10
 
 
@@ -101,18 +101,32 @@ def estimated_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray) -> np.ndarray:
     return np.clip((agree - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
 
 
+_powers_cache: list[np.ndarray] = [np.ones(1, dtype=_U64), np.ones(1, dtype=_U64)]
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """R^i and R^-i modulo 2^64 for i in 0..n. The tables are kept and grown (doubling) between
+    calls: every batch of a run needs the same prefix of them, and computing them was a fixed
+    cost of two running products over the whole batch, twice per batch."""
+    pow_r, pow_inv = _powers_cache
+    if len(pow_r) <= n:
+        size = max(n + 1, 2 * len(pow_r))
+        pow_r = np.empty(size, dtype=_U64)
+        pow_r[0] = 1
+        pow_r[1:] = _R
+        np.cumprod(pow_r, out=pow_r)
+        pow_inv = np.empty(size, dtype=_U64)
+        pow_inv[0] = 1
+        pow_inv[1:] = _R_INV
+        np.cumprod(pow_inv, out=pow_inv)
+        _powers_cache[:] = [pow_r, pow_inv]
+    return pow_r, pow_inv
+
+
 def _span_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Polynomial hash (base R, modulo 2^64) of each byte span ``data[start:end]``, all at once."""
     n = len(data)
-    pow_r = np.empty(n + 1, dtype=_U64)
-    pow_r[0] = 1
-    pow_inv = np.empty(n + 1, dtype=_U64)
-    pow_inv[0] = 1
-    if n:
-        pow_r[1:] = _R
-        pow_inv[1:] = _R_INV
-        np.cumprod(pow_r, out=pow_r)
-        np.cumprod(pow_inv, out=pow_inv)
+    pow_r, pow_inv = _powers(n)
     prefix = np.zeros(n + 1, dtype=_U64)
     np.cumsum(data.astype(_U64) * pow_inv[:n], out=prefix[1:])
     return (prefix[ends] - prefix[starts]) * pow_r[starts]
@@ -180,16 +194,22 @@ def _signatures(shingles: np.ndarray, owner: np.ndarray, num_perm: int, seed: in
     mixed = fmix32(shingles)
     boundaries = np.nonzero(np.concatenate(([True], owner[1:] != owner[:-1])))[0]
     out = np.empty((len(boundaries), num_perm), dtype=np.uint32)
-    # Process whole owners in chunks of about _CHUNK_SHINGLES shingles.
+    # Process whole owners in chunks of about _CHUNK_SHINGLES shingles (a chunk is one owner when
+    # that owner alone has more). The permuted values are laid out one row per permutation, so
+    # that the minimum per owner is taken along contiguous memory, into one buffer reused from
+    # chunk to chunk (small enough to stay in the processor's cache).
     bounds = np.concatenate((boundaries, [len(owner)]))
+    a_col, b_col = a[:, None], b[:, None]
+    buffer = np.empty((num_perm, _CHUNK_SHINGLES), dtype=np.uint32)
+    n_owners = len(boundaries)
     i = 0
-    while i < len(boundaries):
-        j = i + 1
-        while j < len(boundaries) and bounds[j + 1] - bounds[i] <= _CHUNK_SHINGLES:
-            j += 1
+    while i < n_owners:
+        j = min(n_owners, max(i + 1, int(bounds.searchsorted(bounds[i] + _CHUNK_SHINGLES, side="right")) - 1))
         lo, hi = bounds[i], bounds[j]
-        permuted = mixed[lo:hi, None] * a[None, :] + b[None, :]
-        out[i:j] = np.minimum.reduceat(permuted, bounds[i:j] - lo, axis=0)
+        permuted = buffer[:, : hi - lo] if hi - lo <= _CHUNK_SHINGLES else np.empty((num_perm, hi - lo), dtype=np.uint32)
+        np.multiply(a_col, mixed[None, lo:hi], out=permuted)
+        np.add(permuted, b_col, out=permuted)
+        out[i:j] = np.minimum.reduceat(permuted, bounds[i:j] - lo, axis=1).T
         i = j
     return out
 

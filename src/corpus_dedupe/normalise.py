@@ -11,6 +11,7 @@ Two different texts come out of here:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -27,6 +28,10 @@ _LONE_SURROGATE = re.compile("[\udc80-\udcff]")
 # Characters whose presence means ftfy may have something to fix beyond mojibake: HTML entities,
 # control characters (C0 and C1), the replacement character, Latin ligatures.
 _FTFY_TRIGGER = re.compile("[&\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd\ufb00-\ufb06]")
+# For pure ASCII text the trigger can be tighter: there ftfy can only change control characters
+# and HTML entities, and it decodes an entity only where its own entity pattern
+# (``ftfy.chardata.HTML_ENTITY_RE``: "&#?[0-9A-Za-z]{1,24};") matches. "AT&T" and "Q&A" need no ftfy.
+_ASCII_FTFY_TRIGGER = re.compile("[\x00-\x08\x0b-\x1f\x7f]|&#?[0-9A-Za-z]{1,24};")
 
 
 def _may_need_ftfy(text: str) -> bool:
@@ -63,15 +68,46 @@ def repair_text(raw: str) -> str:
     """
     text = raw
     if not text.isascii():
-        if _LONE_SURROGATE.search(text):
-            text = _LONE_SURROGATE.sub("\ufffd", text)
-        if _may_need_ftfy(text):
-            text = ftfy.fix_text(text, _FTFY_CONFIG)
-        elif not unicodedata.is_normalized("NFC", text):
-            text = unicodedata.normalize("NFC", text)
-    elif _FTFY_TRIGGER.search(text):
+        if len(text) <= _CACHED_LINE_CHARS:
+            text = _repair_non_ascii_cached(text)
+        else:
+            text = _repair_non_ascii(text)
+    elif _FTFY_TRIGGER.search(text) and _ASCII_FTFY_TRIGGER.search(text):  # the first is the quick scan
         text = ftfy.fix_text(text, _FTFY_CONFIG)
+    return collapse_whitespace(text)
+
+
+def collapse_whitespace(text: str) -> str:
+    """``" ".join(text.split())``: whitespace runs become one space, the ends are stripped.
+
+    Most lines need no change, and that is checked without splitting them: every whitespace
+    character but the space is unprintable (for ``str.isprintable`` and ``str.isspace``), so a
+    printable text without a double space and without a space at either end is already collapsed.
+
+    >>> collapse_whitespace(" a\u00a0 b\tc "), collapse_whitespace("a b")
+    ('a b c', 'a b')
+    """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
+
+
+def _repair_non_ascii(text: str) -> str:
+    if _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    if _may_need_ftfy(text):
+        text = ftfy.fix_text(text, _FTFY_CONFIG)
+    elif not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+# Repairing a non-ASCII line (ftfy's detector, often ftfy itself) costs far more than looking it up:
+# the lines that recur in a corpus (the same template line or copied article in many documents)
+# are repaired once per process. Only lines up to _CACHED_LINE_CHARS are kept, so the cache holds a
+# few megabytes at most.
+_CACHED_LINE_CHARS = 2000
+_repair_non_ascii_cached = functools.lru_cache(maxsize=1024)(_repair_non_ascii)
 
 
 _KEY_FOLD = str.maketrans(
@@ -101,7 +137,11 @@ _NON_WORD = re.compile(r"[\W_]+")
 _ASCII_KEY_TABLE = bytes(
     (c + 32 if 65 <= c <= 90 else c) if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256)
 )  # ASCII fast path: letters lower-cased, digits kept, everything else a space
-_DIGIT_GROUP = re.compile(r"(?<=\d)[.,](?=\d)")  # "1,450" and "4.5" stay one number
+# "1,450" and "4.5" stay one number: a "." or "," between two digits goes. Written to start with
+# the character class (the lookbehind comes after it) so that the regex engine can skip ahead to
+# the next "." or "," instead of trying the lookbehind at every position; it finds the same matches
+# as "(?<=\d)[.,](?=\d)".
+_DIGIT_GROUP = re.compile(r"[.,](?<=\d[.,])(?=\d)")
 
 
 def match_key(text: str) -> str:

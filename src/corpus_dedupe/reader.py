@@ -457,6 +457,14 @@ def decode_lines(data: bytes, codec: str, bom: int) -> list[SourceLine]:
         if pos_char < len(text):
             add(text[pos_char:], number, pos_byte)
         return lines
+    if b"\r" not in data:
+        return _decode_lf_lines(data, codec, bom)
+    return _decode_split_lines(data, codec, bom)
+
+
+def _decode_split_lines(data: bytes, codec: str, bom: int) -> list[SourceLine]:
+    """:func:`decode_lines` for an ASCII-compatible codec, any line breaks."""
+    lines: list[SourceLine] = []
     pos = bom
     number = 1
     decoder = codecs.getdecoder(codec)
@@ -465,11 +473,7 @@ def decode_lines(data: bytes, codec: str, bom: int) -> list[SourceLine]:
         if end - start <= MAX_LINE_BYTES:
             lines.append(SourceLine(number, decoder(data[start:end], "surrogateescape")[0], start, end))
             return
-        bounds = [start] + _cut_bytes(data, start, end, codec) + [end]
-        for i, (a, b) in enumerate(zip(bounds, bounds[1:])):
-            if i:
-                lines.append(SourceLine(number, "", a, a))
-            lines.append(SourceLine(number, decoder(data[a:b], "surrogateescape")[0], a, b))
+        lines.extend(_long_line(data, start, end, number, codec))
 
     for m in _LINE_BREAK_BYTES.finditer(data, bom):
         add_bytes(pos, m.start(), number)
@@ -478,6 +482,45 @@ def decode_lines(data: bytes, codec: str, bom: int) -> list[SourceLine]:
     if pos < len(data):
         add_bytes(pos, len(data), number)
     return lines
+
+
+def _decode_lf_lines(data: bytes, codec: str, bom: int) -> list[SourceLine]:
+    """:func:`decode_lines` for an ASCII-compatible codec when ``data`` holds no CR: every line
+    ends at a LF, so ``bytes.split`` finds the lines (no regex match per line). An ASCII body is
+    decoded once and split as text (UTF-8 only): its characters are its bytes, so the offsets are
+    the same.
+    A line too long for one piece goes through the general path."""
+    lines: list[SourceLine] = []
+    body = data[bom:] if bom else data
+    if codecs.lookup(codec).name == "utf-8" and body.isascii():
+        parts: list = body.decode("ascii").split("\n")
+        decode = None
+    else:
+        parts = body.split(b"\n")
+        decode = codecs.getdecoder(codec)
+    if not parts[-1]:
+        parts.pop()  # data ending in a line break has no line after it
+    pos = bom
+    for number, part in enumerate(parts, 1):
+        end = pos + len(part)
+        if end - pos > MAX_LINE_BYTES:
+            lines.extend(_long_line(data, pos, end, number, codec))
+        else:
+            lines.append(SourceLine(number, part if decode is None else decode(part, "surrogateescape")[0], pos, end))
+        pos = end + 1
+    return lines
+
+
+def _long_line(data: bytes, start: int, end: int, number: int, codec: str) -> list[SourceLine]:
+    """The pieces of one line longer than MAX_LINE_BYTES, as :func:`decode_lines` cuts them."""
+    decoder = codecs.getdecoder(codec)
+    out: list[SourceLine] = []
+    bounds = [start] + _cut_bytes(data, start, end, codec) + [end]
+    for i, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        if i:
+            out.append(SourceLine(number, "", a, a))
+        out.append(SourceLine(number, decoder(data[a:b], "surrogateescape")[0], a, b))
+    return out
 
 
 def encoded_length(text: str, codec: str) -> int:

@@ -45,8 +45,8 @@ def is_heading(text: str) -> bool:
     False
     """
     stripped = text.strip()
-    if not stripped or is_list_item(stripped):
-        return False
+    if not stripped or len(stripped) > 120 or is_list_item(stripped):
+        return False  # (the length first: a paragraph of prose is not split into words for this)
     words = stripped.split()
     if len(words) > 14 or len(stripped) > 120:
         return False
@@ -148,6 +148,9 @@ class Piece:
 EdgeSplitter = Callable[[str, bool], list[tuple[int, int, str, str, dict | None]]]
 
 
+_ASCII_IS_BYTES = frozenset({"utf-8", "utf_8", "utf8"})  # codecs in which an ASCII character is one byte, itself
+
+
 def _reencodes_exactly(raw: str, codec: str, nbytes: int) -> bool:
     try:
         return encoded_length(raw, codec) == nbytes
@@ -159,6 +162,14 @@ def _pieces_of_line(doc: Document, line_index: int, first_content: bool, splitte
     line = doc.lines[line_index]
     raw = line.raw
     spans = splitter(raw, first_content) if splitter else []
+    if not spans and raw.isascii() and doc.encoding in _ASCII_IS_BYTES:
+        # The common case: nothing split off, and every character is one byte (ASCII in UTF-8),
+        # so the byte range of the stripped line follows from character counts.
+        text = raw.strip()
+        if not text:
+            return []
+        b0 = line.byte_start + len(raw) - len(raw.lstrip())
+        return [Piece(line.number, b0, b0 + len(text), repair_text(text))]
     if spans and not _reencodes_exactly(raw, doc.encoding, line.byte_end - line.byte_start):
         spans = []  # a legacy multi-byte line that does not re-encode to its bytes: never split it
     pieces: list[Piece] = []

@@ -1,0 +1,129 @@
+"""Fast paths of the per-document stages give the same results as the general code they shortcut."""
+
+from __future__ import annotations
+
+import re
+
+import ftfy
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from corpus_dedupe import boilerplate, fingerprint, normalise, reader, segment
+from corpus_dedupe.model import Document, SourceLine
+
+# Text that exercises the shortcuts: letters of both cases, digits, sentence punctuation, closing
+# quotes, whitespace of several kinds, entity-like sequences, a few non-ASCII letters.
+_ALPHABET = st.sampled_from(list("aAbBzZ09 .,!?;:'\")-&#\t\u00a0\u2028xX×é’”…。") + ["&amp;", "&#39;", "&zz;", "  "])
+texts = st.lists(_ALPHABET, max_size=60).map("".join)
+ascii_texts = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=127), max_size=80)
+
+
+def _reads_as_content_general(text: str) -> bool:
+    """reads_as_content as written before the ASCII fast path (regex word lists)."""
+    stripped = text.strip()
+    if not stripped:
+        return False
+    words = boilerplate._WORDS.findall(stripped)
+    if not stripped.isascii():
+        n_letters = sum(map(len, words))
+        caseless = sum(len(w) for w in words if w.lower() == w.upper())
+        if n_letters and caseless * 2 > n_letters:
+            return n_letters >= 30 and bool(boilerplate._SENTENCE_END.search(stripped) or boilerplate._SENTENCE_BREAK.search(stripped) or "。" in stripped)
+    if len(words) < 12:
+        return False
+    if not boilerplate._SENTENCE_END.search(stripped) and not (len(words) >= 20 and boilerplate._SENTENCE_BREAK.search(stripped)):
+        return False
+    lower = len(boilerplate._LOWER_WORD.findall(stripped)) if stripped.isascii() else sum(1 for w in words if w[0].islower())
+    return lower / len(words) >= 0.5
+
+
+_WORDY = st.lists(st.sampled_from(["the", "The", "cat", "Cat", "sat", "A", "on", "mat", ".", ",", "!", "?", "”", "'", ")", " ", "  ", "12", "x-y", "é"]), max_size=60).map(" ".join)
+
+
+@given(st.one_of(texts, ascii_texts, _WORDY))
+@settings(max_examples=400)
+def test_reads_as_content_matches_general(text):
+    assert boilerplate.reads_as_content(text) == _reads_as_content_general(text)
+
+
+@given(st.one_of(texts, _WORDY))
+def test_ends_like_sentence(text):
+    stripped = text.strip()
+    if stripped:
+        assert boilerplate._ends_like_sentence(stripped) == bool(boilerplate._SENTENCE_END.search(stripped))
+
+
+@given(st.one_of(texts, st.text(alphabet="0123456789.,a ", max_size=30)))
+def test_digit_group_regex(text):
+    assert normalise._DIGIT_GROUP.sub("", text) == re.sub(r"(?<=\d)[.,](?=\d)", "", text)
+
+
+@given(st.one_of(texts, st.text(max_size=40)))
+def test_collapse_whitespace(text):
+    assert normalise.collapse_whitespace(text) == " ".join(text.split())
+
+
+@given(st.text(alphabet=st.sampled_from(list("aA&#;0123456789xX \t<>")), max_size=40))
+@settings(max_examples=300)
+def test_ascii_text_without_trigger_is_left_alone_by_ftfy(text):
+    if not normalise._ASCII_FTFY_TRIGGER.search(text):
+        assert ftfy.fix_text(text, normalise._FTFY_CONFIG) == text
+
+
+def test_repair_text_cache_is_transparent():
+    line = "Pakistanâ€™s allegations"
+    assert normalise.repair_text(line) == normalise.repair_text(line) == "Pakistan’s allegations"
+    long_line = "caf\u0065\u0301 " * (normalise._CACHED_LINE_CHARS // 5)
+    assert normalise.repair_text(long_line) == " ".join(("café " * (normalise._CACHED_LINE_CHARS // 5)).split())
+
+
+@given(st.one_of(texts, st.text(alphabet="Xx×✕✖ .!?\t", max_size=20)))
+def test_close_button_precheck(text):
+    found = [s for s in boilerplate.split_line_edges(text, False) if s[3] == "widget.close_button"]
+    m = boilerplate._TRAILING_CLOSE.search(text)
+    assert bool(found) == bool(m)
+
+
+@given(st.one_of(texts, _WORDY))
+def test_rule_match_with_lower_text_given(text):
+    for rule in boilerplate.BUILTIN_RULES:
+        a, b = rule.match(text), rule.match(text, text.lower())
+        assert (a is None) == (b is None) and (a is None or a.span() == b.span())
+
+
+@given(st.binary(max_size=200).map(lambda b: b.replace(b"\r", b"\n")), st.sampled_from(["utf-8", "cp1252", "latin_1"]), st.booleans())
+@settings(max_examples=300)
+def test_lf_lines_match_general_split(data, codec, ascii_only):
+    if ascii_only:
+        data = bytes(c & 0x7F for c in data).replace(b"\r", b"\n")
+    assert reader._decode_lf_lines(data, codec, 0) == reader._decode_split_lines(data, codec, 0)
+
+
+def test_lf_lines_long_line_and_bom():
+    data = b"\xef\xbb\xbf" + b"ab " * 30000 + b"\nend\n\n"
+    assert reader._decode_lf_lines(data, "utf-8", 3) == reader._decode_split_lines(data, "utf-8", 3)
+    data = "é".encode("utf-8") * 40000 + b"\nx"
+    assert reader._decode_lf_lines(data, "utf-8", 0) == reader._decode_split_lines(data, "utf-8", 0)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .\t\x0b\x1c")), max_size=30))
+def test_ascii_line_pieces_match_general(raw):
+    # "ascii" is not in the fast path's codec list, so it takes the general path; for ASCII text it
+    # encodes exactly like UTF-8.
+    line = SourceLine(1, raw, 100, 100 + len(raw))
+    fast = segment._pieces_of_line(Document("d", 0, "", "utf-8", [line]), 0, False, boilerplate.split_line_edges)
+    general = segment._pieces_of_line(Document("d", 0, "", "ascii", [line]), 0, False, boilerplate.split_line_edges)
+    assert fast == general
+
+
+def test_signatures_chunking():
+    rng = np.random.default_rng(7)
+    sizes = [1, 3, fingerprint._CHUNK_SHINGLES + 5, 2, fingerprint._CHUNK_SHINGLES, 40] * 3
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    shingles = rng.integers(0, 1 << 32, len(owner), dtype=np.uint64).astype(np.uint32)
+    a, b = fingerprint.permutations(64, 1)
+    mixed = fingerprint.fmix32(shingles)
+    sigs = fingerprint._signatures(shingles, owner, 64, 1)
+    for o in range(len(sizes)):
+        expected = (mixed[owner == o, None] * a[None, :] + b[None, :]).min(axis=0)
+        assert (sigs[o] == expected).all()
