@@ -66,6 +66,19 @@ def repair_text(raw: str) -> str:
     >>> repair_text("caf\\u0065\\u0301 &amp; bar")
     'café & bar'
     """
+    text = _repair_once(raw)
+    # Repaired text is repaired again until it no longer changes (ftfy itself works that way):
+    # removing a character can expose mojibake that was not recognisable before ("\xa0ßØ" is left
+    # alone, "ßØ" is the UTF-8 of "ߨ" read as Latin-1), and a repaired paragraph that is
+    # repaired again must come out the same. Three rounds are plenty; most lines need none.
+    for _ in range(3):
+        if text == raw:
+            break
+        raw, text = text, _repair_once(text)
+    return text
+
+
+def _repair_once(raw: str) -> str:
     text = raw
     if not text.isascii():
         if len(text) <= _CACHED_LINE_CHARS:
