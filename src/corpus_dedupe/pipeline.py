@@ -16,12 +16,14 @@ process, so the output does not depend on the worker count.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import platform
 import signal
 import threading
 import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -39,7 +41,7 @@ from .boilerplate import (
     split_line_edges,
     template_candidate_key,
 )
-from .cluster import REASON_OF_CODE, ClusterResult, KeyStore, decide
+from .cluster import REASON_OF_CODE, KeyStore, decide
 from .fingerprint import Fingerprints, fingerprint
 from .model import BOILERPLATE, Decision, Paragraph, ParagraphRef, Skipped
 from .normalise import match_key
@@ -47,7 +49,7 @@ from .reader import InputError, discover, read_document
 from .segment import segment
 from .settings import Settings
 from .structure import apply_orphan_headings
-from .writer import DocumentOutput, check_destination, spill_path, write_corpus
+from .writer import DocumentOutput, WrittenDocument, check_destination, spill_path, write_corpus, write_document
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 TEMPLATE_RULE = "template.repeated_line"
@@ -334,30 +336,40 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             # Pass 2: decide, render and write, document by document.
             t = time.perf_counter()
 
-            def ref(c: int) -> ParagraphRef:
-                return ParagraphRef(docs[cand_doc_a[c]].path, int(cand_para_a[c]), int(cand_line_a[c]))
-
-            orphan_total = 0
             # Paragraphs that others were removed as copies (or variants) of stay, heading or not.
             referenced: dict[int, set[int]] = {}
             targets = np.unique(np.concatenate((clusters.duplicate_of, clusters.variant_of)))
             for c in targets[targets >= 0].tolist():
                 referenced.setdefault(int(cand_doc_a[c]), set()).add(int(cand_para_a[c]))
+            spill.flush()
+            orphan_total = 0
 
-            def outputs() -> Iterator[DocumentOutput]:
+            def tasks() -> Iterator[_RenderTask]:
+                for d_i, doc in enumerate(docs):
+                    lo, hi = doc.first_candidate, doc.first_candidate + doc.n_candidates
+                    dup, var = clusters.duplicate_of[lo:hi], clusters.variant_of[lo:hi]
+                    refs = {}
+                    for c in np.concatenate((dup[dup >= 0], var[var >= 0])).tolist():
+                        refs[c] = (docs[cand_doc_a[c]].path, int(cand_para_a[c]), int(cand_line_a[c]))
+                    yield _RenderTask(
+                        doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, doc.spill_offset, doc.spill_length,
+                        clusters.code[lo:hi], dup, clusters.similarity[lo:hi], var,
+                        {c - lo: clusters.differing_numbers[c] for c in range(lo, hi) if c in clusters.differing_numbers}
+                        if clusters.differing_numbers else {},
+                        {c - lo: template_docs[c] for c in range(lo, hi) if c in template_docs} if template_docs else {},
+                        refs,
+                        frozenset(referenced.get(d_i, ())),
+                    )
+
+            def written_documents(staging: Path) -> Iterator[WrittenDocument]:
                 nonlocal orphan_total
-                for n, doc in enumerate(docs, 1):
-                    spill.seek(doc.spill_offset)
-                    paragraphs: list[Paragraph] = pickle.loads(spill.read(doc.spill_length))
-                    decisions = _decisions_for(paragraphs, doc.first_candidate, clusters, template_docs, ref)
-                    orphan_total += apply_orphan_headings(paragraphs, decisions, frozenset(referenced.get(n - 1, ())))
-                    metadata: dict = {}
-                    for p in paragraphs:
-                        for k, v in (p.metadata or {}).items():
-                            metadata.setdefault(k, v)
+                n = 0
+                for written in _render_all(str(spill_file), staging, dst.absolute(), tasks(), settings):
+                    orphan_total += written.orphan_headings
+                    n += 1
                     if progress:
                         progress("write", n, len(docs))
-                    yield DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, paragraphs, decisions, metadata)
+                    yield written
 
             def manifest_head() -> dict:
                 return {
@@ -386,7 +398,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 }
 
             skipped_json = [{"path": s.path, "problem": s.problem} for s in skipped]
-            manifest = write_corpus(dst, outputs(), manifest_head, run_facts, skipped_json)
+            manifest = write_corpus(dst, written_documents, manifest_head, run_facts, skipped_json)
     except OSError as exc:
         if exc.filename is None:  # a failed write to the spill file: name it
             raise OSError(exc.errno, exc.strerror, str(spill_file)) from exc
@@ -399,25 +411,112 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
     return RunSummary(dst, manifest, skipped, time.time() - started)
 
 
-def _decisions_for(paragraphs: list[Paragraph], first_candidate: int, clusters: ClusterResult,
-                   template_docs: dict[int, int], ref: Callable[[int], ParagraphRef]) -> list[Decision]:
+@dataclass
+class _RenderTask:
+    """One document for pass 2: where its paragraphs are in the spill file, and the corpus-level
+    verdicts on its dedupe candidates (arrays in candidate order, local indexes in the dicts;
+    ``refs`` maps a global candidate index to (path, paragraph, line) of that paragraph)."""
+
+    path: str
+    size: int
+    sha256: str
+    encoding: str
+    notes: list[str]
+    spill_offset: int
+    spill_length: int
+    code: np.ndarray
+    duplicate_of: np.ndarray
+    similarity: np.ndarray
+    variant_of: np.ndarray
+    differing_numbers: dict[int, list[str]]
+    template_documents: dict[int, int]
+    refs: dict[int, tuple[str, int, int]]
+    referenced: frozenset[int]
+
+
+def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_RenderTask]) -> list[WrittenDocument]:
+    """Pass 2 for a few documents: read their paragraphs back from the spill file, turn the
+    verdicts into decisions, remove orphaned headings, write the output files into the staging
+    folder and render the provenance lines. Runs in a pool worker when there are several."""
+    out = []
+    with open(spill_file, "rb") as spill:
+        for task in tasks:
+            spill.seek(task.spill_offset)
+            paragraphs: list[Paragraph] = pickle.loads(spill.read(task.spill_length))
+            decisions = _decisions_for(paragraphs, task)
+            orphans = apply_orphan_headings(paragraphs, decisions, task.referenced)
+            metadata: dict = {}
+            for p in paragraphs:
+                for k, v in (p.metadata or {}).items():
+                    metadata.setdefault(k, v)
+            written = write_document(staging, dst, DocumentOutput(task.path, task.size, task.sha256, task.encoding, task.notes,
+                                                                  paragraphs, decisions, metadata))
+            written.orphan_headings = orphans
+            out.append(written)
+    return out
+
+
+_RENDER_BATCH = 16
+
+
+def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_RenderTask], settings: Settings) -> Iterator[WrittenDocument]:
+    """:func:`render_documents` over all documents, in order; in a process pool when --jobs > 1.
+    At most a few batches are in flight, so rendered provenance never piles up in memory."""
+    batches = _chunked(tasks, _RENDER_BATCH)
+    if settings.jobs == 1:
+        for batch in batches:
+            yield from render_documents(spill_file, staging, dst, batch)
+        return
+    with ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+        try:
+            pending: deque = deque()
+            window = 4 * settings.jobs
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+            try:  # the workers are forked by the first submit: hold Ctrl-C back meanwhile (see _analyse_all)
+                for batch in itertools.islice(batches, window):
+                    pending.append(pool.submit(render_documents, spill_file, staging, dst, batch))
+            finally:
+                if blocked is not None:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            while pending:
+                done = pending.popleft().result()
+                for batch in itertools.islice(batches, 1):
+                    pending.append(pool.submit(render_documents, spill_file, staging, dst, batch))
+                yield from done
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _chunked(items: Iterator, size: int) -> Iterator[list]:
+    items = iter(items)
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+def _decisions_for(paragraphs: list[Paragraph], task: _RenderTask) -> list[Decision]:
     decisions: list[Decision] = []
-    c = first_candidate
+
+    def ref(c: int) -> ParagraphRef:
+        return ParagraphRef(*task.refs[c])
+
+    c = 0
+    code, duplicate_of, similarity, variant_of = task.code, task.duplicate_of, task.similarity, task.variant_of
     for p in paragraphs:
         if p.reason is not None:
             decisions.append(Decision(p.reason, rule=p.rule))
             continue
-        if c in template_docs:
-            decisions.append(Decision(BOILERPLATE, rule=TEMPLATE_RULE, template_documents=template_docs[c]))
+        if c in task.template_documents:
+            decisions.append(Decision(BOILERPLATE, rule=TEMPLATE_RULE, template_documents=task.template_documents[c]))
         else:
-            code = int(clusters.code[c])
-            if code:
-                decisions.append(Decision(REASON_OF_CODE[code], duplicate_of=ref(int(clusters.duplicate_of[c])),
-                                          similarity=round(float(clusters.similarity[c]), 4)))
-            elif clusters.variant_of[c] >= 0:
-                decisions.append(Decision(None, variant_of=ref(int(clusters.variant_of[c])),
-                                          similarity=round(float(clusters.similarity[c]), 4),
-                                          differing_numbers=clusters.differing_numbers.get(c)))
+            reason_code = int(code[c])
+            if reason_code:
+                decisions.append(Decision(REASON_OF_CODE[reason_code], duplicate_of=ref(int(duplicate_of[c])),
+                                          similarity=round(float(similarity[c]), 4)))
+            elif variant_of[c] >= 0:
+                decisions.append(Decision(None, variant_of=ref(int(variant_of[c])),
+                                          similarity=round(float(similarity[c]), 4),
+                                          differing_numbers=task.differing_numbers.get(c)))
             else:
                 decisions.append(Decision(None))
         c += 1
