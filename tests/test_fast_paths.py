@@ -127,3 +127,29 @@ def test_signatures_chunking():
     for o in range(len(sizes)):
         expected = (mixed[owner == o, None] * a[None, :] + b[None, :]).min(axis=0)
         assert (sigs[o] == expected).all()
+
+
+# Characters of ftfy's mojibake pattern, ASCII letters and spaces: random text made of them hits
+# the pattern's alternatives (and its "^" anchor) often.
+_MOJIBAKE_ALPHABET = "ÃÂâ€™œžŸ¢£ÐÎ×²³ØÙ–—´·»«¿©‘‚“„•‹®˝”›ßàñœŒ°ВГРСЂўΒΓ ´\xa0\xadab .,?!Zz\u2014\u00e9"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_MOJIBAKE_ALPHABET, max_size=40), st.text(alphabet="abc def ghi .,", min_size=0, max_size=120),
+       st.text(alphabet=_MOJIBAKE_ALPHABET, max_size=40))
+def test_looks_like_mojibake_is_ftfy_is_bad(head, middle, tail):
+    from ftfy.badness import is_bad
+    from corpus_dedupe.normalise import looks_like_mojibake
+    for text in (head + middle + tail, middle + head + middle + tail + middle, head, head * 5):
+        assert looks_like_mojibake(text) == is_bad(text), text
+
+
+def test_looks_like_mojibake_sees_matches_that_need_ascii_context():
+    """Alternatives of ftfy's pattern that start or end with ASCII ("a Ã ", "x Â ¡", "ГўВЂВ.a"),
+    placed deep inside long ASCII text and at its very start (the pattern's "^" anchor)."""
+    from ftfy.badness import is_bad
+    from corpus_dedupe.normalise import looks_like_mojibake
+    filler = "plain words of an ordinary sentence " * 4
+    for piece in ("a Ã ", "ok Â ¡", "ГўВЂВ.a", "Ã y", "× ²", "xŒ.", "z \u00c0\u20ac"):
+        for text in (filler + piece + filler, piece + filler, filler + piece, filler + piece[0] + filler + piece[1:] + filler):
+            assert looks_like_mojibake(text) == is_bad(text), (piece, text)

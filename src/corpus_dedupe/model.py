@@ -6,7 +6,8 @@ properties, so a stage can be tested alone by building its input by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 # Reason codes, as listed in DESIGN.md. A kept paragraph has reason None.
 EXACT_DUPLICATE = "exact_duplicate"
@@ -70,6 +71,14 @@ class Paragraph:
     metadata: dict | None = None  # e.g. {"date": "2026-02-02"} for a metadata piece
     is_heading: bool = False
     prose: bool = False  # reads as sentences of content (set by the boilerplate stage)
+
+    def __reduce__(self):
+        # Pickled as the constructor's arguments: half the size and twice as fast to load as the
+        # default for a slots class (paragraphs go through the spill file, every one of them).
+        return (Paragraph, _paragraph_fields(self))
+
+
+_paragraph_fields = attrgetter(*(f.name for f in fields(Paragraph)))
 
 
 @dataclass(slots=True)

@@ -370,6 +370,9 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                     if progress:
                         progress("write", n, len(docs))
                     yield written
+                # The spill file is done with: emptied now, its pages are not flushed to disk
+                # with the output (one syncfs flushes the whole file system).
+                spill.truncate(0)
 
             def manifest_head() -> dict:
                 return {
@@ -439,6 +442,7 @@ def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_Ren
     verdicts into decisions, remove orphaned headings, write the output files into the staging
     folder and render the provenance lines. Runs in a pool worker when there are several."""
     out = []
+    folders: set[Path] = set()
     with open(spill_file, "rb") as spill:
         for task in tasks:
             spill.seek(task.spill_offset)
@@ -450,7 +454,7 @@ def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_Ren
                 for k, v in (p.metadata or {}).items():
                     metadata.setdefault(k, v)
             written = write_document(staging, dst, DocumentOutput(task.path, task.size, task.sha256, task.encoding, task.notes,
-                                                                  paragraphs, decisions, metadata))
+                                                                  paragraphs, decisions, metadata), folders)
             written.orphan_headings = orphans
             out.append(written)
     return out

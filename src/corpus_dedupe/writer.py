@@ -168,8 +168,12 @@ def json_text(data, **options) -> str:
     else:
         text = json.dumps(data, ensure_ascii=False, **options)
     if _LONE_SURROGATE.search(text):
-        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        text = _escape_lone_surrogates(text)
     return text
+
+
+def _escape_lone_surrogates(text: str) -> str:
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class WriteError(OSError):
@@ -265,9 +269,11 @@ class WrittenDocument:
     orphan_headings: int = 0
 
 
-def write_document(staging: Path, dst: Path, doc: DocumentOutput) -> WrittenDocument:
+def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[Path] | None = None) -> WrittenDocument:
     """Write the output file of ``doc`` into the staging folder and render its provenance lines.
-    A failure is an OSError naming the file as it would appear in DST."""
+    A failure is an OSError naming the file as it would appear in DST. ``folders``: staging
+    folders known to exist (filled in here), so that a batch of documents does not check the
+    same folder again and again."""
     ranges = output_ranges(doc)
     entry: dict = {
         "path": doc.path,
@@ -282,7 +288,10 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput) -> WrittenDocu
         out_path = staging / doc.path
         digest, size = hashlib.sha256(), 0
         with _naming(dst / doc.path):
-            _make_folders(out_path.parent)
+            if folders is None or out_path.parent not in folders:
+                _make_folders(out_path.parent)
+                if folders is not None:
+                    folders.add(out_path.parent)
             with open(out_path, "wb") as handle:
                 for piece in _output_pieces(doc):
                     data = piece.encode("utf-8")
@@ -297,17 +306,21 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput) -> WrittenDocu
         entry["output_bytes"] = 0
     removed: dict[str, int] = {}
     lines = []
+    encode = _COMPACT_JSON.encode
     for p, d, rng in zip(doc.paragraphs, doc.decisions, ranges):
-        lines.append(json_text(_record(p, d, rng), separators=(",", ":")))
+        lines.append(encode(_record(p, d, rng)))
         if not d.kept:
             removed[d.reason] = removed.get(d.reason, 0) + 1
     lines.append("")
+    provenance = "\n".join(lines)
+    if _LONE_SURROGATE.search(provenance):  # as json_text does, once for the whole document
+        provenance = _escape_lone_surrogates(provenance)
     entry["paragraphs"] = len(doc.paragraphs)
     entry["kept"] = kept
     entry["removed"] = dict(sorted(removed.items()))
     if doc.metadata:
         entry["metadata"] = doc.metadata
-    return WrittenDocument(entry, "\n".join(lines))
+    return WrittenDocument(entry, provenance)
 
 
 def staging_path(dst: Path) -> Path:
