@@ -487,8 +487,8 @@ def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_Rend
                 for batch in itertools.islice(batches, 1):
                     pending.append(pool.submit(render_documents, spill_file, staging, dst, batch))
                 yield from done
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+        except BaseException:  # failed, interrupted or closed: drop queued work, wait for the running batches
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
 
 

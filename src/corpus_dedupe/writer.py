@@ -348,13 +348,15 @@ def write_corpus(
     staging = staging_path(dst)
     with _naming(staging):
         staging.mkdir()
+    written_documents = None
     try:
         meta = staging / META_DIR
         meta.mkdir()
         files = []
         totals: dict = {"files": 0, "files_written": 0, "paragraphs": 0, "kept": 0, "removed": {}, "input_bytes": 0, "output_bytes": 0}
+        written_documents = iter(documents(staging))
         with _naming(dst / META_DIR / PROVENANCE), open(meta / PROVENANCE, "w", encoding="utf-8", newline="\n") as prov:
-            for written in documents(staging):
+            for written in written_documents:
                 entry = written.entry
                 prov.write(written.provenance)
                 files.append(entry)
@@ -381,6 +383,10 @@ def write_corpus(
         _swap_into_place(staging, dst)
         return manifest
     except BaseException:
+        # Stop whatever still writes into the staging folder (pool workers) before removing it.
+        close = getattr(written_documents, "close", None)
+        if close is not None:
+            close()
         remove_tree(staging)
         raise
 
