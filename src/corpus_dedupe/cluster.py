@@ -45,27 +45,46 @@ _DIGITS = re.compile(r"\d+")
 
 
 class KeyStore:
-    """Match keys of all candidates, packed in one UTF-8 buffer (a Python string per paragraph
-    would cost about 50 bytes of overhead each, on top of the text)."""
+    """Match keys of all candidates, packed in one UTF-8 buffer with an array of offsets (a Python
+    string per paragraph would cost about 50 bytes of overhead each, on top of the text)."""
 
     def __init__(self) -> None:
         self._data = bytearray()
-        self._offsets = [0]
+        self._ends: list[np.ndarray] = []
+        self._offsets = np.zeros(1, dtype=np.int64)
 
     def extend(self, keys: list[str]) -> None:
-        for key in keys:
-            self._data += key.encode("utf-8")
-            self._offsets.append(len(self._data))
+        encoded = [key.encode("utf-8") for key in keys]
+        self.extend_encoded(b"".join(encoded), np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
+
+    def extend_encoded(self, blob: bytes, lengths: np.ndarray) -> None:
+        """Append keys given as their UTF-8 bytes run together and each key's length in bytes."""
+        start = len(self._data)
+        self._data += blob
+        self._ends.append(start + np.cumsum(lengths, dtype=np.int64))
+
+    def _settle(self) -> np.ndarray:
+        if self._ends:
+            self._offsets = np.concatenate([self._offsets, *self._ends])
+            self._ends = []
+        return self._offsets
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return len(self._settle()) - 1
 
     def __getitem__(self, i: int) -> str:
-        return self._data[self._offsets[i] : self._offsets[i + 1]].decode("utf-8")
+        offsets = self._settle()
+        return self._data[offsets[i] : offsets[i + 1]].decode("utf-8")
 
     def cached(self, size: int = 65536):
         """A look-up that remembers the most recent keys (kept paragraphs are read again and again)."""
-        return lru_cache(maxsize=size)(self.__getitem__)
+        offsets = self._settle()
+        data = self._data
+
+        def get(i: int) -> str:
+            return data[offsets[i] : offsets[i + 1]].decode("utf-8")
+
+        return lru_cache(maxsize=size)(get)
 
 
 @dataclass
@@ -128,14 +147,15 @@ def _numbers(key: str) -> Counter:
     return Counter(_DIGITS.findall(key))
 
 
-def _bucket_columns(fp: Fingerprints, member: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Per bucket column: the members sorted by bucket (corpus order inside a bucket), and for every
     member that is not the first of its bucket (the only ones that get candidates) its row, the
     position of its bucket's first member in that order, and its rank in the bucket. Sparse: a
-    column's unshared buckets cost nothing after this function."""
+    column's unshared buckets cost nothing after this function. ``release``: drop each column of a
+    corpus's fingerprints (a list of columns) once it is indexed."""
     columns = []
-    for c in range(fp.buckets.shape[1]):
-        col = fp.buckets[:, c]
+    for c in range(fp.n_columns):
+        col = fp.column(c)
         rows = np.nonzero(member & (col != 0))[0].astype(np.int32)
         values = col[rows]
         order = np.argsort(values, kind="stable")  # stable: rows stay in corpus order in a bucket
@@ -148,7 +168,11 @@ def _bucket_columns(fp: Fingerprints, member: np.ndarray) -> list[tuple[np.ndarr
         rank = position - bucket_start
         later = rank > 0
         by_row = np.argsort(sorted_rows[later], kind="stable")
-        columns.append((sorted_rows, sorted_rows[later][by_row], bucket_start[later][by_row], rank[later][by_row]))
+        columns.append((sorted_rows, sorted_rows[later][by_row], bucket_start[later][by_row].astype(np.int32),
+                        np.minimum(rank[later][by_row], _BUCKET_KEEP).astype(np.int8)))
+        if release and isinstance(fp.buckets, list):
+            fp.buckets[c] = None  # indexed: the column is not needed any more
+        del col, rows, values, order, sorted_values, position, new_bucket, bucket_start, rank, later, by_row
     return columns
 
 
@@ -159,7 +183,7 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     ``_CONTAIN_OK``, ``_FUZZY_OK`` bits); at most ``_MAX_CANDIDATES`` per ``i`` are kept, the most
     similar first. Sorted by ``i``."""
     n = len(fp.key_hash)
-    affix_from = fp.buckets.shape[1] - 2
+    affix_from = len(columns) - 2
     parts = []
     for c, (sorted_rows, rows, start, rank) in enumerate(columns):
         a, b = np.searchsorted(rows, (lo, hi))
@@ -241,8 +265,10 @@ def _estimates(fp: Fingerprints, i: np.ndarray, j: np.ndarray, shingle_words: in
     return jaccard, containment
 
 
-def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings) -> ClusterResult:
-    """Decisions for every candidate (index order is corpus order)."""
+def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, release_buckets: bool = False) -> ClusterResult:
+    """Decisions for every candidate (index order is corpus order). ``release_buckets``: the
+    bucket columns of ``fp`` are dropped as they are indexed (the pipeline does not need them
+    afterwards; on a large corpus they are the biggest thing in memory)."""
     n = len(fp.key_hash)
     code = np.zeros(n, dtype=np.int8)
     duplicate_of = np.full(n, -1, dtype=np.int32)
@@ -257,11 +283,11 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings) -> 
     _, first_idx, inverse = np.unique(fp.key_hash, return_index=True, return_inverse=True)
     first_of = first_idx[inverse.reshape(-1)]
     exact = (first_of != np.arange(n)) & (fp.n_words > 0)
-    counts["fingerprinted"] = int((fp.buckets[:, 0] != 0).sum())
+    counts["fingerprinted"] = int((fp.column(0) != 0).sum())
 
     # Buckets: an exact copy is never kept, so it is no bucket's member; a paragraph repeated
     # 100,000 times is one member, not 100,000.
-    columns = _bucket_columns(fp, ~exact)
+    columns = _bucket_columns(fp, ~exact, release=release_buckets)
     in_bucket = np.zeros(n, dtype=bool)
     for sorted_rows, rows, start, _rank in columns:
         in_bucket[rows] = True

@@ -68,8 +68,26 @@ class Fingerprints:
 
     key_hash: np.ndarray  # (n,) uint64
     n_words: np.ndarray  # (n,) int32
-    buckets: np.ndarray  # (n, bands + 2) uint64
+    buckets: np.ndarray | list  # (n, bands + 2) uint64; or, for a whole corpus, a list of its columns
     sketch: np.ndarray  # (n, num_perm) uint8; all zero for keys too short to have a signature
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.buckets) if isinstance(self.buckets, list) else self.buckets.shape[1]
+
+    def column(self, c: int) -> np.ndarray:
+        """Bucket keys of column ``c`` (a band, then the first- and the last-words column)."""
+        return self.buckets[c] if isinstance(self.buckets, list) else self.buckets[:, c]
+
+    def clear_row(self, i: int) -> None:
+        """Take row ``i`` out of the duplicate search (no hash, no words, no bucket)."""
+        self.key_hash[i] = 0
+        self.n_words[i] = 0
+        if isinstance(self.buckets, list):
+            for col in self.buckets:
+                col[i] = 0
+        else:
+            self.buckets[i] = 0
 
     def part(self, start: int, end: int) -> "Fingerprints":
         """Rows ``start:end``, copied (a worker sends each document its own)."""
@@ -84,6 +102,63 @@ class Fingerprints:
         if len(parts) == 1:
             return parts[0]
         return Fingerprints(*(np.concatenate(a) for a in zip(*((p.key_hash, p.n_words, p.buckets, p.sketch) for p in parts))))
+
+
+class FingerprintCollector:
+    """Gathers the fingerprints of a whole corpus, document by document, in the layout the
+    duplicate search wants: one array per bucket column (so that each column can be released as
+    soon as it is indexed) and no moment where the corpus's fingerprints exist twice (a plain
+    ``np.concatenate`` of the parts would need the parts and the result at once: on a 1 GB corpus,
+    an extra gigabyte)."""
+
+    _CHUNK_ROWS = 1 << 16
+
+    def __init__(self, bands: int, num_perm: int) -> None:
+        self._columns = bands + 2
+        self._num_perm = num_perm
+        self._pending: list[Fingerprints] = []
+        self._pending_rows = 0
+        self._chunks: list[tuple[np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]] = []
+
+    def add(self, part: Fingerprints) -> None:
+        self._pending.append(part)
+        self._pending_rows += len(part.key_hash)
+        if self._pending_rows >= self._CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        chunk = Fingerprints.concatenate(self._pending, self._columns - 2, self._num_perm)
+        self._chunks.append((chunk.key_hash, chunk.n_words,
+                             [np.ascontiguousarray(chunk.buckets[:, c]) for c in range(self._columns)], chunk.sketch))
+        self._pending, self._pending_rows = [], 0
+
+    def build(self) -> Fingerprints:
+        """All fingerprints gathered so far, in the order they were added (the collector is
+        emptied: each chunk is released as soon as it is copied)."""
+        self._flush()
+        chunks, self._chunks = self._chunks, []
+
+        def gather(field: int, dtype, shape) -> np.ndarray:
+            parts = [chunk[field] for chunk in chunks]
+            return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
+
+        key_hash = gather(0, _U64, (0,))
+        n_words = gather(1, np.int32, (0,))
+        columns = []
+        for c in range(self._columns):
+            parts = []
+            for chunk in chunks:
+                parts.append(chunk[2][c])
+                chunk[2][c] = None  # released once copied
+            columns.append(np.concatenate(parts) if parts else np.zeros(0, _U64))
+            del parts
+        sketch_parts = []
+        while chunks:
+            sketch_parts.append(chunks.pop(0)[3])
+        sketch = np.concatenate(sketch_parts) if sketch_parts else np.zeros((0, self._num_perm), np.uint8)
+        return Fingerprints(key_hash, n_words, columns, sketch)
 
 
 def estimated_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray) -> np.ndarray:

@@ -20,7 +20,9 @@ import itertools
 import os
 import pickle
 import platform
+import resource
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -42,7 +44,7 @@ from .boilerplate import (
     template_candidate_key,
 )
 from .cluster import REASON_OF_CODE, KeyStore, decide
-from .fingerprint import Fingerprints, fingerprint
+from .fingerprint import FingerprintCollector, Fingerprints, fingerprint
 from .model import BOILERPLATE, Decision, Paragraph, ParagraphRef, Skipped
 from .normalise import match_key
 from .reader import InputError, discover, read_document
@@ -68,10 +70,12 @@ class AnalysedDocument:
     paragraphs_blob: bytes
     candidate_index: np.ndarray  # paragraph index of each undecided paragraph
     candidate_line: np.ndarray
-    keys: list[str]
+    keys: list[str] | None  # dropped once fingerprinted: the keys travel as keys_blob
     fingerprints: Fingerprints
     template_keys: list[int]  # positions (into keys) of distinct short non-sentence lines
     content_positions: list[int]  # positions (into keys) of paragraphs that read as content
+    keys_blob: bytes = b""  # the keys' UTF-8 bytes run together
+    key_lengths: np.ndarray | None = None  # each key's length in bytes
 
 
 @dataclass
@@ -152,9 +156,14 @@ def analyse_documents(src: str, rels: list[str], settings: Settings) -> list[Ana
     fp = _fingerprint_keys([k for r in analysed for k in r.keys], settings)
     offset = 0
     for r in analysed:
-        m = len(r.keys)
+        keys = r.keys or []
+        m = len(keys)
         r.fingerprints = fp.part(offset, offset + m)
         offset += m
+        encoded = [key.encode("utf-8") for key in keys]
+        r.keys_blob = b"".join(encoded)
+        r.key_lengths = np.fromiter(map(len, encoded), dtype=np.int32, count=m)
+        r.keys = None
     return results
 
 
@@ -219,6 +228,12 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
             raise
 
 
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1 << 20) if sys.platform == "darwin" else peak / 1024, 1)
+
+
 def _worker_init(parent: int) -> None:
     """In each pool worker: Ctrl-C is the parent's to handle (no traceback per worker), and a
     worker whose parent was killed exits instead of waiting for work forever."""
@@ -249,6 +264,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
     """Run the whole pipeline from SRC to DST and return what was written."""
     started = time.time()
     timings: dict[str, float] = {}
+    peak_rss: dict[str, float] = {}  # this process's peak resident memory (MB) at the end of each stage
     src, dst = Path(src), Path(dst)
     check_destination(src, dst, force)
     if settings.boilerplate:
@@ -257,6 +273,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
     t = time.perf_counter()
     paths, skipped = discover(src, settings.include, settings.follow_symlinks)
     timings["discover"] = time.perf_counter() - t
+    peak_rss["discover"] = _peak_rss_mb()
 
     spill_file = spill_path(dst)
     spill_file.parent.mkdir(parents=True, exist_ok=True)
@@ -266,7 +283,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             t = time.perf_counter()
             docs: list[_DocumentEntry] = []
             keys = KeyStore()
-            fp_parts: list[Fingerprints] = []
+            fp_parts = FingerprintCollector(settings.bands, settings.num_perm)
             cand_doc, cand_para, cand_line = [], [], []
             template_cands, content_doc, content_hash = [], [], []
             n_cand = 0
@@ -276,11 +293,11 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                     continue
                 offset = spill.tell()
                 spill.write(result.paragraphs_blob)
-                m = len(result.keys)
+                m = len(result.key_lengths)
                 docs.append(_DocumentEntry(result.path, result.size, result.sha256, result.encoding, result.notes,
                                            offset, len(result.paragraphs_blob), n_cand, m))
-                keys.extend(result.keys)
-                fp_parts.append(result.fingerprints)
+                keys.extend_encoded(result.keys_blob, result.key_lengths)
+                fp_parts.add(result.fingerprints)
                 cand_doc.append(np.full(m, len(docs) - 1, dtype=np.int32))
                 cand_para.append(result.candidate_index)
                 cand_line.append(result.candidate_line)
@@ -291,12 +308,12 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             result = None  # the last document's data is not needed in pass 2
             skipped.sort(key=lambda s: s.path)
             timings["read_normalise_segment_fingerprint"] = time.perf_counter() - t
+            peak_rss["read_normalise_segment_fingerprint"] = _peak_rss_mb()
 
             def concat(parts, dtype, shape=(0,)):
                 return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
 
-            fp = Fingerprints.concatenate(fp_parts, settings.bands, settings.num_perm)
-            fp_parts.clear()
+            fp = fp_parts.build()
             cand_doc_a = concat(cand_doc, np.int32)
             cand_para_a = concat(cand_para, np.int32)
             cand_line_a = concat(cand_line, np.int32)
@@ -312,26 +329,27 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                     settings.template_min_documents,
                 )
                 if found:
-                    for d_i, doc in enumerate(docs):
-                        site = site_of(doc.path)
-                        for c in range(doc.first_candidate, doc.first_candidate + doc.n_candidates):
-                            count = found.get((site, keys[c]))
-                            if count is not None:
-                                template_docs[c] = count
-                                fp.key_hash[c] = 0  # out of the duplicate search
-                                fp.n_words[c] = 0
-                                fp.buckets[c] = 0
+                    # Template lines are short: only keys that short are looked up.
+                    short = np.flatnonzero((fp.n_words > 0) & (fp.n_words <= settings.template_max_words))
+                    sites = [site_of(doc.path) for doc in docs]
+                    for c, d_i in zip(short.tolist(), cand_doc_a[short].tolist()):
+                        count = found.get((sites[d_i], keys[c]))
+                        if count is not None:
+                            template_docs[c] = count
+                            fp.clear_row(c)  # out of the duplicate search
                 timings_templates = len(found)
             else:
                 timings_templates = 0
             timings["templates"] = time.perf_counter() - t
+            peak_rss["templates"] = _peak_rss_mb()
 
             # Duplicates.
             t = time.perf_counter()
             if progress:
                 progress("dedupe", 0, n_cand)
-            clusters = decide(keys, fp, settings)
+            clusters = decide(keys, fp, settings, release_buckets=True)
             timings["dedupe"] = time.perf_counter() - t
+            peak_rss["dedupe"] = _peak_rss_mb()
 
             # Pass 2: decide, render and write, document by document.
             t = time.perf_counter()
@@ -391,12 +409,14 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
 
             def run_facts() -> dict:
                 timings["write"] = time.perf_counter() - t
+                peak_rss["write"] = _peak_rss_mb()
                 return {
                     "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
                     "host": platform.node(),
                     "python": platform.python_version(),
                     "jobs": settings.jobs,
                     "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+                    "peak_rss_mb": peak_rss,
                     "duration_seconds": round(time.time() - started, 3),
                 }
 
