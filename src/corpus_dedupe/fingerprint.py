@@ -135,29 +135,27 @@ class FingerprintCollector:
         self._pending, self._pending_rows = [], 0
 
     def build(self) -> Fingerprints:
-        """All fingerprints gathered so far, in the order they were added (the collector is
-        emptied: each chunk is released as soon as it is copied)."""
+        """All fingerprints gathered so far, in the order they were added. The result is
+        allocated once and each chunk is released as soon as it is copied, so the peak is the
+        result plus one chunk (the collector is emptied)."""
         self._flush()
         chunks, self._chunks = self._chunks, []
-
-        def gather(field: int, dtype, shape) -> np.ndarray:
-            parts = [chunk[field] for chunk in chunks]
-            return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
-
-        key_hash = gather(0, _U64, (0,))
-        n_words = gather(1, np.int32, (0,))
-        columns = []
-        for c in range(self._columns):
-            parts = []
-            for chunk in chunks:
-                parts.append(chunk[2][c])
-                chunk[2][c] = None  # released once copied
-            columns.append(np.concatenate(parts) if parts else np.zeros(0, _U64))
-            del parts
-        sketch_parts = []
+        n = sum(len(chunk[0]) for chunk in chunks)
+        key_hash = np.empty(n, dtype=_U64)
+        n_words = np.empty(n, dtype=np.int32)
+        columns = [np.empty(n, dtype=_U64) for _ in range(self._columns)]
+        sketch = np.empty((n, self._num_perm), dtype=np.uint8)
+        start = 0
         while chunks:
-            sketch_parts.append(chunks.pop(0)[3])
-        sketch = np.concatenate(sketch_parts) if sketch_parts else np.zeros((0, self._num_perm), np.uint8)
+            chunk_hash, chunk_words, chunk_columns, chunk_sketch = chunks.pop(0)
+            end = start + len(chunk_hash)
+            key_hash[start:end] = chunk_hash
+            n_words[start:end] = chunk_words
+            for column, part in zip(columns, chunk_columns):
+                column[start:end] = part
+            sketch[start:end] = chunk_sketch
+            del chunk_hash, chunk_words, chunk_columns, chunk_sketch
+            start = end
         return Fingerprints(key_hash, n_words, columns, sketch)
 
 
