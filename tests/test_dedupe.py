@@ -127,3 +127,67 @@ def test_a_paragraph_repeated_100000_times_stays_linear():
     # exact copies of a removed near-duplicate point, like it, at the kept paragraph
     assert (result.code[100_001:] == NEAR).all() and (result.duplicate_of[1:] == 0).all()
     assert result.counts["verified_pairs"] <= 10
+
+
+def test_copies_are_found_where_every_sentence_recurs_in_many_paragraphs():
+    """The crowded case the signature sketches were added for: paragraphs recombine the same few
+    sentences, so nearly every paragraph shares an LSH bucket with dozens of others that merely
+    quote one of its sentences. Those pairs are dropped before any text comparison; the real
+    copies (a word changed, the last sentence cut off, re-cased) must all still be found."""
+    import random
+
+    rng = random.Random(5)
+    pool = ARTICLE + [
+        "The regional rail operator suspended services between Dresden and Meissen until further notice.",
+        "Volunteers handed out hot meals and blankets at the town hall, which stayed open all night.",
+        "Insurance companies said they had received more than four hundred claims by Friday morning.",
+        "Schools in the lower town will stay closed on Monday while engineers inspect the buildings.",
+        "The last comparable flood, in August 2002, caused damage worth several hundred million euros.",
+        "Police asked people not to walk along the embankment, which had been weakened in several places.",
+    ]
+    originals = []
+    while len(originals) < 300:
+        text = " ".join(rng.sample(pool, 3))
+        if all(text not in o and o not in text for o in originals):
+            originals.append(text)
+    copies = []  # (index of the original, copy)
+    for n in rng.sample(range(len(originals)), 60):
+        words = originals[n].split()
+        kind = len(copies) % 3
+        if kind == 0:
+            i = rng.randrange(len(words))
+            words[i] = "considerable" if words[i] != "considerable" else "notable"
+            copy = " ".join(words)
+        elif kind == 1:
+            copy = " ".join(originals[n].split(". ")[:2]) + "."
+        else:
+            copy = originals[n].upper()
+        copies.append((n, copy))
+    texts = originals + [c for _, c in copies]
+    result = decide_texts([match_key(t) for t in texts], Settings(jobs=1))
+    removed_originals = [i for i in range(len(originals)) if result.code[i] != KEEP]
+    assert removed_originals == []  # sharing sentences is not being a copy
+    for k, (n, copy) in enumerate(copies):
+        row = len(originals) + k
+        assert result.code[row] != KEEP, (n, copy)
+        twin = int(result.duplicate_of[row])
+        # a cut-off copy may equally be inside another original that starts with the same sentences
+        assert twin == n or (k % 3 == 1 and match_key(copy) in match_key(originals[twin])), (n, twin, copy)
+    assert result.counts["in_shared_buckets"] > len(originals) // 2  # the case is crowded indeed
+
+
+def test_keystore_holds_keys_given_as_strings_or_as_utf8_bytes():
+    from corpus_dedupe.cluster import KeyStore
+
+    keys = ["heavy rain in meissen", "", "zürich flood ß", "日本語 のキー", "x"]
+    as_strings, as_bytes = KeyStore(), KeyStore()
+    as_strings.extend(keys[:2])
+    as_strings.extend(keys[2:])
+    encoded = [k.encode("utf-8") for k in keys]
+    as_bytes.extend_encoded(b"".join(encoded[:3]), [len(e) for e in encoded[:3]])
+    as_bytes.extend_encoded(b"".join(encoded[3:]), [len(e) for e in encoded[3:]])
+    for store in (as_strings, as_bytes):
+        assert len(store) == len(keys)
+        assert [store[i] for i in range(len(keys))] == keys
+        get = store.cached()
+        assert [get(i) for i in reversed(range(len(keys)))] == keys[::-1]

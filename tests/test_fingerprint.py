@@ -33,3 +33,30 @@ def test_fingerprint_of_a_key_does_not_depend_on_the_batch():
     assert not in_batch.buckets[0].any()  # under min_words: matched exactly only
     shared = (in_batch.buckets[1, :32] == in_batch.buckets[2, :32]).sum()
     assert 0 < shared < 32  # near-duplicates share some LSH bands, not all
+
+
+def test_collector_gives_the_parts_in_order_column_by_column(monkeypatch):
+    """The corpus's fingerprints, gathered document by document in chunks, equal the parts put
+    end to end (the collector only changes the layout: one array per bucket column)."""
+    from corpus_dedupe.fingerprint import FingerprintCollector, Fingerprints
+
+    monkeypatch.setattr(FingerprintCollector, "_CHUNK_ROWS", 5)  # several chunks from a few keys
+    rng = np.random.default_rng(3)
+    words = ["rain", "river", "town", "bridge", "night", "shelter", "mayor", "flood", "water"]
+    parts = []
+    for n in (0, 3, 1, 7, 0, 4, 9, 2):
+        keys = [" ".join(rng.choice(words, size=rng.integers(0, 14))) for _ in range(n)]
+        parts.append(fingerprint(keys, 128, 32, 3, 6, 8))
+    collector = FingerprintCollector(32, 128)
+    for part in parts:
+        collector.add(part)
+    built = collector.build()
+    whole = Fingerprints.concatenate(parts, 32, 128)
+    assert np.array_equal(built.key_hash, whole.key_hash)
+    assert np.array_equal(built.n_words, whole.n_words)
+    assert np.array_equal(built.sketch, whole.sketch)
+    assert built.n_columns == 34
+    for c in range(34):
+        assert np.array_equal(built.column(c), whole.buckets[:, c])
+    built.clear_row(2)
+    assert built.key_hash[2] == 0 and all(built.column(c)[2] == 0 for c in range(34))

@@ -42,6 +42,7 @@ _ANCHOR = 16  # characters that must agree at the start (end) of a truncated cop
 KEEP, EXACT, NEAR, CONT = 0, 1, 2, 3
 REASON_OF_CODE = {EXACT: EXACT_DUPLICATE, NEAR: NEAR_DUPLICATE, CONT: CONTAINED}
 _DIGITS = re.compile(r"\d+")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 class KeyStore:
@@ -143,7 +144,12 @@ def _verdict(p: str, q: str, near: float | None, can_contain: bool, settings: Se
     return None
 
 
+_NO_NUMBERS: Counter = Counter()  # shared, never modified
+
+
 def _numbers(key: str) -> Counter:
+    if not _HAS_DIGIT.search(key):
+        return _NO_NUMBERS
     return Counter(_DIGITS.findall(key))
 
 

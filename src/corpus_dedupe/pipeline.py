@@ -228,6 +228,30 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
             raise
 
 
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
+
+
+def _set_mmap_threshold(threshold: int = 128 * 1024) -> None:
+    """Make glibc give large freed blocks back to the system (Linux; elsewhere nothing happens).
+
+    glibc serves allocations of 128 KiB or more with their own memory mappings, returned to the
+    system when freed; but each such free raises that threshold (up to 32 MiB), after which large
+    arrays come from the heap and stay in the process when freed. The corpus's fingerprints are
+    gathered in chunks of about 27 MiB that are freed as they are copied into their final arrays:
+    with the moving threshold, a 1 GB corpus kept both copies (peak 3.05 GB instead of 2.1 GB).
+    Fixing the threshold stops that. Pool workers, whose memory is bounded by their batch, use a
+    high threshold instead: their many large numpy temporaries are reused from the heap rather
+    than mapped and zeroed afresh each time (a low threshold there cost 20% more time)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, threshold)
+    except (OSError, AttributeError):
+        pass
+
+
 def _peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB (Linux reports KiB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -238,6 +262,7 @@ def _worker_init(parent: int) -> None:
     """In each pool worker: Ctrl-C is the parent's to handle (no traceback per worker), and a
     worker whose parent was killed exits instead of waiting for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _set_mmap_threshold(32 << 20)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -263,6 +288,7 @@ class _DocumentEntry:
 def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None) -> RunSummary:
     """Run the whole pipeline from SRC to DST and return what was written."""
     started = time.time()
+    _set_mmap_threshold()
     timings: dict[str, float] = {}
     peak_rss: dict[str, float] = {}  # this process's peak resident memory (MB) at the end of each stage
     src, dst = Path(src), Path(dst)
