@@ -154,12 +154,14 @@ def test_copies_are_found_where_every_sentence_recurs_in_many_paragraphs():
     for n in rng.sample(range(len(originals)), 60):
         words = originals[n].split()
         kind = len(copies) % 3
-        if kind == 0:
-            i = rng.randrange(len(words))
-            words[i] = "considerable" if words[i] != "considerable" else "notable"
+        if kind == 0:  # three words changed: about a quarter of the shingles differ
+            for i in rng.sample([i for i, w in enumerate(words) if w.isalpha()], 3):  # numbers make variants
+                words[i] = "considerable" if words[i] != "considerable" else "notable"
             copy = " ".join(words)
-        elif kind == 1:
-            copy = " ".join(originals[n].split(". ")[:2]) + "."
+        elif kind == 1:  # the last sentence cut off and a word of the first one changed
+            kept = " ".join(originals[n].split(". ")[:2]).split()
+            kept[6] = "soon" if kept[6] != "soon" else "now"
+            copy = " ".join(kept) + "."
         else:
             copy = originals[n].upper()
         copies.append((n, copy))
@@ -171,8 +173,8 @@ def test_copies_are_found_where_every_sentence_recurs_in_many_paragraphs():
         row = len(originals) + k
         assert result.code[row] != KEEP, (n, copy)
         twin = int(result.duplicate_of[row])
-        # a cut-off copy may equally be inside another original that starts with the same sentences
-        assert twin == n or (k % 3 == 1 and match_key(copy) in match_key(originals[twin])), (n, twin, copy)
+        # a cut-off copy may equally be a copy of another original holding the same two sentences
+        assert twin == n or (k % 3 == 1 and ". ".join(originals[n].split(". ")[:2]) in originals[twin]), (n, twin, copy)
     assert result.counts["in_shared_buckets"] > len(originals) // 2  # the case is crowded indeed
 
 

@@ -231,9 +231,11 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     contain_ok = can_contain & ((containment >= _MIN_CONTAINMENT) | (affix & (containment >= _MIN_AFFIX_CONTAINMENT)))
     keep = near_ok | contain_ok
     i, j = i[keep], j[keep]
-    # The fuzzy head/tail alignment (a truncated copy with an edit) only for paragraphs that share
-    # the first or last words or several bands; an exact substring is tried for every containment.
-    fuzzy = contain_ok[keep] & (affix[keep] | (hits[keep] >= 3))
+    # Every containment candidate gets the exact substring test and the head/tail alignment for a
+    # truncated copy with an edit (which _verdict tries only where the ends agree). Before the
+    # sketches the alignment needed shared first/last words or three shared bands, which missed a
+    # copy cut short with an edit among its first eight words.
+    fuzzy = contain_ok[keep]
     flags = near_ok[keep] * _NEAR_OK + contain_ok[keep] * _CONTAIN_OK + fuzzy * _FUZZY_OK
     score = np.maximum(jaccard, containment)[keep]
     order = np.lexsort((j, -score, i))  # most similar first
