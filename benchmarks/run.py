@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "corpus-dedupe-bench",
                         help="where generated corpora are kept for reuse")
     parser.add_argument("--dedupe", help="dedupe executable (default: the repo venv's console script)")
-    parser.add_argument("--dedupe-args", default="", help='extra arguments for dedupe, e.g. "--workers 4"')
+    parser.add_argument("--dedupe-args", default="", help='extra arguments for dedupe, e.g. "--jobs 4"')
     parser.add_argument("--skip-dedupe", action="store_true")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--timeout", type=float, help="seconds per system")

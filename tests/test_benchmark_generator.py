@@ -215,3 +215,14 @@ def test_scorer_on_a_fake_provenance(tmp_path):
     assert s.false_positives_by_kind == {"original": 1}
     assert (s.unmapped_records, s.unmapped_flagged, s.flagged_boilerplate, s.missing) == (1, 1, 1, 1)
     assert (s.boilerplate, s.boilerplate_as_boilerplate) == (2, 1)
+
+
+def test_lsh_memory_script_measures_both_indexes(corpus):
+    """benchmarks/lsh_memory.py on the tiny corpus: both indexes measured, and the numpy arrays
+    take less memory per paragraph than datasketch's MinHashLSH (its dicts of band hashes)."""
+    folder = corpus[0] if isinstance(corpus, tuple) else corpus
+    done = subprocess.run([sys.executable, str(BENCH / "lsh_memory.py"), "--corpus", str(folder), "--paragraphs", "400"],
+                          capture_output=True, text=True, check=True)
+    rows = dict(re.findall(r"^\| (datasketch MinHashLSH|corpus-dedupe numpy arrays)[^|]*\| ([\d,]+) \|", done.stdout, re.M))
+    assert set(rows) == {"datasketch MinHashLSH", "corpus-dedupe numpy arrays"}, done.stdout
+    assert int(rows["corpus-dedupe numpy arrays"].replace(",", "")) < int(rows["datasketch MinHashLSH"].replace(",", ""))

@@ -70,24 +70,31 @@ def main() -> None:
 
 
 class _ProgressLine:
-    """A one-line progress display on stderr (stage, files, MB), shown only when stderr is a
-    terminal and the run has lasted two seconds; redrawn at most ten times a second."""
+    """A one-line progress display on stderr (stage, files, MB read), shown only when stderr is a
+    terminal and the run has lasted ``DEDUPE_PROGRESS_DELAY`` seconds (default 2); redrawn at
+    most ten times a second."""
 
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.last = 0.0
         self.shown = False
+        try:
+            self.delay = float(os.environ.get("DEDUPE_PROGRESS_DELAY", "2"))
+        except ValueError:
+            self.delay = 2.0
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int, nbytes: int | None = None) -> None:
         now = time.monotonic()
-        if now - self.started < 2.0 or (now - self.last < 0.1 and done != total):
+        if now - self.started < self.delay or (now - self.last < 0.1 and done != total):
             return
         self.last = now
         self.shown = True
         width = 30
         filled = int(width * done / total) if total else width
         bar = "#" * filled + "." * (width - filled)
-        click.echo(f"\r{stage:>6} [{bar}] {done}/{total} {'files' if stage != 'dedupe' else 'paragraphs'}  {now - self.started:5.1f}s ", err=True, nl=False)
+        unit = "paragraphs" if stage == "dedupe" else "files"
+        size = f" {nbytes / 1e6:,.1f} MB" if nbytes is not None else ""
+        click.echo(f"\r{stage:>6} [{bar}] {done}/{total} {unit}{size}  {now - self.started:5.1f}s ", err=True, nl=False)
 
     def close(self) -> None:
         if self.shown:

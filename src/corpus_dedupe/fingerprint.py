@@ -175,15 +175,20 @@ def estimated_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray) -> np.ndarray:
 
 
 _powers_cache: list[np.ndarray] = [np.ones(1, dtype=_U64), np.ones(1, dtype=_U64)]
+_POWERS_KEPT = 1 << 21
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """R^i and R^-i modulo 2^64 for i in 0..n. The tables are kept and grown (doubling) between
     calls: every batch of a run needs the same prefix of them, and computing them was a fixed
-    cost of two running products over the whole batch, twice per batch."""
+    cost of two running products over the whole batch, twice per batch. Only tables up to
+    ``_POWERS_KEPT`` entries are kept (32 MiB for both): a one-off call on a large batch of keys
+    (``decide_texts`` on a whole corpus) must not leave 16 bytes per key byte behind."""
     pow_r, pow_inv = _powers_cache
     if len(pow_r) <= n:
         size = max(n + 1, 2 * len(pow_r))
+        if size > _POWERS_KEPT:
+            size = n + 1
         pow_r = np.empty(size, dtype=_U64)
         pow_r[0] = 1
         pow_r[1:] = _R
@@ -192,7 +197,8 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
         pow_inv[0] = 1
         pow_inv[1:] = _R_INV
         np.cumprod(pow_inv, out=pow_inv)
-        _powers_cache[:] = [pow_r, pow_inv]
+        if size <= _POWERS_KEPT:
+            _powers_cache[:] = [pow_r, pow_inv]
     return pow_r, pow_inv
 
 

@@ -53,7 +53,7 @@ from .settings import Settings
 from .structure import apply_orphan_headings
 from .writer import DocumentOutput, WrittenDocument, check_destination, spill_path, write_corpus, write_document
 
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Progress = Callable[..., None]  # (stage, done, total[, bytes read])
 TEMPLATE_RULE = "template.repeated_line"
 
 
@@ -198,11 +198,14 @@ def _batches(src: Path, paths: list[str]) -> list[list[str]]:
 
 def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Progress | None) -> Iterator[AnalysedDocument | Skipped]:
     total = len(paths)
+    nbytes = 0
     if settings.jobs == 1 or total < 2:
         for n, rel in enumerate(paths, 1):
-            yield analyse_document(str(src), rel, settings)
+            result = analyse_document(str(src), rel, settings)
+            yield result
             if progress:
-                progress("read", n, total)
+                nbytes += getattr(result, "size", 0)
+                progress("read", n, total, nbytes)
         return
     batches = _batches(src, paths)
     chunk = max(1, min(4, len(batches) // (settings.jobs * 16) or 1))
@@ -220,9 +223,10 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
             for batch_results in results:
                 for result in batch_results:
                     n += 1
+                    nbytes += getattr(result, "size", 0)
                     yield result
                 if progress:
-                    progress("read", n, total)
+                    progress("read", n, total, nbytes)
         except BaseException:  # interrupted or failed: drop the queued work instead of finishing it
             pool.shutdown(wait=False, cancel_futures=True)
             raise
