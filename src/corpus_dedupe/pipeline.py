@@ -23,7 +23,6 @@ import platform
 import resource
 import signal
 import sys
-import threading
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -51,6 +50,7 @@ from .reader import InputError, discover, read_document
 from .segment import segment
 from .settings import Settings
 from .structure import apply_orphan_headings
+from .workers import set_mmap_threshold, worker_init
 from .writer import DocumentOutput, WrittenDocument, check_destination, spill_path, write_corpus, write_document
 
 Progress = Callable[..., None]  # (stage, done, total[, bytes read])
@@ -209,7 +209,7 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
         return
     batches = _batches(src, paths)
     chunk = max(1, min(4, len(batches) // (settings.jobs * 16) or 1))
-    with ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(max_workers=settings.jobs, initializer=worker_init, initargs=(os.getpid(),)) as pool:
         try:
             # Workers are forked here; a Ctrl-C during a fork would be raised inside an at-fork
             # callback, which swallows it: hold SIGINT back until the workers exist.
@@ -232,48 +232,10 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
             raise
 
 
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
-
-
-def _set_mmap_threshold(threshold: int = 128 * 1024) -> None:
-    """Make glibc give large freed blocks back to the system (Linux; elsewhere nothing happens).
-
-    glibc serves allocations of 128 KiB or more with their own memory mappings, returned to the
-    system when freed; but each such free raises that threshold (up to 32 MiB), after which large
-    arrays come from the heap and stay in the process when freed. The corpus's fingerprints are
-    gathered in chunks of about 27 MiB that are freed as they are copied into their final arrays:
-    with the moving threshold, a 1 GB corpus kept both copies (peak 3.05 GB instead of 2.1 GB).
-    Fixing the threshold stops that. Pool workers, whose memory is bounded by their batch, use a
-    high threshold instead: their many large numpy temporaries are reused from the heap rather
-    than mapped and zeroed afresh each time (a low threshold there cost 20% more time)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, threshold)
-    except (OSError, AttributeError):
-        pass
-
-
 def _peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB (Linux reports KiB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (1 << 20) if sys.platform == "darwin" else peak / 1024, 1)
-
-
-def _worker_init(parent: int) -> None:
-    """In each pool worker: Ctrl-C is the parent's to handle (no traceback per worker), and a
-    worker whose parent was killed exits instead of waiting for work forever."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _set_mmap_threshold(32 << 20)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 @dataclass
@@ -292,7 +254,7 @@ class _DocumentEntry:
 def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None) -> RunSummary:
     """Run the whole pipeline from SRC to DST and return what was written."""
     started = time.time()
-    _set_mmap_threshold()
+    set_mmap_threshold()
     timings: dict[str, float] = {}
     peak_rss: dict[str, float] = {}  # this process's peak resident memory (MB) at the end of each stage
     src, dst = Path(src), Path(dst)
@@ -521,7 +483,7 @@ def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_Rend
         for batch in batches:
             yield from render_documents(spill_file, staging, dst, batch)
         return
-    with ProcessPoolExecutor(max_workers=settings.jobs, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(max_workers=settings.jobs, initializer=worker_init, initargs=(os.getpid(),)) as pool:
         try:
             pending: deque = deque()
             window = 4 * settings.jobs
