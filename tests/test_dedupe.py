@@ -129,14 +129,13 @@ def test_a_paragraph_repeated_100000_times_stays_linear():
     assert result.counts["verified_pairs"] <= 10
 
 
-def test_copies_are_found_where_every_sentence_recurs_in_many_paragraphs():
-    """The crowded case the signature sketches were added for: paragraphs recombine the same few
-    sentences, so nearly every paragraph shares an LSH bucket with dozens of others that merely
-    quote one of its sentences. Those pairs are dropped before any text comparison; the real
-    copies (a word changed, the last sentence cut off, re-cased) must all still be found."""
+def crowded_corpus(seed: int = 5, n_originals: int = 300, n_copies: int = 60) -> tuple[list[str], list[tuple[int, str]]]:
+    """Paragraphs that recombine a pool of twelve sentences three at a time (no two alike, none
+    inside another), and copies of some of them: three words changed, the last sentence cut off
+    with a word of the first changed, or upper-cased."""
     import random
 
-    rng = random.Random(5)
+    rng = random.Random(seed)
     pool = ARTICLE + [
         "The regional rail operator suspended services between Dresden and Meissen until further notice.",
         "Volunteers handed out hot meals and blankets at the town hall, which stayed open all night.",
@@ -145,13 +144,13 @@ def test_copies_are_found_where_every_sentence_recurs_in_many_paragraphs():
         "The last comparable flood, in August 2002, caused damage worth several hundred million euros.",
         "Police asked people not to walk along the embankment, which had been weakened in several places.",
     ]
-    originals = []
-    while len(originals) < 300:
+    originals: list[str] = []
+    while len(originals) < n_originals:
         text = " ".join(rng.sample(pool, 3))
         if all(text not in o and o not in text for o in originals):
             originals.append(text)
     copies = []  # (index of the original, copy)
-    for n in rng.sample(range(len(originals)), 60):
+    for n in rng.sample(range(len(originals)), n_copies):
         words = originals[n].split()
         kind = len(copies) % 3
         if kind == 0:  # three words changed: about a quarter of the shingles differ
@@ -165,6 +164,15 @@ def test_copies_are_found_where_every_sentence_recurs_in_many_paragraphs():
         else:
             copy = originals[n].upper()
         copies.append((n, copy))
+    return originals, copies
+
+
+def test_copies_are_found_where_every_sentence_recurs_in_many_paragraphs():
+    """The crowded case the signature sketches were added for: paragraphs recombine the same few
+    sentences, so nearly every paragraph shares an LSH bucket with dozens of others that merely
+    quote one of its sentences. Those pairs are dropped before any text comparison; the real
+    copies must all still be found."""
+    originals, copies = crowded_corpus()
     texts = originals + [c for _, c in copies]
     result = decide_texts([match_key(t) for t in texts], Settings(jobs=1))
     removed_originals = [i for i in range(len(originals)) if result.code[i] != KEEP]
@@ -193,3 +201,21 @@ def test_keystore_holds_keys_given_as_strings_or_as_utf8_bytes():
         assert [store[i] for i in range(len(keys))] == keys
         get = store.cached()
         assert [get(i) for i in reversed(range(len(keys)))] == keys[::-1]
+
+
+def test_comparing_pairs_in_worker_processes_gives_the_same_decisions(monkeypatch):
+    """With --jobs 2 the candidate pairs are compared in forked workers, ahead of the keep-first
+    loop; the decisions must not change (here the pool is used even for a small corpus)."""
+    import corpus_dedupe.cluster as cluster
+
+    originals, copies = crowded_corpus(seed=11, n_originals=400, n_copies=120)
+    keys = [match_key(t) for t in originals + [c for _, c in copies]]
+    one = decide_texts(keys, Settings(jobs=1))
+    monkeypatch.setattr(cluster, "_PARALLEL_FROM", 0)
+    monkeypatch.setattr(cluster, "_VERIFY_TASK", 64)
+    two = decide_texts(keys, Settings(jobs=2))
+    for field in ("code", "duplicate_of", "variant_of"):
+        assert getattr(one, field).tolist() == getattr(two, field).tolist(), field
+    assert one.similarity.tobytes() == two.similarity.tobytes()
+    assert one.counts == two.counts
+    assert (one.code != KEEP).sum() >= len(copies)

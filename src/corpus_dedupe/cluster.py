@@ -11,16 +11,23 @@ one is compared only with *kept* paragraphs before it. Candidates come from thre
 * the first and the last ``min_words_contained`` words of the key, which catch a copy truncated so
   hard that its shingles no longer look alike (seed 003: a paragraph cut at "and has").
 
-Only paragraphs that share a bucket or a key with another one enter the Python loop. Every
-candidate pair is verified with rapidfuzz before anything is removed. Each bucket remembers at most
-``_BUCKET_KEEP`` kept paragraphs, so a paragraph repeated 100,000 times costs 100,000 dictionary
-look-ups, never 10^10 comparisons.
+Candidate pairs are found with numpy: each later member of a shared bucket is paired with the
+bucket's first ``_BUCKET_KEEP`` members (exact copies are no bucket's members), so a paragraph
+repeated 100,000 times costs 100,000 array entries, never 10^10 comparisons. An 8-bit sketch of
+each MinHash signature then estimates every pair's Jaccard similarity and containment: pairs
+that merely share a quoted sentence are dropped, and each paragraph's candidates are ranked most
+similar first. Every remaining pair is verified with rapidfuzz before anything is removed, at
+most ``_MAX_VERIFY`` kept candidates per paragraph; those text comparisons do not depend on the
+keep-first decisions, so they run ahead of the loop, in worker processes with ``--jobs`` > 1.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,6 +37,7 @@ from rapidfuzz import fuzz, process
 from .fingerprint import Fingerprints, estimated_jaccard, fingerprint
 from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE
 from .settings import Settings
+from .workers import worker_init
 
 _BUCKET_KEEP = 8  # a bucket's first members that later ones are compared with
 _MAX_VERIFY = 6  # kept paragraphs verified per paragraph
@@ -273,10 +281,121 @@ def _estimates(fp: Fingerprints, i: np.ndarray, j: np.ndarray, shingle_words: in
     return jaccard, containment
 
 
+_ROW_BLOCK = 1 << 16  # rows whose candidates are found in one numpy pass
+_VERIFY_TASK = 4096  # candidate pairs compared per task in a worker
+_PARALLEL_FROM = 20000  # fewer pairs than this are compared here: a pool costs more than it saves
+_shared_for_workers: tuple | None = None  # (keys, cand_i, cand_j, flags, settings), inherited by forked workers
+
+
+def _compare_pairs(get_key, cand_i, cand_j, flags, settings: Settings, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]]]:
+    """Verdicts for the candidate pairs at ``index``: reason code (0: not a duplicate), similarity,
+    and for a pair whose numbers differ (a variant) the differing numbers."""
+    codes = np.zeros(len(index), dtype=np.int8)
+    sims = np.zeros(len(index), dtype=np.float64)
+    variants: dict[int, list[str]] = {}
+    cutoff = settings.near_threshold * 100
+    for pos, k in enumerate(index.tolist()):
+        i, j, f = int(cand_i[k]), int(cand_j[k]), int(flags[k])
+        key_i, key_j = get_key(i), get_key(j)
+        near = (fuzz.ratio(key_i, key_j, score_cutoff=cutoff) / 100 or None) if f & _NEAR_OK else None
+        verdict = _verdict(key_i, key_j, near, bool(f & _CONTAIN_OK), settings, fuzzy_contain=bool(f & _FUZZY_OK))
+        if verdict is None:
+            continue
+        c, s = verdict
+        numbers_i, numbers_j = _numbers(key_i), _numbers(key_j)
+        if not (numbers_i == numbers_j if c == NEAR else not (numbers_i - numbers_j)):
+            variants[pos] = sorted(((numbers_i - numbers_j) + (numbers_j - numbers_i)).elements())
+        codes[pos], sims[pos] = c, s
+    return codes, sims, variants
+
+
+def _compare_in_worker(lo: int, hi: int, index: np.ndarray):
+    keys, cand_i, cand_j, flags, settings = _shared_for_workers  # type: ignore[misc]
+    get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
+    return lo, _compare_pairs(get_key, cand_i, cand_j, flags, settings, index)
+
+
+class _PairVerdicts:
+    """Verdicts of the pairs compared ahead (``ahead``: candidate indexes, increasing), gathered
+    in order as the keep-first loop reaches them; any other pair is compared when asked for."""
+
+    def __init__(self, keys, cand_i, cand_j, flags, ahead: np.ndarray, settings: Settings, jobs: int) -> None:
+        global _shared_for_workers
+        self.cand_i, self.cand_j, self.flags, self.settings = cand_i, cand_j, flags, settings
+        self.ahead = ahead
+        self.code = np.zeros(len(cand_i), dtype=np.int8)
+        self.sim = np.zeros(len(cand_i), dtype=np.float64)
+        self.variants: dict[int, list[str]] = {}
+        self.done_to = 0  # candidate indexes below this one are compared (or never will be ahead)
+        self.compared = 0
+        self.pool = None
+        self.pending: list = []
+        self.tasks = [(lo, min(len(ahead), lo + _VERIFY_TASK)) for lo in range(0, len(ahead), _VERIFY_TASK)]
+        self.next_task = 0
+        if jobs > 1 and len(ahead) >= _PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+            # Forked workers (forked at the first submit) see the keys and candidate arrays
+            # without copying them.
+            _shared_for_workers = (keys, cand_i, cand_j, flags, settings)
+            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=worker_init, initargs=(os.getpid(),))
+            for _ in range(4 * jobs):
+                self._submit()
+
+    def _submit(self) -> None:
+        if self.pool is None or self.next_task >= len(self.tasks):
+            return
+        lo, hi = self.tasks[self.next_task]
+        self.next_task += 1
+        self.pending.append(self.pool.submit(_compare_in_worker, lo, hi, self.ahead[lo:hi]))
+
+    def _take(self, lo: int, hi: int, result) -> None:
+        codes, sims, variants = result
+        index = self.ahead[lo:hi]
+        self.code[index], self.sim[index] = codes, sims
+        for pos, numbers in variants.items():
+            self.variants[int(index[pos])] = numbers
+        self.compared += hi - lo
+        self.done_to = int(index[-1]) + 1 if hi < len(self.ahead) else len(self.cand_i)
+
+    def _advance(self, k: int, get_key) -> None:
+        """Gather (or compute) verdicts until candidate ``k`` is covered."""
+        while self.done_to <= k:
+            if self.pool is not None:
+                future = self.pending.pop(0)
+                lo, result = future.result()
+                self._submit()
+            else:
+                lo, hi = self.tasks[self.next_task]
+                self.next_task += 1
+                result = _compare_pairs(get_key, self.cand_i, self.cand_j, self.flags, self.settings, self.ahead[lo:hi])
+            hi = min(len(self.ahead), lo + _VERIFY_TASK)
+            self._take(lo, hi, result)
+
+    def get(self, k: int, was_ahead: bool, get_key) -> tuple[int, float, list[str] | None]:
+        """Verdict of candidate ``k``: code, similarity, differing numbers. ``was_ahead``: ``k``
+        is one of the candidates compared ahead."""
+        if was_ahead:
+            if k >= self.done_to:
+                self._advance(k, get_key)
+            return int(self.code[k]), float(self.sim[k]), self.variants.get(k)
+        codes, sims, variants = _compare_pairs(get_key, self.cand_i, self.cand_j, self.flags, self.settings, np.array([k]))
+        self.compared += 1
+        return int(codes[0]), float(sims[0]), variants.get(0)
+
+    def close(self) -> None:
+        global _shared_for_workers
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        _shared_for_workers = None
+
+
 def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, release_buckets: bool = False) -> ClusterResult:
     """Decisions for every candidate (index order is corpus order). ``release_buckets``: the
     bucket columns of ``fp`` are dropped as they are indexed (the pipeline does not need them
-    afterwards; on a large corpus they are the biggest thing in memory)."""
+    afterwards; on a large corpus they are the biggest thing in memory). Candidate pairs are
+    compared as text in ``settings.jobs`` processes; the decisions do not depend on that number."""
+    jobs = settings.jobs
     n = len(fp.key_hash)
     code = np.zeros(n, dtype=np.int8)
     duplicate_of = np.full(n, -1, dtype=np.int32)
@@ -303,22 +422,28 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
     counts["in_shared_buckets"] = int(in_bucket.sum())
     active = np.nonzero(exact | in_bucket)[0]
 
-    t = settings.near_threshold
-    near_cutoff = t * 100
     kept = bytearray(b"\x01") * n  # code == KEEP, readable without numpy's per-item cost
     get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
-    verified = 0
-    block = 1 << 16
-    for lo in range(0, n, block):
-        hi = min(n, lo + block)
-        rows = active[(active >= lo) & (active < hi)]
-        if not len(rows):
-            continue
-        cand_i, cand_j, cand_flags = _candidates(fp, columns, lo, hi, settings)
-        starts = np.searchsorted(cand_i, rows, side="left").tolist()
-        ends = np.searchsorted(cand_i, rows, side="right").tolist()
-        cand_j_l, flags_l = cand_j.tolist(), cand_flags.tolist()
-        for i, is_exact, j0, s, e in zip(rows.tolist(), exact[rows].tolist(), first_of[rows].tolist(), starts, ends):
+
+    # Candidate pairs of every row, most similar first (numpy, block by block of rows).
+    parts = [_candidates(fp, columns, lo, min(n, lo + _ROW_BLOCK), settings) for lo in range(0, n, _ROW_BLOCK)]
+    cand_i = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    cand_j = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    cand_flags = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, dtype=np.int8)
+    del parts
+    # Which candidates will (almost surely) be compared: the first _MAX_VERIFY of each row. Most
+    # are kept paragraphs; those that turn out removed are skipped, and a row that then needs a
+    # later candidate compares it here. The text comparisons do not depend on any decision, so
+    # they run ahead of the keep-first loop, in worker processes when there are several.
+    rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
+    ahead = np.flatnonzero(rank < _MAX_VERIFY)
+    del rank
+    verdicts = _PairVerdicts(keys, cand_i, cand_j, cand_flags, ahead, settings, jobs)
+    starts = np.searchsorted(cand_i, active, side="left").tolist()
+    ends = np.searchsorted(cand_i, active, side="right").tolist()
+    cand_j_l = cand_j.tolist()
+    try:
+        for i, is_exact, j0, s, e in zip(active.tolist(), exact[active].tolist(), first_of[active].tolist(), starts, ends):
             if is_exact:  # equal 64-bit key hashes: equal keys (a collision is a 2^-64 event per pair)
                 if kept[j0]:
                     code[i], duplicate_of[i], similarity[i] = EXACT, j0, 1.0
@@ -328,35 +453,21 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
                 continue
             # Only kept paragraphs are compared; at most _MAX_VERIFY of them, the most similar
             # first: bounded work however crowded the buckets.
-            ranked = [k for k in range(s, e) if kept[cand_j_l[k]]][:_MAX_VERIFY]
-            if not ranked:
-                continue
-            verified += len(ranked)
-            key_i = get_key(i)
-            cand_keys = [get_key(cand_j_l[k]) for k in ranked]
-            # The near test for the candidates that deserve it in one rapidfuzz call.
-            near_of = {}
-            near_pos = [pos for pos, k in enumerate(ranked) if flags_l[k] & _NEAR_OK]
-            if near_pos:
-                for _choice, score, at in process.extract(key_i, [cand_keys[pos] for pos in near_pos], scorer=fuzz.ratio,
-                                                          score_cutoff=near_cutoff, limit=None):
-                    near_of[near_pos[at]] = score / 100
             best = variant = None
-            numbers_i = None
-            for pos, (k, key_j) in enumerate(zip(ranked, cand_keys)):
-                flags = flags_l[k]
-                verdict = _verdict(key_i, key_j, near_of.get(pos), bool(flags & _CONTAIN_OK), settings, fuzzy_contain=bool(flags & _FUZZY_OK))
-                if verdict is None:
-                    continue
-                c, s_ = verdict
+            taken = 0
+            for k in range(s, e):
                 j = cand_j_l[k]
-                if numbers_i is None:
-                    numbers_i = _numbers(key_i)
-                numbers_j = _numbers(key_j)
-                numbers_ok = numbers_i == numbers_j if c == NEAR else not (numbers_i - numbers_j)
-                if not numbers_ok:
+                if not kept[j]:
+                    continue
+                taken += 1
+                if taken > _MAX_VERIFY:
+                    break
+                c, s_, numbers = verdicts.get(k, k - s < _MAX_VERIFY, get_key)
+                if not c:
+                    continue
+                if numbers is not None:  # the numbers differ: a variant at best
                     if variant is None or s_ > variant[0]:
-                        variant = (s_, j, sorted(((numbers_i - numbers_j) + (numbers_j - numbers_i)).elements()))
+                        variant = (s_, j, numbers)
                     continue
                 if best is None or s_ > best[0]:
                     best = (s_, j, c)
@@ -368,6 +479,9 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
                 s_, j, nums = variant
                 variant_of[i], similarity[i] = j, round(s_, 4)
                 differing[i] = nums
+    finally:
+        verdicts.close()
+    verified = verdicts.compared
     counts["verified_pairs"] = verified
     counts["variants"] = len(differing)
     for c, name in REASON_OF_CODE.items():
