@@ -3,8 +3,8 @@
 Keep-first: paragraphs are visited in corpus order (sorted relative path, then position), and each
 one is compared only with *kept* paragraphs before it. Candidates come from three indexes:
 
-* the exact match key (64-bit key hashes grouped with ``numpy.unique``; equal hashes are checked
-  against the keys themselves),
+* the exact match key (64-bit key hashes grouped with ``numpy.unique``; equal hashes are taken
+  for equal keys: a collision is a 2^-64 event per pair),
 * MinHash LSH buckets, one column per band: a bucket is a band key shared by two or more
   paragraphs, found by sorting each column with numpy instead of keeping a Python object per band
   per key as ``datasketch.MinHashLSH`` does,
