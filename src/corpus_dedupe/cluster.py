@@ -425,60 +425,74 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
     kept = bytearray(b"\x01") * n  # code == KEEP, readable without numpy's per-item cost
     get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
 
-    # Candidate pairs of every row, most similar first (numpy, block by block of rows).
-    parts = [_candidates(fp, columns, lo, min(n, lo + _ROW_BLOCK), settings) for lo in range(0, n, _ROW_BLOCK)]
-    cand_i = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    cand_j = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    cand_flags = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, dtype=np.int8)
-    del parts
-    # Which candidates will (almost surely) be compared: the first _MAX_VERIFY of each row. Most
-    # are kept paragraphs; those that turn out removed are skipped, and a row that then needs a
-    # later candidate compares it here. The text comparisons do not depend on any decision, so
-    # they run ahead of the keep-first loop, in worker processes when there are several.
-    rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
-    ahead = np.flatnonzero(rank < _MAX_VERIFY)
-    del rank
+    # Candidate pairs of every row, most similar first (numpy, block by block of rows; int32
+    # indexes: 9 bytes a pair).
+    parts_i, parts_j, parts_flags, parts_ahead = [], [], [], []
+    offset = 0
+    for lo in range(0, n, _ROW_BLOCK):
+        block_i, block_j, block_flags = _candidates(fp, columns, lo, min(n, lo + _ROW_BLOCK), settings)
+        # Which candidates will (almost surely) be compared: the first _MAX_VERIFY of each row.
+        # Most are kept paragraphs; those that turn out removed are skipped, and a row that then
+        # needs a later candidate compares it in the loop. The text comparisons do not depend on
+        # any decision, so they run ahead of the keep-first loop, in workers when there are several.
+        rank = np.arange(len(block_i)) - np.searchsorted(block_i, block_i, side="left")
+        parts_ahead.append(np.flatnonzero(rank < _MAX_VERIFY) + offset)
+        parts_i.append(block_i.astype(np.int32))
+        parts_j.append(block_j.astype(np.int32))
+        parts_flags.append(block_flags)
+        offset += len(block_i)
+        del block_i, block_j, block_flags, rank
+    cand_i = np.concatenate(parts_i) if parts_i else np.zeros(0, dtype=np.int32)
+    cand_j = np.concatenate(parts_j) if parts_j else np.zeros(0, dtype=np.int32)
+    cand_flags = np.concatenate(parts_flags) if parts_flags else np.zeros(0, dtype=np.int8)
+    ahead = np.concatenate(parts_ahead) if parts_ahead else np.zeros(0, dtype=np.int64)
+    del parts_i, parts_j, parts_flags, parts_ahead
     verdicts = _PairVerdicts(keys, cand_i, cand_j, cand_flags, ahead, settings, jobs)
-    starts = np.searchsorted(cand_i, active, side="left").tolist()
-    ends = np.searchsorted(cand_i, active, side="right").tolist()
-    cand_j_l = cand_j.tolist()
     try:
-        for i, is_exact, j0, s, e in zip(active.tolist(), exact[active].tolist(), first_of[active].tolist(), starts, ends):
-            if is_exact:  # equal 64-bit key hashes: equal keys (a collision is a 2^-64 event per pair)
-                if kept[j0]:
-                    code[i], duplicate_of[i], similarity[i] = EXACT, j0, 1.0
-                else:  # the first copy was itself a duplicate: point at what it duplicated
-                    code[i], duplicate_of[i], similarity[i] = code[j0], duplicate_of[j0], similarity[j0]
-                kept[i] = 0
+        for lo in range(0, n, _ROW_BLOCK):  # Python lists for one block of rows at a time
+            rows = active[(active >= lo) & (active < lo + _ROW_BLOCK)]
+            if not len(rows):
                 continue
-            # Only kept paragraphs are compared; at most _MAX_VERIFY of them, the most similar
-            # first: bounded work however crowded the buckets.
-            best = variant = None
-            taken = 0
-            for k in range(s, e):
-                j = cand_j_l[k]
-                if not kept[j]:
+            starts = np.searchsorted(cand_i, rows, side="left")
+            ends = np.searchsorted(cand_i, rows, side="right")
+            first = int(starts[0])
+            block_j = cand_j[first : int(ends[-1])].tolist()
+            for i, is_exact, j0, s, e in zip(rows.tolist(), exact[rows].tolist(), first_of[rows].tolist(), starts.tolist(), ends.tolist()):
+                if is_exact:  # equal 64-bit key hashes: equal keys (a collision is a 2^-64 event per pair)
+                    if kept[j0]:
+                        code[i], duplicate_of[i], similarity[i] = EXACT, j0, 1.0
+                    else:  # the first copy was itself a duplicate: point at what it duplicated
+                        code[i], duplicate_of[i], similarity[i] = code[j0], duplicate_of[j0], similarity[j0]
+                    kept[i] = 0
                     continue
-                taken += 1
-                if taken > _MAX_VERIFY:
-                    break
-                c, s_, numbers = verdicts.get(k, k - s < _MAX_VERIFY, get_key)
-                if not c:
-                    continue
-                if numbers is not None:  # the numbers differ: a variant at best
-                    if variant is None or s_ > variant[0]:
-                        variant = (s_, j, numbers)
-                    continue
-                if best is None or s_ > best[0]:
-                    best = (s_, j, c)
-            if best is not None:
-                s_, j, c = best
-                code[i], duplicate_of[i], similarity[i] = c, j, round(s_, 4)
-                kept[i] = 0
-            elif variant is not None:
-                s_, j, nums = variant
-                variant_of[i], similarity[i] = j, round(s_, 4)
-                differing[i] = nums
+                # Only kept paragraphs are compared; at most _MAX_VERIFY of them, the most similar
+                # first: bounded work however crowded the buckets.
+                best = variant = None
+                taken = 0
+                for k in range(s, e):
+                    j = block_j[k - first]
+                    if not kept[j]:
+                        continue
+                    taken += 1
+                    if taken > _MAX_VERIFY:
+                        break
+                    c, s_, numbers = verdicts.get(k, k - s < _MAX_VERIFY, get_key)
+                    if not c:
+                        continue
+                    if numbers is not None:  # the numbers differ: a variant at best
+                        if variant is None or s_ > variant[0]:
+                            variant = (s_, j, numbers)
+                        continue
+                    if best is None or s_ > best[0]:
+                        best = (s_, j, c)
+                if best is not None:
+                    s_, j, c = best
+                    code[i], duplicate_of[i], similarity[i] = c, j, round(s_, 4)
+                    kept[i] = 0
+                elif variant is not None:
+                    s_, j, nums = variant
+                    variant_of[i], similarity[i] = j, round(s_, 4)
+                    differing[i] = nums
     finally:
         verdicts.close()
     verified = verdicts.compared
