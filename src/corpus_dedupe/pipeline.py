@@ -362,8 +362,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                     for c in np.concatenate((dup[dup >= 0], var[var >= 0])).tolist():
                         refs[c] = (docs[cand_doc_a[c]].path, int(cand_para_a[c]), int(cand_line_a[c]))
                     yield _RenderTask(
-                        doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, doc.spill_offset, doc.spill_length,
-                        clusters.code[lo:hi], dup, clusters.similarity[lo:hi], var,
+                        doc, clusters.code[lo:hi], dup, clusters.similarity[lo:hi], var,
                         {c - lo: clusters.differing_numbers[c] for c in range(lo, hi) if c in clusters.differing_numbers}
                         if clusters.differing_numbers else {},
                         {c - lo: template_docs[c] for c in range(lo, hi) if c in template_docs} if template_docs else {},
@@ -428,17 +427,11 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
 
 @dataclass
 class _RenderTask:
-    """One document for pass 2: where its paragraphs are in the spill file, and the corpus-level
-    verdicts on its dedupe candidates (arrays in candidate order, local indexes in the dicts;
-    ``refs`` maps a global candidate index to (path, paragraph, line) of that paragraph)."""
+    """One document for pass 2: its facts and where its paragraphs are in the spill file, and the
+    corpus-level verdicts on its dedupe candidates (arrays in candidate order, local indexes in
+    the dicts; ``refs`` maps a global candidate index to (path, paragraph, line) of that paragraph)."""
 
-    path: str
-    size: int
-    sha256: str
-    encoding: str
-    notes: list[str]
-    spill_offset: int
-    spill_length: int
+    doc: _DocumentEntry
     code: np.ndarray
     duplicate_of: np.ndarray
     similarity: np.ndarray
@@ -457,15 +450,16 @@ def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_Ren
     folders: set[Path] = set()
     with open(spill_file, "rb") as spill:
         for task in tasks:
-            spill.seek(task.spill_offset)
-            paragraphs: list[Paragraph] = pickle.loads(spill.read(task.spill_length))
+            doc = task.doc
+            spill.seek(doc.spill_offset)
+            paragraphs: list[Paragraph] = pickle.loads(spill.read(doc.spill_length))
             decisions = _decisions_for(paragraphs, task)
             orphans = apply_orphan_headings(paragraphs, decisions, task.referenced)
             metadata: dict = {}
             for p in paragraphs:
                 for k, v in (p.metadata or {}).items():
                     metadata.setdefault(k, v)
-            written = write_document(staging, dst, DocumentOutput(task.path, task.size, task.sha256, task.encoding, task.notes,
+            written = write_document(staging, dst, DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes,
                                                                   paragraphs, decisions, metadata), folders)
             written.orphan_headings = orphans
             out.append(written)
