@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from .fingerprint import Fingerprints, estimated_jaccard, fingerprint
 from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE

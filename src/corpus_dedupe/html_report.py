@@ -14,7 +14,6 @@ All corpus text is inserted with ``textContent``, never as markup. The output de
 from __future__ import annotations
 
 import html
-import json
 import os
 import tempfile
 from pathlib import Path
