@@ -358,9 +358,9 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 for d_i, doc in enumerate(docs):
                     lo, hi = doc.first_candidate, doc.first_candidate + doc.n_candidates
                     dup, var = clusters.duplicate_of[lo:hi], clusters.variant_of[lo:hi]
-                    refs = {}
-                    for c in np.concatenate((dup[dup >= 0], var[var >= 0])).tolist():
-                        refs[c] = (docs[cand_doc_a[c]].path, int(cand_para_a[c]), int(cand_line_a[c]))
+                    targets = np.concatenate((dup[dup >= 0], var[var >= 0]))
+                    refs = {c: (docs[d].path, para, line) for c, d, para, line in
+                            zip(targets.tolist(), cand_doc_a[targets].tolist(), cand_para_a[targets].tolist(), cand_line_a[targets].tolist())}
                     yield _RenderTask(
                         doc, clusters.code[lo:hi], dup, clusters.similarity[lo:hi], var,
                         {c - lo: clusters.differing_numbers[c] for c in range(lo, hi) if c in clusters.differing_numbers}

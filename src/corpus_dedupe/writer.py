@@ -265,7 +265,7 @@ class WrittenDocument:
     :func:`write_document` (in a worker when there are several), gathered by :func:`write_corpus`."""
 
     entry: dict
-    provenance: str
+    provenance: bytes  # UTF-8, encoded where it was rendered (the main process only writes it)
     orphan_headings: int = 0
 
 
@@ -320,7 +320,7 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[P
     entry["removed"] = dict(sorted(removed.items()))
     if doc.metadata:
         entry["metadata"] = doc.metadata
-    return WrittenDocument(entry, provenance)
+    return WrittenDocument(entry, provenance.encode("utf-8"))
 
 
 def staging_path(dst: Path) -> Path:
@@ -355,7 +355,7 @@ def write_corpus(
         files = []
         totals: dict = {"files": 0, "files_written": 0, "paragraphs": 0, "kept": 0, "removed": {}, "input_bytes": 0, "output_bytes": 0}
         written_documents = iter(documents(staging))
-        with _naming(dst / META_DIR / PROVENANCE), open(meta / PROVENANCE, "w", encoding="utf-8", newline="\n") as prov:
+        with _naming(dst / META_DIR / PROVENANCE), open(meta / PROVENANCE, "wb") as prov:
             for written in written_documents:
                 entry = written.entry
                 prov.write(written.provenance)
