@@ -45,7 +45,7 @@ _MAX_CANDIDATES = 32  # candidates per paragraph before the kept ones are picked
 _MIN_JACCARD = 0.3  # see _estimates
 _MIN_CONTAINMENT = 0.7
 _MIN_AFFIX_CONTAINMENT = 0.3
-_NEAR_OK, _CONTAIN_OK, _FUZZY_OK = 1, 2, 4  # the tests a candidate pair gets
+_NEAR_OK, _CONTAIN_OK = 1, 2  # the tests a candidate pair gets
 _ANCHOR = 16  # characters that must agree at the start (end) of a truncated copy with an edit
 KEEP, EXACT, NEAR, CONT = 0, 1, 2, 3
 REASON_OF_CODE = {EXACT: EXACT_DUPLICATE, NEAR: NEAR_DUPLICATE, CONT: CONTAINED}
@@ -131,14 +131,14 @@ def verify(p: str, q: str, settings: Settings) -> tuple[int, float] | None:
     return _verdict(p, q, near, words >= settings.min_words_contained, settings)
 
 
-def _verdict(p: str, q: str, near: float | None, can_contain: bool, settings: Settings, fuzzy_contain: bool = True) -> tuple[int, float] | None:
+def _verdict(p: str, q: str, near: float | None, can_contain: bool, settings: Settings) -> tuple[int, float] | None:
     """:func:`verify` with the near similarity already computed (None: below the threshold)."""
     shorter = len(p) < len(q)
     if can_contain and shorter and p in q:
         return CONT, 1.0
     if near is not None:
         return NEAR, near
-    if can_contain and shorter and fuzzy_contain:
+    if can_contain and shorter:
         # A truncated copy keeps the start or the end of its original: each side is aligned only
         # when the first (last) _ANCHOR characters agree. A paragraph that quotes sentences from
         # the middle of a longer one costs two string comparisons, not two alignments.
@@ -194,7 +194,7 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     """Candidate pairs (i, j) for the rows ``lo <= i < hi``: ``j`` is one of the first
     ``_BUCKET_KEEP`` members of a bucket ``i`` shares. Pairs that cannot be a near-duplicate or a
     containment are dropped; each pair comes with the tests it deserves (``_NEAR_OK``,
-    ``_CONTAIN_OK``, ``_FUZZY_OK`` bits); at most ``_MAX_CANDIDATES`` per ``i`` are kept, the most
+    ``_CONTAIN_OK`` bits); at most ``_MAX_CANDIDATES`` per ``i`` are kept, the most
     similar first. Sorted by ``i``."""
     n = len(fp.key_hash)
     affix_from = len(columns) - 2
@@ -243,8 +243,7 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     # truncated copy with an edit (which _verdict tries only where the ends agree). Before the
     # sketches the alignment needed shared first/last words or three shared bands, which missed a
     # copy cut short with an edit among its first eight words.
-    fuzzy = contain_ok[keep]
-    flags = near_ok[keep] * _NEAR_OK + contain_ok[keep] * _CONTAIN_OK + fuzzy * _FUZZY_OK
+    flags = near_ok[keep] * _NEAR_OK + contain_ok[keep] * _CONTAIN_OK
     score = np.maximum(jaccard, containment)[keep]
     order = np.lexsort((j, -score, i))  # most similar first
     i, j, flags = i[order], j[order], flags[order]
@@ -298,7 +297,7 @@ def _compare_pairs(get_key, cand_i, cand_j, flags, settings: Settings, index: np
         i, j, f = int(cand_i[k]), int(cand_j[k]), int(flags[k])
         key_i, key_j = get_key(i), get_key(j)
         near = (fuzz.ratio(key_i, key_j, score_cutoff=cutoff) / 100 or None) if f & _NEAR_OK else None
-        verdict = _verdict(key_i, key_j, near, bool(f & _CONTAIN_OK), settings, fuzzy_contain=bool(f & _FUZZY_OK))
+        verdict = _verdict(key_i, key_j, near, bool(f & _CONTAIN_OK), settings)
         if verdict is None:
             continue
         c, s = verdict
