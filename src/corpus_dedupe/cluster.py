@@ -37,7 +37,7 @@ from rapidfuzz import fuzz
 from .fingerprint import Fingerprints, estimated_jaccard, fingerprint
 from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE
 from .settings import Settings
-from .workers import worker_init
+from .workers import in_order, worker_init
 
 _BUCKET_KEEP = 8  # a bucket's first members that later ones are compared with
 _MAX_VERIFY = 6  # kept paragraphs verified per paragraph
@@ -311,78 +311,57 @@ def _compare_pairs(get_key, cand_i, cand_j, flags, settings: Settings, index: np
 def _compare_in_worker(lo: int, hi: int, index: np.ndarray):
     keys, cand_i, cand_j, flags, settings = _shared_for_workers  # type: ignore[misc]
     get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
-    return lo, _compare_pairs(get_key, cand_i, cand_j, flags, settings, index)
+    return lo, hi, _compare_pairs(get_key, cand_i, cand_j, flags, settings, index)
 
 
 class _PairVerdicts:
     """Verdicts of the pairs compared ahead (``ahead``: candidate indexes, increasing), gathered
     in order as the keep-first loop reaches them; any other pair is compared when asked for."""
 
-    def __init__(self, keys, cand_i, cand_j, flags, ahead: np.ndarray, settings: Settings, jobs: int) -> None:
+    def __init__(self, keys, get_key, cand_i, cand_j, flags, ahead: np.ndarray, settings: Settings, jobs: int) -> None:
         global _shared_for_workers
-        self.cand_i, self.cand_j, self.flags, self.settings = cand_i, cand_j, flags, settings
+        self.cand_i, self.cand_j, self.flags, self.settings, self.get_key = cand_i, cand_j, flags, settings, get_key
         self.ahead = ahead
         self.code = np.zeros(len(cand_i), dtype=np.int8)
         self.sim = np.zeros(len(cand_i), dtype=np.float64)
         self.variants: dict[int, list[str]] = {}
-        self.done_to = 0  # candidate indexes below this one are compared (or never will be ahead)
+        self.done_to = 0  # the pairs ahead below this candidate index have their verdicts
         self.compared = 0
         self.pool = None
-        self.pending: list = []
-        self.tasks = [(lo, min(len(ahead), lo + _VERIFY_TASK)) for lo in range(0, len(ahead), _VERIFY_TASK)]
-        self.next_task = 0
+        calls = ((lo, min(len(ahead), lo + _VERIFY_TASK), ahead[lo : lo + _VERIFY_TASK]) for lo in range(0, len(ahead), _VERIFY_TASK))
         if jobs > 1 and len(ahead) >= _PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
             # Forked workers (forked at the first submit) see the keys and candidate arrays
             # without copying them.
             _shared_for_workers = (keys, cand_i, cand_j, flags, settings)
             self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                             initializer=worker_init, initargs=(os.getpid(),))
-            for _ in range(4 * jobs):
-                self._submit()
+            self.results = in_order(self.pool, _compare_in_worker, calls, 4 * jobs)
+        else:
+            self.results = in_order(None, self._compare_here, calls, 0)
 
-    def _submit(self) -> None:
-        if self.pool is None or self.next_task >= len(self.tasks):
-            return
-        lo, hi = self.tasks[self.next_task]
-        self.next_task += 1
-        self.pending.append(self.pool.submit(_compare_in_worker, lo, hi, self.ahead[lo:hi]))
+    def _compare_here(self, lo: int, hi: int, index: np.ndarray):
+        return lo, hi, _compare_pairs(self.get_key, self.cand_i, self.cand_j, self.flags, self.settings, index)
 
-    def _take(self, lo: int, hi: int, result) -> None:
-        codes, sims, variants = result
-        index = self.ahead[lo:hi]
-        self.code[index], self.sim[index] = codes, sims
-        for pos, numbers in variants.items():
-            self.variants[int(index[pos])] = numbers
-        self.compared += hi - lo
-        self.done_to = int(index[-1]) + 1 if hi < len(self.ahead) else len(self.cand_i)
-
-    def _advance(self, k: int, get_key) -> None:
-        """Gather (or compute) verdicts until candidate ``k`` is covered."""
-        while self.done_to <= k:
-            if self.pool is not None:
-                future = self.pending.pop(0)
-                lo, result = future.result()
-                self._submit()
-            else:
-                lo, hi = self.tasks[self.next_task]
-                self.next_task += 1
-                result = _compare_pairs(get_key, self.cand_i, self.cand_j, self.flags, self.settings, self.ahead[lo:hi])
-            hi = min(len(self.ahead), lo + _VERIFY_TASK)
-            self._take(lo, hi, result)
-
-    def get(self, k: int, was_ahead: bool, get_key) -> tuple[int, float, list[str] | None]:
+    def get(self, k: int, was_ahead: bool) -> tuple[int, float, list[str] | None]:
         """Verdict of candidate ``k``: code, similarity, differing numbers. ``was_ahead``: ``k``
         is one of the candidates compared ahead."""
         if was_ahead:
-            if k >= self.done_to:
-                self._advance(k, get_key)
+            while self.done_to <= k:
+                lo, hi, (codes, sims, variants) = next(self.results)
+                index = self.ahead[lo:hi]
+                self.code[index], self.sim[index] = codes, sims
+                for pos, numbers in variants.items():
+                    self.variants[int(index[pos])] = numbers
+                self.compared += hi - lo
+                self.done_to = int(index[-1]) + 1
             return int(self.code[k]), float(self.sim[k]), self.variants.get(k)
-        codes, sims, variants = _compare_pairs(get_key, self.cand_i, self.cand_j, self.flags, self.settings, np.array([k]))
+        codes, sims, variants = _compare_pairs(self.get_key, self.cand_i, self.cand_j, self.flags, self.settings, np.array([k]))
         self.compared += 1
         return int(codes[0]), float(sims[0]), variants.get(0)
 
     def close(self) -> None:
         global _shared_for_workers
+        self.results.close()
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
@@ -394,7 +373,6 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
     bucket columns of ``fp`` are dropped as they are indexed (the pipeline does not need them
     afterwards; on a large corpus they are the biggest thing in memory). Candidate pairs are
     compared as text in ``settings.jobs`` processes; the decisions do not depend on that number."""
-    jobs = settings.jobs
     n = len(fp.key_hash)
     code = np.zeros(n, dtype=np.int8)
     duplicate_of = np.full(n, -1, dtype=np.int32)
@@ -446,7 +424,7 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
     cand_flags = np.concatenate(parts_flags) if parts_flags else np.zeros(0, dtype=np.int8)
     ahead = np.concatenate(parts_ahead) if parts_ahead else np.zeros(0, dtype=np.int64)
     del parts_i, parts_j, parts_flags, parts_ahead
-    verdicts = _PairVerdicts(keys, cand_i, cand_j, cand_flags, ahead, settings, jobs)
+    verdicts = _PairVerdicts(keys, get_key, cand_i, cand_j, cand_flags, ahead, settings, settings.jobs)
     try:
         for lo in range(0, n, _ROW_BLOCK):  # Python lists for one block of rows at a time
             rows = active[(active >= lo) & (active < lo + _ROW_BLOCK)]
@@ -475,7 +453,7 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
                     taken += 1
                     if taken > _MAX_VERIFY:
                         break
-                    c, s_, numbers = verdicts.get(k, k - s < _MAX_VERIFY, get_key)
+                    c, s_, numbers = verdicts.get(k, k - s < _MAX_VERIFY)
                     if not c:
                         continue
                     if numbers is not None:  # the numbers differ: a variant at best

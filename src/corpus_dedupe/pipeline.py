@@ -24,7 +24,6 @@ import resource
 import signal
 import sys
 import time
-from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -50,7 +49,7 @@ from .reader import InputError, discover, read_document
 from .segment import segment
 from .settings import Settings
 from .structure import apply_orphan_headings
-from .workers import set_mmap_threshold, worker_init
+from .workers import in_order, set_mmap_threshold, worker_init
 from .writer import DocumentOutput, WrittenDocument, check_destination, spill_path, write_corpus, write_document
 
 Progress = Callable[..., None]  # (stage, done, total[, bytes read])
@@ -470,29 +469,16 @@ _RENDER_BATCH = 16
 
 
 def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_RenderTask], settings: Settings) -> Iterator[WrittenDocument]:
-    """:func:`render_documents` over all documents, in order; in a process pool when --jobs > 1.
-    At most a few batches are in flight, so rendered provenance never piles up in memory."""
-    batches = _chunked(tasks, _RENDER_BATCH)
+    """:func:`render_documents` over all documents, in order; in a process pool when --jobs > 1."""
+    calls = ((spill_file, staging, dst, batch) for batch in _chunked(tasks, _RENDER_BATCH))
     if settings.jobs == 1:
-        for batch in batches:
-            yield from render_documents(spill_file, staging, dst, batch)
+        for written in in_order(None, render_documents, calls, 0):
+            yield from written
         return
     with ProcessPoolExecutor(max_workers=settings.jobs, initializer=worker_init, initargs=(os.getpid(),)) as pool:
         try:
-            pending: deque = deque()
-            window = 4 * settings.jobs
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
-            try:  # the workers are forked by the first submit: hold Ctrl-C back meanwhile (see _analyse_all)
-                for batch in itertools.islice(batches, window):
-                    pending.append(pool.submit(render_documents, spill_file, staging, dst, batch))
-            finally:
-                if blocked is not None:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            while pending:
-                done = pending.popleft().result()
-                for batch in itertools.islice(batches, 1):
-                    pending.append(pool.submit(render_documents, spill_file, staging, dst, batch))
-                yield from done
+            for written in in_order(pool, render_documents, calls, 4 * settings.jobs):
+                yield from written
         except BaseException:  # failed, interrupted or closed: drop queued work, wait for the running batches
             pool.shutdown(wait=True, cancel_futures=True)
             raise

@@ -6,11 +6,14 @@ Used by the per-document passes (pipeline) and by the parallel verification of c
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sys
 import threading
 import time
+from collections import deque
+from typing import Iterator
 
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
 
@@ -49,3 +52,29 @@ def worker_init(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+def in_order(pool, function, calls: Iterator[tuple], window: int) -> Iterator:
+    """``function(*args)`` for each ``args`` of ``calls``, in order: here when ``pool`` is None,
+    else in the pool's workers with at most ``window`` calls in flight (their results, such as
+    rendered provenance, never pile up in memory). Ctrl-C is held back while the first calls are
+    submitted: that is when the pool forks its workers, and a Ctrl-C raised inside an at-fork
+    callback would be swallowed."""
+    calls = iter(calls)
+    if pool is None:
+        for args in calls:
+            yield function(*args)
+        return
+    pending: deque = deque()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        for args in itertools.islice(calls, window):
+            pending.append(pool.submit(function, *args))
+    finally:
+        if blocked is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    while pending:
+        result = pending.popleft().result()
+        for args in itertools.islice(calls, 1):
+            pending.append(pool.submit(function, *args))
+        yield result
