@@ -153,3 +153,43 @@ def test_looks_like_mojibake_sees_matches_that_need_ascii_context():
     for piece in ("a Ã ", "ok Â ¡", "ГўВЂВ.a", "Ã y", "× ²", "xŒ.", "z \u00c0\u20ac"):
         for text in (filler + piece + filler, piece + filler, filler + piece, filler + piece[0] + filler + piece[1:] + filler):
             assert looks_like_mojibake(text) == is_bad(text), (piece, text)
+
+
+# Sparse damage in long text, the shape fix_text_near_non_ascii shortcuts: mostly ASCII words, a
+# few correct non-ASCII words and a few of them garbled (UTF-8 read as Latin-1 or Windows-1252).
+_PLAIN_WORDS = st.sampled_from("the a speech of and Congress nation people we will said. , to in x.".split() + ["", "  "])
+_ODD_WORDS = ["café", "“street”", "—", "naïve", "’s", "Ωmega", "ﬁne", "Zürich", "…", "\u00a0", "日本", "–", "é", "\x9d", "Ã", "Ã\u00a0"]
+
+
+def _garble(word: str, codec: str) -> str:
+    try:
+        return word.encode("utf-8").decode(codec)
+    except UnicodeDecodeError:
+        return word.encode("utf-8").decode("latin-1")
+
+
+def _insert(words: list[str], inserts: list[tuple[int, str]]) -> str:
+    words = list(words)
+    for position, word in inserts:
+        words.insert(position % (len(words) + 1), word)
+    return " ".join(words)
+
+
+_odd = st.one_of(st.sampled_from(_ODD_WORDS), st.builds(_garble, st.sampled_from(_ODD_WORDS), st.sampled_from(["latin-1", "cp1252"])))
+sparse_damage = st.builds(_insert, st.lists(_PLAIN_WORDS, min_size=30, max_size=160), st.lists(st.tuples(st.integers(0, 400), _odd), max_size=6))
+
+
+@given(st.one_of(sparse_damage, texts))
+@settings(max_examples=400, deadline=None)
+def test_fix_text_near_non_ascii_equals_ftfy(text):
+    assert normalise.fix_text_near_non_ascii(text) == ftfy.fix_text(text, normalise._FTFY_CONFIG)
+
+
+def test_fix_text_near_non_ascii_sees_evidence_in_every_window():
+    # "Ã " alone is left alone; with "cafÃ©" in the same paragraph, ftfy repairs it too. The two
+    # are 60 characters apart (separate windows), and the result is still ftfy's.
+    text = "café Ã the " + "the " * 12 + "cafÃ© " + "the " * 40
+    fixed = normalise.fix_text_near_non_ascii(text)
+    assert fixed == ftfy.fix_text(text, normalise._FTFY_CONFIG)
+    assert fixed.startswith("café à the") and "café the" in fixed
+    assert ftfy.fix_text("café Ã the " + "the " * 40, normalise._FTFY_CONFIG).startswith("café Ã the")
