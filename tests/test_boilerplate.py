@@ -592,3 +592,75 @@ def test_the_rules_file_example_in_the_docs_works(tmp_path):
     ps = [para("Morning Edition"), para(PROSE, 1)]
     rules.classify(ps)
     assert ps[0].metadata == {"edition": "Morning Edition"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The merged prefilter (one pattern for the rules without a precheck) changes no decision.
+
+
+def _without_prefilter(rules: RuleSet) -> RuleSet:
+    plain = RuleSet(rules.rules)
+    plain._prefilter, plain._unfiltered = None, rules.rules
+    return plain
+
+
+_RULE_WORDS = st.sampled_from(
+    ["Share", "this", "article", "Facebook", "X", "Email", "Subscribe", "to", "our", "newsletter", "Also", "Read:", "Related",
+     "Photo:", "AP", "With", "inputs", "from", "agencies", "[DS]", "Rewritten", "Article", "-", "***", "Home", ">", "World",
+     "We", "use", "cookies", "©", "2026", "All", "rights", "reserved.", "By", "Jane", "Doe", "Published", "1", "February",
+     "the", "minister", "said", "he", "would", "join", "the", "plan.", "Top", "Stories", "Advertisement", "|", "Next"]
+)
+
+
+@given(st.lists(st.lists(_RULE_WORDS, min_size=1, max_size=14).map(" ".join), min_size=1, max_size=14))
+@settings(max_examples=300, deadline=None)
+def test_prefilter_changes_no_decision(texts):
+    with_prefilter = [para(t, i) for i, t in enumerate(texts)]
+    without = [para(t, i) for i, t in enumerate(texts)]
+    RULES.classify(with_prefilter)
+    _without_prefilter(RULES).classify(without)
+    assert [(p.reason, p.rule, p.metadata) for p in with_prefilter] == [(p.reason, p.rule, p.metadata) for p in without]
+
+
+def test_prefilter_on_the_seeds_and_the_bench_text_changes_no_decision():
+    from corpus_dedupe.reader import read_document
+    from corpus_dedupe.segment import segment
+
+    plain = _without_prefilter(RULES)
+    sources = [(SEEDS, p.name) for p in sorted(SEEDS.iterdir()) if p.is_file()]
+    bench = ROOT.parent / "shared" / "bench-text"
+    sources += [(bench, p.name) for p in sorted(bench.iterdir())[:20] if p.is_file()] if bench.is_dir() else []
+    assert len(sources) >= 5
+    decided = 0
+    for folder, name in sources:
+        doc = read_document(folder, name, 1 << 30)[0]
+        a, b = segment(doc, bp.split_line_edges), segment(doc, bp.split_line_edges)
+        RULES.classify(a)
+        plain.classify(b)
+        assert [(p.reason, p.rule) for p in a] == [(p.reason, p.rule) for p in b], name
+        decided += sum(p.rule is not None for p in a)
+    assert decided > 10  # the rules did fire on these files
+
+
+def test_rules_that_cannot_be_merged_still_apply(tmp_path):
+    # A back reference, a global inline flag and a named group: each rule still removes its line.
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text(
+        '[[rule]]\nid = "site.echo"\npattern = "(\\\\w+) \\\\1"\n'
+        '[[rule]]\nid = "site.verbose"\npattern = "(?x) promo \\\\s code \\\\s \\\\d+"\n'
+        '[[rule]]\nid = "site.named"\npattern = "ref:(?P<ref>\\\\d+)"\n',
+        encoding="utf-8",
+    )
+    rules = RuleSet.load(str(rules_file))
+    assert rules._prefilter is None  # (?x) cannot stand inside an alternation
+    for text, rule_id in (("again again", "site.echo"), ("promo code 42", "site.verbose"), ("ref:17", "site.named")):
+        ps = [para("Intro of the story.", 0), para(text, 1), para("A closing paragraph of content that is long enough to read as prose.", 2)]
+        rules.classify(ps)
+        assert ps[1].rule == rule_id, text
+    no_flag = tmp_path / "rules2.toml"
+    no_flag.write_text('[[rule]]\nid = "site.echo"\npattern = "(\\\\w+) \\\\1"\n', encoding="utf-8")
+    rules = RuleSet.load(str(no_flag))
+    assert rules._prefilter is not None and [r.id for r in rules._unfiltered if r.id == "site.echo"] == ["site.echo"]
+    ps = [para("Intro of the story.", 0), para("again again", 1)]
+    rules.classify(ps)
+    assert ps[1].rule == "site.echo"
