@@ -193,3 +193,19 @@ def test_fix_text_near_non_ascii_sees_evidence_in_every_window():
     assert fixed == ftfy.fix_text(text, normalise._FTFY_CONFIG)
     assert fixed.startswith("café à the") and "café the" in fixed
     assert ftfy.fix_text("café Ã the " + "the " * 40, normalise._FTFY_CONFIG).startswith("café Ã the")
+
+
+def _match_key_general(text: str) -> str:
+    """match_key as defined, without the ASCII shortcut: digit groups joined, quotes and dashes
+    folded, NFKC, case-folded, runs of non-word characters one space."""
+    import unicodedata
+
+    text = re.sub(r"(?<=\d)[.,](?=\d)", "", text)
+    folded = unicodedata.normalize("NFKC", text.translate(normalise._KEY_FOLD)).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", folded).split())
+
+
+@given(st.one_of(ascii_texts, texts, _WORDY, st.text(alphabet="0123456789.,aZ _-\t", max_size=40)))
+@settings(max_examples=400)
+def test_match_key_matches_general(text):
+    assert normalise.match_key(text) == _match_key_general(text)

