@@ -15,10 +15,11 @@ import time
 from collections import deque
 from typing import Iterator
 
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter numbers
+_M_TRIM_THRESHOLD = -1
 
 
-def set_mmap_threshold(threshold: int = 128 * 1024) -> None:
+def set_mmap_threshold(threshold: int = 128 * 1024, trim: int | None = None) -> None:
     """Make glibc give large freed blocks back to the system (Linux; elsewhere nothing happens).
 
     glibc serves allocations of 128 KiB or more with their own memory mappings, returned to the
@@ -28,13 +29,20 @@ def set_mmap_threshold(threshold: int = 128 * 1024) -> None:
     with the moving threshold, a 1 GB corpus kept both copies (peak 3.05 GB instead of 2.1 GB).
     Fixing the threshold stops that. Pool workers, whose memory is bounded by their batch, use a
     high threshold instead: their many large numpy temporaries are reused from the heap rather
-    than mapped and zeroed afresh each time (a low threshold there cost 20% more time)."""
+    than mapped and zeroed afresh each time (a low threshold there cost 20% more time). ``trim``:
+    how much free memory at the top of the heap a process keeps instead of handing it back; the
+    workers keep up to 256 MiB, so that the fingerprint temporaries of one batch reuse the pages of
+    the previous batch: on the 20 MB benchmark corpus, 133,000 page faults instead of 313,000 and
+    about 7% less wall time (three alternating runs each)."""
     if not sys.platform.startswith("linux"):
         return
     try:
         import ctypes
 
-        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, threshold)
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, threshold)
+        if trim is not None:
+            libc.mallopt(_M_TRIM_THRESHOLD, trim)
     except (OSError, AttributeError):
         pass
 
@@ -44,7 +52,7 @@ def worker_init(parent: int) -> None:
     """In each pool worker: Ctrl-C is the parent's to handle (no traceback per worker), and a
     worker whose parent was killed exits instead of waiting for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    set_mmap_threshold(32 << 20)
+    set_mmap_threshold(32 << 20, trim=256 << 20)
 
     def watch() -> None:
         while os.getppid() == parent:
