@@ -664,3 +664,14 @@ def test_rules_that_cannot_be_merged_still_apply(tmp_path):
     ps = [para("Intro of the story.", 0), para("again again", 1)]
     rules.classify(ps)
     assert ps[1].rule == "site.echo"
+
+
+_CRUMB_PIECES = st.sampled_from(["Home", "home", "World", "Asia", "News", "U.S.", "Rock & Roll", "it's", "the", "a-b", " > ", " » ", " › ", " / ", " | ", ">", " ", "  ", "x", "'", "."])
+
+
+@given(st.lists(_CRUMB_PIECES, max_size=16).map("".join))
+@settings(max_examples=400)
+def test_possessive_breadcrumb_words_match_what_backtracking_would(text):
+    nav = next(r for r in BUILTIN_RULES if r.id == "nav.remnant")
+    backtracking = re.compile(nav.pattern.replace("*+", "*").replace("++", "+"), re.IGNORECASE | re.DOTALL)
+    assert bool(nav.compiled.fullmatch(text)) == bool(backtracking.fullmatch(text))

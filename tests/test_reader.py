@@ -66,6 +66,23 @@ def test_binary_files_are_refused(data):
         detect_encoding(data)
 
 
+@pytest.mark.parametrize("where", [0, (1 << 20) - 1, 1 << 20, (1 << 20) + 7, -1])
+@pytest.mark.parametrize("byte", [b"\x00", b"\x08", b"\x0e", b"\x1a", b"\x1c", b"\x1f"])
+def test_a_control_byte_anywhere_in_a_large_file_is_refused(where, byte):
+    # 1.5 MiB of text: the check goes slice by slice, and a slice boundary must not hide a byte.
+    data = bytearray(b"Plain text line.\n" * 95000)
+    data[where] = byte[0]
+    with pytest.raises(InputError, match="binary"):
+        detect_encoding(bytes(data))
+    with pytest.raises(InputError, match="binary"):
+        detect_encoding(codecs.BOM_UTF8 + bytes(data))
+
+
+@pytest.mark.parametrize("byte", [b"\t", b"\x0b", b"\x0c", b"\r", b"\x1b"])
+def test_text_control_bytes_are_not_binary(byte):
+    assert detect_encoding(b"a line" + byte + b"and more\n" * 3)[0] == "utf-8"
+
+
 def test_discover_sorted_recursive_skips_hidden_and_links(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "z.txt").write_text("z")

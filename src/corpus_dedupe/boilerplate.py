@@ -246,8 +246,11 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?:x|×|✕|✖|close|menu|skip to (?:main )?content|back to top|scroll to top|home|search|log ?in|sign ?in|next|previous|prev"
         r"|advertisement|advertisment|sponsored|ad|loading\.*|click here|tap to expand|show (?:more|less)|load more|see more|continue reading"
         r"|view comments|comments?|\d+ comments?|listen to (?:this )?article|open in app)"
-        r"|home(?:\s*[>»›/|]\s*(?-i:[A-Z][\w&'’.-]*)(?: [\w&'’.-]+){0,3}){1,6}"
-        r"|(?-i:[A-Z][\w&'’.-]*)(?: [\w&'’.-]+){0,3}(?:\s*[>»›]\s*(?-i:[A-Z][\w&'’.-]*)(?: [\w&'’.-]+){0,3}){2,6}",
+        # Breadcrumbs. The words are matched possessively (*+, ++): what may follow a word (a space,
+        # a separator, the end) is never a word character, so giving characters back cannot help,
+        # and a sentence of prose fails at its fifth word instead of after backtracking into each.
+        r"|home(?:\s*[>»›/|]\s*(?-i:[A-Z][\w&'’.-]*+)(?: [\w&'’.-]++){0,3}){1,6}"
+        r"|(?-i:[A-Z][\w&'’.-]*+)(?: [\w&'’.-]++){0,3}(?:\s*[>»›]\s*(?-i:[A-Z][\w&'’.-]*+)(?: [\w&'’.-]++){0,3}){2,6}",
         note='Navigation remnants: a lone "X" close button (seed 002), "Advertisement", "Back to top", breadcrumbs '
         '"Home > World > Asia" and "News › India › Assam".',
     ),
