@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import re
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -161,20 +161,24 @@ def _numbers(key: str) -> Counter:
     return Counter(_DIGITS.findall(key))
 
 
-def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False, threads: int = 1) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Per bucket column: the members sorted by bucket (corpus order inside a bucket), and for every
     member that is not the first of its bucket (the only ones that get candidates) its row, the
     position of its bucket's first member in that order, and its rank in the bucket. Sparse: a
     column's unshared buckets cost nothing after this function. ``release``: drop each column of a
-    corpus's fingerprints (a list of columns) once it is indexed."""
-    columns = []
-    for c in range(fp.n_columns):
+    corpus's fingerprints (a list of columns) once it is indexed. ``threads``: columns indexed at
+    once (numpy's sorts and gathers release the GIL, so threads share the cores without copying
+    the columns to other processes); the result does not depend on it."""
+
+    def index(c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         col = fp.column(c)
         rows = np.nonzero(member & (col != 0))[0].astype(np.int32)
         values = col[rows]
+        del col
         order = np.argsort(values, kind="stable")  # stable: rows stay in corpus order in a bucket
         sorted_rows = rows[order]
         sorted_values = values[order]
+        del rows, values, order
         position = np.arange(len(sorted_rows), dtype=np.int64)
         new_bucket = np.ones(len(sorted_rows), dtype=bool)
         new_bucket[1:] = sorted_values[1:] != sorted_values[:-1]
@@ -182,12 +186,21 @@ def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False)
         rank = position - bucket_start
         later = rank > 0
         by_row = np.argsort(sorted_rows[later], kind="stable")
-        columns.append((sorted_rows, sorted_rows[later][by_row], bucket_start[later][by_row].astype(np.int32),
-                        np.minimum(rank[later][by_row], _BUCKET_KEEP).astype(np.int8)))
         if release and isinstance(fp.buckets, list):
             fp.buckets[c] = None  # indexed: the column is not needed any more
-        del col, rows, values, order, sorted_values, position, new_bucket, bucket_start, rank, later, by_row
-    return columns
+        return (sorted_rows, sorted_rows[later][by_row], bucket_start[later][by_row].astype(np.int32),
+                np.minimum(rank[later][by_row], _BUCKET_KEEP).astype(np.int8))
+
+    return _in_threads(index, range(fp.n_columns), threads)
+
+
+def _in_threads(function, items, threads: int) -> list:
+    """``[function(x) for x in items]``, in ``threads`` threads when there are several (for numpy
+    work that releases the GIL), in order."""
+    if threads <= 1:
+        return [function(x) for x in items]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(function, items))
 
 
 def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -391,7 +404,7 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
 
     # Buckets: an exact copy is never kept, so it is no bucket's member; a paragraph repeated
     # 100,000 times is one member, not 100,000.
-    columns = _bucket_columns(fp, ~exact, release=release_buckets)
+    columns = _bucket_columns(fp, ~exact, release=release_buckets, threads=settings.jobs)
     in_bucket = np.zeros(n, dtype=bool)
     for sorted_rows, rows, start, _rank in columns:
         in_bucket[rows] = True
@@ -404,21 +417,23 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
 
     # Candidate pairs of every row, most similar first (numpy, block by block of rows; int32
     # indexes: 9 bytes a pair).
-    parts_i, parts_j, parts_flags, parts_ahead = [], [], [], []
-    offset = 0
-    for lo in range(0, n, _ROW_BLOCK):
+    def block(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         block_i, block_j, block_flags = _candidates(fp, columns, lo, min(n, lo + _ROW_BLOCK), settings)
         # Which candidates will (almost surely) be compared: the first _MAX_VERIFY of each row.
         # Most are kept paragraphs; those that turn out removed are skipped, and a row that then
         # needs a later candidate compares it in the loop. The text comparisons do not depend on
         # any decision, so they run ahead of the keep-first loop, in workers when there are several.
         rank = np.arange(len(block_i)) - np.searchsorted(block_i, block_i, side="left")
-        parts_ahead.append(np.flatnonzero(rank < _MAX_VERIFY) + offset)
-        parts_i.append(block_i.astype(np.int32))
-        parts_j.append(block_j.astype(np.int32))
+        return block_i.astype(np.int32), block_j.astype(np.int32), block_flags, np.flatnonzero(rank < _MAX_VERIFY)
+
+    parts_i, parts_j, parts_flags, parts_ahead = [], [], [], []
+    offset = 0
+    for block_i, block_j, block_flags, block_ahead in _in_threads(block, range(0, n, _ROW_BLOCK), settings.jobs):
+        parts_ahead.append(block_ahead + offset)
+        parts_i.append(block_i)
+        parts_j.append(block_j)
         parts_flags.append(block_flags)
         offset += len(block_i)
-        del block_i, block_j, block_flags, rank
     cand_i = np.concatenate(parts_i) if parts_i else np.zeros(0, dtype=np.int32)
     cand_j = np.concatenate(parts_j) if parts_j else np.zeros(0, dtype=np.int32)
     cand_flags = np.concatenate(parts_flags) if parts_flags else np.zeros(0, dtype=np.int8)
