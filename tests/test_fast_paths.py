@@ -205,7 +205,11 @@ def _match_key_general(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", folded).split())
 
 
-@given(st.one_of(ascii_texts, texts, _WORDY, st.text(alphabet="0123456789.,aZ _-\t", max_size=40)))
-@settings(max_examples=400)
+_FOLDED = "".join(chr(code) for code in normalise._KEY_FOLD)
+
+
+@given(st.one_of(ascii_texts, texts, _WORDY, st.text(alphabet="0123456789.,aZ _-\t", max_size=40),
+                 st.text(alphabet=_FOLDED + "aB1 .,é\u00a0ﬁ²", max_size=40)))
+@settings(max_examples=500)
 def test_match_key_matches_general(text):
     assert normalise.match_key(text) == _match_key_general(text)

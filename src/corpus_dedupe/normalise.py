@@ -244,6 +244,7 @@ _KEY_FOLD = str.maketrans(
         "\u2212": "-",
     }
 )
+_KEY_FOLD_PAIRS = tuple((chr(code), char) for code, char in _KEY_FOLD.items())
 _NON_WORD = re.compile(r"[\W_]+")
 _ASCII_KEY_TABLE = bytes(
     (c + 32 if 65 <= c <= 90 else c) if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256)
@@ -269,6 +270,13 @@ def match_key(text: str) -> str:
     >>> match_key("Killed 1,450 militants, 4.5% of them")
     'killed 1450 militants 45 of them'
     """
+    if not text.isascii():
+        # Typographic quotes and dashes are what makes most lines of English non-ASCII: folded
+        # first (str.replace for the few that occur, far cheaper than str.translate with a dict),
+        # such a line takes the ASCII path below, which is what NFKC and casefold do to ASCII.
+        for char, folded_char in _KEY_FOLD_PAIRS:
+            if char in text:
+                text = text.replace(char, folded_char)
     if text.isascii():
         # As bytes: the digit-group regex only where there is a digit (a quarter of the lines of
         # prose), the table, and the runs of spaces it leaves replaced by one with a regex instead
@@ -278,7 +286,7 @@ def match_key(text: str) -> str:
             data = _DIGIT_GROUP_BYTES.sub(b"", data)
         return _SPACE_RUN.sub(b" ", data.translate(_ASCII_KEY_TABLE)).strip().decode("ascii")
     text = _DIGIT_GROUP.sub("", text)
-    folded = unicodedata.normalize("NFKC", text.translate(_KEY_FOLD)).casefold()
+    folded = unicodedata.normalize("NFKC", text).casefold()  # quotes and dashes already folded
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
