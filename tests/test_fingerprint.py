@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from datasketch import MinHash
 
-from corpus_dedupe.fingerprint import fingerprint, minhash, shingle_hashes, to_datasketch
+from corpus_dedupe.fingerprint import fingerprint, key_hashes, minhash, shingle_hashes, to_datasketch
 
 KEY = "heavy rain caused the elbe to burst its banks on thursday night flooding the old town"
 OTHER = "heavy rain caused the elbe to burst its banks on friday night flooding the old town"
@@ -60,3 +60,11 @@ def test_collector_gives_the_parts_in_order_column_by_column(monkeypatch):
         assert np.array_equal(built.column(c), whole.buckets[:, c])
     built.clear_row(2)
     assert built.key_hash[2] == 0 and all(built.column(c)[2] == 0 for c in range(34))
+
+
+def test_key_hashes_are_the_fingerprint_key_hashes():
+    keys = ["the cat sat", "", "café au lait", "x", "the cat sat", "a b c d e f g h"]
+    fp = fingerprint(keys, 64, 16, 3, 3, 3)
+    assert key_hashes(keys).tolist() == fp.key_hash.tolist()
+    assert key_hashes(keys[2:3]).tolist() == fp.key_hash[2:3].tolist()  # alone or among others
+    assert key_hashes([]).tolist() == []

@@ -712,27 +712,31 @@ def copy_groups_from_hashes(doc_of: np.ndarray, key_hash: np.ndarray, n_docs: in
     n_content = np.bincount(docs, minlength=n_docs)
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     sizes = np.diff(np.r_[starts, len(hashes)])
-    shared: list[np.ndarray] = []
-    for start, size in zip(starts[(sizes >= 2) & (sizes <= COPY_INDEX_LIMIT)], sizes[(sizes >= 2) & (sizes <= COPY_INDEX_LIMIT)]):
-        holders = docs[start : start + size]  # sorted, distinct
-        a, b = np.triu_indices(size, k=1)
-        shared.append(holders[a] * n_docs + holders[b])
-    if not shared:
+    # Every pair of holders of a key held by 2 to COPY_INDEX_LIMIT documents, without a loop over
+    # the keys: the holder at position p of a group ending at e is paired with those at p+1 .. e-1.
+    used = (sizes >= 2) & (sizes <= COPY_INDEX_LIMIT)
+    group_end = np.repeat((starts + sizes)[used], sizes[used])
+    position = np.flatnonzero(np.repeat(used, sizes))  # the rows of the used groups, in order
+    partners = group_end - position - 1
+    if not partners.any():
         return parent
-    codes, counts = np.unique(np.concatenate(shared), return_counts=True)
+    first = np.repeat(position, partners)
+    second = first + 1 + np.arange(len(first)) - np.repeat(np.cumsum(partners) - partners, partners)
+    codes, counts = np.unique(docs[first] * n_docs + docs[second], return_counts=True)
     a, b = codes // n_docs, codes % n_docs
     copies = counts >= COPY_SHARE * np.minimum(n_content[a], n_content[b])
+    up = list(range(n_docs))  # the union-find on a list: numpy's per-item access is slow
 
     def root(d: int) -> int:
-        while parent[d] != d:
-            parent[d] = parent[parent[d]]
-            d = int(parent[d])
+        while up[d] != d:
+            up[d] = up[up[d]]
+            d = up[d]
         return d
 
     for x, y in zip(a[copies].tolist(), b[copies].tolist()):
         rx, ry = root(x), root(y)
         if rx != ry:
-            parent[max(rx, ry)] = min(rx, ry)
+            up[max(rx, ry)] = min(rx, ry)
     return np.array([root(d) for d in range(n_docs)], dtype=np.int64)
 
 

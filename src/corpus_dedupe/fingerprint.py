@@ -211,6 +211,23 @@ def _span_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return (prefix[ends] - prefix[starts]) * pow_r[starts]
 
 
+def _key_spans(keys: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The keys' UTF-8 bytes, one line each, and where each key starts and ends in them."""
+    blob = "\n".join(keys).encode("utf-8")
+    data = np.frombuffer(blob, dtype=np.uint8)
+    lengths = np.fromiter((len(k.encode("utf-8")) if not k.isascii() else len(k) for k in keys), dtype=np.int64, count=len(keys))
+    key_start = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    return data, key_start, key_start + lengths
+
+
+def key_hashes(keys: list[str]) -> np.ndarray:
+    """``Fingerprints.key_hash`` of each key, without the rest of :func:`fingerprint` (a key's hash
+    does not depend on the keys around it)."""
+    if not keys:
+        return np.zeros(0, dtype=_U64)
+    return fmix64(_span_hashes(*_key_spans(keys)))
+
+
 def fingerprint(keys: list[str], num_perm: int, bands: int, shingle_words: int, min_words: int, affix_words: int, seed: int = 1) -> Fingerprints:
     """Fingerprints of ``keys`` (match keys: lower-case words separated by single spaces).
 
@@ -222,11 +239,7 @@ def fingerprint(keys: list[str], num_perm: int, bands: int, shingle_words: int, 
     sketch = np.zeros((n, num_perm), dtype=np.uint8)
     if n == 0:
         return Fingerprints(np.zeros(0, _U64), np.zeros(0, np.int32), buckets, np.zeros((0, num_perm), np.uint8))
-    blob = "\n".join(keys).encode("utf-8")
-    data = np.frombuffer(blob, dtype=np.uint8)
-    lengths = np.fromiter((len(k.encode("utf-8")) if not k.isascii() else len(k) for k in keys), dtype=np.int64, count=n)
-    key_start = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    key_end = key_start + lengths
+    data, key_start, key_end = _key_spans(keys)
     key_hash = fmix64(_span_hashes(data, key_start, key_end))
 
     # Words: maximal runs of bytes that are neither space nor newline.

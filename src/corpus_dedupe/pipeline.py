@@ -42,7 +42,7 @@ from .boilerplate import (
     template_candidate_key,
 )
 from .cluster import REASON_OF_CODE, KeyStore, decide
-from .fingerprint import FingerprintCollector, Fingerprints, fingerprint
+from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .model import BOILERPLATE, Decision, Paragraph, ParagraphRef, Skipped
 from .normalise import match_key
 from .reader import InputError, discover, read_document
@@ -322,6 +322,8 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 if found:
                     # Template lines are short: only keys that short are looked up.
                     short = np.flatnonzero((fp.n_words > 0) & (fp.n_words <= settings.template_max_words))
+                    # and only those whose key hash is a found key's: the others are not decoded.
+                    short = short[np.isin(fp.key_hash[short], key_hashes(sorted({key for _site, key in found})))]
                     sites = [site_of(doc.path) for doc in docs]
                     for c, d_i in zip(short.tolist(), cand_doc_a[short].tolist()):
                         count = found.get((sites[d_i], keys[c]))
