@@ -448,7 +448,7 @@ def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_Ren
     verdicts into decisions, remove orphaned headings, write the output files into the staging
     folder and render the provenance lines. Runs in a pool worker when there are several."""
     out = []
-    folders: set[Path] = set()
+    folders: set[str] = set()
     with open(spill_file, "rb") as spill:
         for task in tasks:
             doc = task.doc

@@ -1,0 +1,54 @@
+"""The provenance line written directly (writer._record_line) is the general JSON encoder's line."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings, strategies as st
+
+from corpus_dedupe import writer
+from corpus_dedupe.model import Decision, Paragraph, ParagraphRef
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=40) | st.sampled_from(['say "hi"\\', "tab\there\nnew", "café “q” —", "\x00\x1f\x7f\u2028", "\udce9bad"])
+_NAME = st.sampled_from(["doc.txt", "site/a b.txt", "caf\udce9.txt", 'q"uote.txt', "日本/記事.txt"])
+_INT = st.integers(0, 10**12)
+_SIM = st.one_of(st.none(), st.floats(0, 1), st.sampled_from([1.0, 0.0, 0.9876, 1e-05, 0.1 + 0.2]), st.just(float("nan")), st.integers(0, 1))
+_REASONS = st.sampled_from(["empty", "boilerplate", "metadata", "exact_duplicate", "near_duplicate", "contained"])
+
+
+@st.composite
+def records(draw):
+    source = draw(_NAME)
+    p = Paragraph(source, draw(_INT), draw(_INT), draw(_INT), draw(_INT), draw(_INT), draw(_TEXT),
+                  metadata=draw(st.one_of(st.none(), st.just({"date": "2026-02-02"}))))
+    ref = draw(st.one_of(st.none(), st.builds(ParagraphRef, _NAME, _INT, _INT)))
+    kept = draw(st.booleans())
+    d = Decision(
+        None if kept else draw(_REASONS),
+        rule=draw(st.one_of(st.none(), st.just(""), st.sampled_from(["share.widget", "template.repeated_line"]))),
+        duplicate_of=None if kept and draw(st.booleans()) else ref,
+        similarity=draw(_SIM),
+        variant_of=draw(st.one_of(st.none(), st.just(None), st.builds(ParagraphRef, _NAME, _INT, _INT))),
+        differing_numbers=draw(st.one_of(st.none(), st.just([]), st.just(["12", "13"]))),
+        template_documents=draw(st.one_of(st.none(), st.integers(0, 99))),
+    )
+    output = {"path": source, "lines": [draw(_INT), draw(_INT)]} if kept and draw(st.integers(0, 9)) else None
+    return p, d, output
+
+
+@given(records())
+@settings(max_examples=600)
+def test_record_line_is_the_encoder_line(record):
+    p, d, output = record
+    assert writer._record_line(p, d, output, writer._json_string(p.source)) == writer._COMPACT_JSON.encode(writer._record(p, d, output))
+
+
+def test_common_records_take_the_direct_path_and_read_back():
+    p = Paragraph("s/a.txt", 3, 7, 8, 100, 180, "He said “no” — twice.\tOK")
+    keep = writer._record_line(p, Decision(None), {"path": "s/a.txt", "lines": [5, 6]}, writer._json_string(p.source))
+    drop = writer._record_line(p, Decision("near_duplicate", duplicate_of=ParagraphRef("s/b.txt", 1, 2), similarity=0.9731),
+                               None, writer._json_string(p.source))
+    assert json.loads(keep)["output"] == {"path": "s/a.txt", "lines": [5, 6]}
+    assert json.loads(drop) == {"source": "s/a.txt", "paragraph": 3, "lines": [7, 8], "bytes": [100, 180], "decision": "drop",
+                                "reason": "near_duplicate", "duplicate_of": {"source": "s/b.txt", "paragraph": 1, "line": 2},
+                                "similarity": 0.9731, "text": "He said “no” — twice.\tOK"}
