@@ -282,3 +282,15 @@ def test_copy_groups_with_crowded_keys_match_the_loop():
     groups = boilerplate.copy_groups_from_hashes(doc_of_a, key_hash_a, 300)
     assert groups.tolist() == _copy_groups_loop(doc_of_a, key_hash_a, 300).tolist()
     assert len(set(groups.tolist())) == 100
+
+
+@given(st.integers(1, 40), st.sampled_from([16, 64, 128, 24]), st.integers(0, 2**32 - 1))
+@settings(max_examples=200)
+def test_estimated_jaccard_by_words_matches_byte_comparison(rows, num_perm, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 256, (rows, num_perm), dtype=np.uint8)
+    b = np.where(rng.random((rows, num_perm)) < rng.random((rows, 1)), a, rng.integers(0, 256, (rows, num_perm), dtype=np.uint8)).astype(np.uint8)
+    b[:, : num_perm // 3] = np.where(b[:, : num_perm // 3] == 0, 128, b[:, : num_perm // 3])  # bytes with the top bit or zero
+    agree = (a == b).mean(axis=1)
+    expected = np.clip((agree - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
+    assert np.array_equal(fingerprint.estimated_jaccard(a, b), expected)

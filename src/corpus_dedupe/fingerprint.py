@@ -159,6 +159,9 @@ class FingerprintCollector:
         return Fingerprints(key_hash, n_words, columns, sketch)
 
 
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+
+
 def estimated_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray) -> np.ndarray:
     """Jaccard similarity of the shingle sets, estimated from two (m, num_perm) arrays of 8-bit
     sketches, row by row: the share of agreeing values, corrected for the 1/256 chance that two
@@ -170,7 +173,17 @@ def estimated_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray) -> np.ndarray:
     >>> bool(0.4 < est < 0.75)  # 8 of the 11 shingles are shared: J = 8 / 14
     True
     """
-    agree = (sketch_a == sketch_b).mean(axis=1)
+    m, num_perm = sketch_a.shape
+    if num_perm % 8 == 0 and hasattr(np, "bitwise_count") and sketch_a.flags.c_contiguous and sketch_b.flags.c_contiguous:
+        # Eight sketch bytes per 64-bit word: a byte of a ^ b is 0 where the sketches agree;
+        # ~(((x & 0x7f..) + 0x7f..) | x | 0x7f..) keeps exactly the top bit of each zero byte (no
+        # carry crosses a byte), and counting bits counts agreements. Same counts as comparing
+        # byte by byte, several times faster on the two million pairs of the 200 MB corpus.
+        x = sketch_a.view(np.uint64) ^ sketch_b.view(np.uint64)
+        zero_bytes = ~(((x & _LOW7) + _LOW7) | x | _LOW7)
+        agree = np.bitwise_count(zero_bytes).sum(axis=1, dtype=np.int64) / num_perm
+    else:
+        agree = (sketch_a == sketch_b).mean(axis=1)
     return np.clip((agree - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
 
 
