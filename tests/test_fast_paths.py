@@ -215,56 +215,40 @@ def test_match_key_matches_general(text):
     assert normalise.match_key(text) == _match_key_general(text)
 
 
-def _copy_groups_loop(doc_of: np.ndarray, key_hash: np.ndarray, n_docs: int) -> np.ndarray:
-    """copy_groups_from_hashes as first written: a loop over the shared keys, pairs from
-    np.triu_indices, a union-find on the numpy array."""
-    parent = np.arange(n_docs, dtype=np.int64)
-    if len(doc_of) == 0:
-        return parent
-    hashes, docs = np.asarray(key_hash, dtype=np.uint64), np.asarray(doc_of, dtype=np.int64)
-    order = np.lexsort((docs, hashes))
-    hashes, docs = hashes[order], docs[order]
-    distinct = np.r_[True, (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])]
-    hashes, docs = hashes[distinct], docs[distinct]
-    n_content = np.bincount(docs, minlength=n_docs)
-    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    sizes = np.diff(np.r_[starts, len(hashes)])
-    shared = []
-    used = (sizes >= 2) & (sizes <= boilerplate.COPY_INDEX_LIMIT)
-    for start, size in zip(starts[used], sizes[used]):
-        holders = docs[start : start + size]
-        a, b = np.triu_indices(size, k=1)
-        shared.append(holders[a] * n_docs + holders[b])
-    if not shared:
-        return parent
-    codes, counts = np.unique(np.concatenate(shared), return_counts=True)
-    a, b = codes // n_docs, codes % n_docs
-    copies = counts >= boilerplate.COPY_SHARE * np.minimum(n_content[a], n_content[b])
-
-    def root(d):
-        while parent[d] != d:
-            parent[d] = parent[parent[d]]
-            d = int(parent[d])
-        return d
-
-    for x, y in zip(a[copies].tolist(), b[copies].tolist()):
-        rx, ry = root(x), root(y)
-        if rx != ry:
-            parent[max(rx, ry)] = min(rx, ry)
-    return np.array([root(d) for d in range(n_docs)], dtype=np.int64)
+def _copy_groups_by_definition(doc_of: np.ndarray, key_hash: np.ndarray, n_docs: int) -> list[int]:
+    """copy_groups_from_hashes by its definition, in plain Python: two documents are copies when
+    the keys they share (among keys held by 2 to COPY_INDEX_LIMIT documents) number at least
+    COPY_SHARE of the smaller one's distinct keys; groups are the connected components, named by
+    their smallest document."""
+    keys_of = [set() for _ in range(n_docs)]
+    for d, h in zip(doc_of.tolist(), key_hash.tolist()):
+        keys_of[d].add(h)
+    holders: dict[int, set[int]] = {}
+    for d, keys in enumerate(keys_of):
+        for h in keys:
+            holders.setdefault(h, set()).add(d)
+    usable = {h for h, docs in holders.items() if 2 <= len(docs) <= boilerplate.COPY_INDEX_LIMIT}
+    group = list(range(n_docs))
+    for a in range(n_docs):
+        for b in range(a + 1, n_docs):
+            shared = len(keys_of[a] & keys_of[b] & usable)
+            if shared and shared >= boilerplate.COPY_SHARE * min(len(keys_of[a]), len(keys_of[b])):
+                old, new = max(group[a], group[b]), min(group[a], group[b])
+                group = [new if g == old else g for g in group]
+    return group
 
 
 @given(st.integers(1, 12).flatmap(lambda n: st.tuples(
     st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, 6)), max_size=60))))
 @settings(max_examples=400)
-def test_copy_groups_without_a_loop_match_the_loop(case):
+def test_copy_groups_without_a_loop_match_the_definition(case):
     n_docs, pairs = case
     doc_of = np.array([d for d, _ in pairs], dtype=np.int64)
     key_hash = np.array([h for _, h in pairs], dtype=np.uint64)
-    assert boilerplate.copy_groups_from_hashes(doc_of, key_hash, n_docs).tolist() == _copy_groups_loop(doc_of, key_hash, n_docs).tolist()
+    assert boilerplate.copy_groups_from_hashes(doc_of, key_hash, n_docs).tolist() == _copy_groups_by_definition(doc_of, key_hash, n_docs)
 
 
-def test_copy_groups_with_crowded_keys_match_the_loop():
+def test_copy_groups_with_crowded_keys_match_the_definition():
     # 300 documents, copies of 100 articles (three each, sharing 6 to 8 of their content keys),
     # each also holding two keys of a small crowded set (some held by more than COPY_INDEX_LIMIT
     # documents, which are not used).
@@ -280,7 +264,7 @@ def test_copy_groups_with_crowded_keys_match_the_loop():
             key_hash.append(int(k))
     doc_of_a, key_hash_a = np.array(doc_of), np.array(key_hash, dtype=np.uint64)
     groups = boilerplate.copy_groups_from_hashes(doc_of_a, key_hash_a, 300)
-    assert groups.tolist() == _copy_groups_loop(doc_of_a, key_hash_a, 300).tolist()
+    assert groups.tolist() == _copy_groups_by_definition(doc_of_a, key_hash_a, 300)
     assert len(set(groups.tolist())) == 100
 
 
