@@ -78,10 +78,7 @@ class Rule:
         if self.needs:
             if low is None:
                 low = text.lower()
-            for word in self.needs:
-                if word in low:
-                    break
-            else:
+            if not any(map(low.__contains__, self.needs)):
                 return None
         m = self.compiled.fullmatch(text)
         if m is None or (self.check is not None and not self.check(m)):
@@ -346,7 +343,7 @@ def split_line_edges(raw: str, first_content_line: bool) -> list[tuple[int, int,
         spans.append((m.start(), len(raw), BOILERPLATE, "widget.close_button", None))
         return spans
     low = raw.lower()
-    m = _TRAILING_CREDIT.search(raw) if any(word in low for word in _CREDIT_HINT) else None
+    m = _TRAILING_CREDIT.search(raw) if any(map(low.__contains__, _CREDIT_HINT)) else None  # map: no generator frame per line
     if m and (not spans or m.start() >= spans[-1][1]):
         before = raw[spans[-1][1] if spans else 0 : m.start()]
         if _SENTENCE_BREAK.search(before.strip()):
