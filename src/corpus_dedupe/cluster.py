@@ -87,7 +87,7 @@ class KeyStore:
 
     def cached(self, size: int = 65536):
         """A look-up that remembers the most recent keys (kept paragraphs are read again and again)."""
-        offsets = self._settle()
+        offsets = memoryview(self._settle())  # indexing gives Python ints, cheaper than numpy scalars
         data = self._data
 
         def get(i: int) -> str:
