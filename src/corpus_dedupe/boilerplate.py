@@ -457,6 +457,9 @@ _LONE_BUTTON = re.compile(rf"(?:{_SOCIAL}|{_SHARE_ACTION})\s*:?", re.IGNORECASE)
 _SHARE_VERB = re.compile(r"(?:share|tweet|email|e-mail|print|copy link|copy url)\b.*", re.IGNORECASE)
 
 
+_BACK_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # \1, (?P=name), (?(1)yes|no): a rule that cannot be merged
+
+
 def _prefilter(rules: Sequence[Rule]) -> tuple[re.Pattern | None, tuple[Rule, ...]]:
     """One pattern that fully matches wherever one of the merged rules would, and the rules left
     out of it (in their order).
@@ -497,9 +500,6 @@ def _share_bar(content: list[Paragraph]) -> set[int]:
             found.update(run)
         run = []
     return found
-
-
-_BACK_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # \1, (?P=name), (?(1)yes|no): a rule that cannot be merged
 
 
 @dataclass

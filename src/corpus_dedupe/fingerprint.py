@@ -173,7 +173,7 @@ def estimated_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray) -> np.ndarray:
     >>> bool(0.4 < est < 0.75)  # 8 of the 11 shingles are shared: J = 8 / 14
     True
     """
-    m, num_perm = sketch_a.shape
+    num_perm = sketch_a.shape[1]
     if num_perm % 8 == 0 and hasattr(np, "bitwise_count") and sketch_a.flags.c_contiguous and sketch_b.flags.c_contiguous:
         # Eight sketch bytes per 64-bit word: a byte of a ^ b is 0 where the sketches agree;
         # ~(((x & 0x7f..) + 0x7f..) | x | 0x7f..) keeps exactly the top bit of each zero byte (no

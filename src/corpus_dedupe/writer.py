@@ -18,6 +18,7 @@ import ctypes
 import errno
 import hashlib
 import json
+import math
 import os
 import re
 import signal
@@ -268,7 +269,7 @@ def _record_line(p: Paragraph, d: Decision, output: dict | None, source_json: st
 
 
 def _json_number(x: float | int) -> str:
-    return _COMPACT_JSON.encode(x) if not isinstance(x, float) or x != x or x in (float("inf"), float("-inf")) else float.__repr__(x)
+    return float.__repr__(x) if isinstance(x, float) and math.isfinite(x) else _COMPACT_JSON.encode(x)
 
 
 def render_document(doc: DocumentOutput) -> tuple[str, list[dict | None]]:
@@ -356,9 +357,11 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[s
         entry["output_bytes"] = 0
     removed: dict[str, int] = {}
     lines = []
-    source_json = _json_string(doc.paragraphs[0].source) if doc.paragraphs else ""
+    source, source_json = None, ""
     for p, d, rng in zip(doc.paragraphs, doc.decisions, ranges):
-        lines.append(_record_line(p, d, rng, source_json if p.source == doc.paragraphs[0].source else _json_string(p.source)))
+        if p.source is not source:  # once per document: its paragraphs share one source string
+            source, source_json = p.source, _json_string(p.source)
+        lines.append(_record_line(p, d, rng, source_json))
         if not d.kept:
             removed[d.reason] = removed.get(d.reason, 0) + 1
     lines.append("")
