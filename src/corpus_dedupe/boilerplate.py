@@ -641,12 +641,17 @@ class RuleSet:
 def template_candidate_key(p: Paragraph, max_words: int) -> str | None:
     """The key under which a paragraph is counted for corpus template detection, or None when it
     is already decided, too long, reads as content or is a short statement (:func:`is_sentence_shaped`)."""
-    if p.reason is not None or reads_as_content(p.text) or is_sentence_shaped(p.text):
+    if p.reason is not None or reads_as_content(p.text):
         return None
     key = match_key(p.text)
-    if not key or len(key.split()) > max_words:
-        return None
-    return key
+    return key if template_shaped(p.text, key, max_words) else None
+
+
+def template_shaped(text: str, key: str, max_words: int) -> bool:
+    """For an undecided paragraph that does not read as content, with its match key: short
+    enough and not a statement, so a corpus template line candidate. The pipeline has the key and
+    the content verdict already and asks only this."""
+    return bool(key) and len(key.split()) <= max_words and not is_sentence_shaped(text)
 
 
 def site_of(path: str) -> str:

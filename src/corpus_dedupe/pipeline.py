@@ -39,7 +39,7 @@ from .boilerplate import (
     count_template_lines,
     site_of,
     split_line_edges,
-    template_candidate_key,
+    template_shaped,
 )
 from .cluster import REASON_OF_CODE, KeyStore, decide
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
@@ -128,7 +128,7 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> AnalysedDocument | 
         for pos, (p, key) in enumerate(zip(undecided, keys)):
             if p.prose:
                 content_positions.append(pos)
-            elif key not in seen and template_candidate_key(p, settings.template_max_words):
+            elif key not in seen and template_shaped(p.text, key, settings.template_max_words):  # classify found it is no prose
                 seen.add(key)
                 template_keys.append(pos)
     return AnalysedDocument(

@@ -127,11 +127,6 @@ def recover_leftovers(dst: Path) -> None:
             remove_tree(path)
 
 
-def _clean_stale(dst: Path) -> None:
-    """Remove staging folders, spill files and old outputs left by killed runs (same DST name)."""
-    recover_leftovers(dst)
-
-
 @dataclass
 class DocumentOutput:
     """What the writer needs of one processed source file."""
@@ -397,7 +392,7 @@ def write_corpus(
     dst = dst.absolute()
     with _naming(dst.parent):
         _make_folders(dst.parent)
-    _clean_stale(dst)
+    recover_leftovers(dst)  # staging folders, spill files and old outputs left by killed runs
     staging = staging_path(dst)
     with _naming(staging):
         staging.mkdir()
