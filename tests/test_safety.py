@@ -95,3 +95,22 @@ def test_output_is_deterministic_across_runs(tmp_path):
     da, db = tree_digest(a), tree_digest(b)
     da.pop(".dedupe/run.json"), db.pop(".dedupe/run.json")
     assert da == db
+
+
+def test_run_facts_give_each_stage_its_time_memory_and_cpu_split(tmp_path):
+    """run.json is where a user looks for where a run's time went: every stage has its wall
+    seconds, the main process's peak memory, and the CPU seconds spent in the main process and in
+    its workers (with --jobs 2 the per-document stages run in workers, so they must show there)."""
+    import json
+
+    dst = tmp_path / "dst"
+    assert run_cli(SEEDS, dst, "-q", "--jobs", "2").exit_code == 0
+    facts = json.loads((dst / ".dedupe" / "run.json").read_text(encoding="utf-8"))
+    stages = ["discover", "read_normalise_segment_fingerprint", "templates", "dedupe", "write"]
+    assert list(facts["timings_seconds"]) == stages
+    assert list(facts["peak_rss_mb"]) == stages
+    assert list(facts["cpu_seconds"]) == stages
+    for stage in stages:
+        split = facts["cpu_seconds"][stage]
+        assert set(split) == {"main", "workers"} and split["main"] >= 0 and split["workers"] >= 0
+    assert facts["cpu_seconds"]["read_normalise_segment_fingerprint"]["workers"] > 0

@@ -231,6 +231,12 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
             raise
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by this process and by its finished workers."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def _peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB (Linux reports KiB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -256,6 +262,15 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
     set_mmap_threshold()
     timings: dict[str, float] = {}
     peak_rss: dict[str, float] = {}  # this process's peak resident memory (MB) at the end of each stage
+    cpu: dict[str, dict[str, float]] = {}  # CPU seconds of each stage, in this process and in its workers
+    cpu_mark = [_cpu_seconds()]
+
+    def end_stage(stage: str, started_at: float) -> None:
+        timings[stage] = time.perf_counter() - started_at
+        peak_rss[stage] = _peak_rss_mb()
+        own, workers = _cpu_seconds()
+        cpu[stage] = {"main": round(own - cpu_mark[0][0], 3), "workers": round(workers - cpu_mark[0][1], 3)}
+        cpu_mark[0] = (own, workers)
     src, dst = Path(src), Path(dst)
     check_destination(src, dst, force)
     if settings.boilerplate:
@@ -263,8 +278,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
 
     t = time.perf_counter()
     paths, skipped = discover(src, settings.include, settings.follow_symlinks)
-    timings["discover"] = time.perf_counter() - t
-    peak_rss["discover"] = _peak_rss_mb()
+    end_stage("discover", t)
 
     spill_file = spill_path(dst)
     spill_file.parent.mkdir(parents=True, exist_ok=True)
@@ -298,8 +312,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 n_cand += m
             result = None  # the last document's data is not needed in pass 2
             skipped.sort(key=lambda s: s.path)
-            timings["read_normalise_segment_fingerprint"] = time.perf_counter() - t
-            peak_rss["read_normalise_segment_fingerprint"] = _peak_rss_mb()
+            end_stage("read_normalise_segment_fingerprint", t)
 
             def concat(parts, dtype, shape=(0,)):
                 return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
@@ -333,16 +346,14 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 timings_templates = len(found)
             else:
                 timings_templates = 0
-            timings["templates"] = time.perf_counter() - t
-            peak_rss["templates"] = _peak_rss_mb()
+            end_stage("templates", t)
 
             # Duplicates.
             t = time.perf_counter()
             if progress:
                 progress("dedupe", 0, n_cand)
             clusters = decide(keys, fp, settings, release_buckets=True)
-            timings["dedupe"] = time.perf_counter() - t
-            peak_rss["dedupe"] = _peak_rss_mb()
+            end_stage("dedupe", t)
 
             # Pass 2: decide, render and write, document by document.
             t = time.perf_counter()
@@ -400,8 +411,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 }
 
             def run_facts() -> dict:
-                timings["write"] = time.perf_counter() - t
-                peak_rss["write"] = _peak_rss_mb()
+                end_stage("write", t)
                 return {
                     "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
                     "host": platform.node(),
@@ -409,6 +419,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                     "jobs": settings.jobs,
                     "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
                     "peak_rss_mb": peak_rss,
+                    "cpu_seconds": cpu,
                     "duration_seconds": round(time.time() - started, 3),
                 }
 
