@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -145,3 +146,53 @@ def test_big5_punctuation_in_english_text_is_decoded_as_big5():
     codec, _bom, _notes = detect_encoding(path.read_bytes())
     text = path.read_bytes().decode(codec)
     assert codec == "big5" and "’" in text and "—" in text
+
+
+needs_fadvise = pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="no posix_fadvise on this platform")
+
+
+@needs_fadvise
+def test_read_ahead_advises_regular_files_and_passes_over_the_rest(tmp_path):
+    """Read-ahead is only a hint: a FIFO (opening it for reading could block), a folder, a file
+    that vanished and a file over --max-file-size are passed over without error or delay."""
+    from corpus_dedupe.reader import ReadAhead
+
+    (tmp_path / "a.txt").write_bytes(b"one\n" * 100)
+    (tmp_path / "b.txt").write_bytes(b"two\n" * 50)
+    (tmp_path / "big.txt").write_bytes(b"x" * 5000)
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "pipe")
+    paths = ["a.txt", "pipe", "folder", "gone.txt", "big.txt", "b.txt"]
+    with ReadAhead(tmp_path, paths, max_file_size=4096) as read_ahead:
+        assert read_ahead.finished.wait(10)
+    assert (read_ahead.advised, read_ahead.advised_bytes) == (2, 600)
+
+
+@needs_fadvise
+def test_read_ahead_stays_within_its_window_and_stops_when_closed(tmp_path):
+    """It never runs more than ``window`` bytes ahead of what was read, moves on as reading
+    progresses, and closing it does not wait for the rest of the corpus."""
+    import time
+
+    from corpus_dedupe.reader import ReadAhead
+
+    paths = []
+    for n in range(10):
+        (tmp_path / f"{n}.txt").write_bytes(b"x" * 1000)
+        paths.append(f"{n}.txt")
+
+    def settle(read_ahead: ReadAhead, expected: int) -> int:
+        deadline = time.monotonic() + 10
+        while read_ahead.advised < expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)  # would it go further?
+        return read_ahead.advised
+
+    read_ahead = ReadAhead(tmp_path, paths, max_file_size=1 << 20, window=2500).__enter__()
+    try:
+        assert settle(read_ahead, 3) == 3  # 3,000 bytes advised: over the window, it waits
+        read_ahead.consumed(3000)
+        assert settle(read_ahead, 6) == 6
+    finally:
+        read_ahead.close()
+    assert read_ahead.advised == 6

@@ -45,7 +45,7 @@ from .cluster import REASON_OF_CODE, KeyStore, decide
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .model import BOILERPLATE, Decision, Paragraph, ParagraphRef, Skipped
 from .normalise import match_key
-from .reader import InputError, discover, read_document
+from .reader import InputError, ReadAhead, discover, read_document
 from .segment import segment
 from .settings import Settings
 from .structure import apply_orphan_headings
@@ -196,14 +196,23 @@ def _batches(src: Path, paths: list[str]) -> list[list[str]]:
 
 
 def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Progress | None) -> Iterator[AnalysedDocument | Skipped]:
+    """The per-document stages over all files, results in corpus order; in a process pool when
+    --jobs > 1. The files are read ahead (see :class:`ReadAhead`) so that the disk works while
+    the stages compute."""
+    with ReadAhead(src, paths, settings.max_file_size) as read_ahead:
+        yield from _analysed(src, paths, settings, progress, read_ahead)
+
+
+def _analysed(src: Path, paths: list[str], settings: Settings, progress: Progress | None, read_ahead: ReadAhead) -> Iterator[AnalysedDocument | Skipped]:
     total = len(paths)
     nbytes = 0
     if settings.jobs == 1 or total < 2:
         for n, rel in enumerate(paths, 1):
             result = analyse_document(str(src), rel, settings)
+            nbytes += getattr(result, "size", 0)
+            read_ahead.consumed(nbytes)
             yield result
             if progress:
-                nbytes += getattr(result, "size", 0)
                 progress("read", n, total, nbytes)
         return
     batches = _batches(src, paths)
@@ -224,6 +233,7 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
                     n += 1
                     nbytes += getattr(result, "size", 0)
                     yield result
+                read_ahead.consumed(nbytes)
                 if progress:
                     progress("read", n, total, nbytes)
         except BaseException:  # interrupted or failed: drop the queued work instead of finishing it

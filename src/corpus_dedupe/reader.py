@@ -597,3 +597,82 @@ def _read_snapshot(path: Path, max_file_size: int) -> tuple[bytes, bool]:
     data = parts[0] if len(parts) == 1 else b"".join(parts)
     stable = not grew and total == expected == after.st_size and before.st_mtime_ns == after.st_mtime_ns
     return data, stable
+
+
+class ReadAhead:
+    """Asks the kernel to start reading the files that will be read next, in a background thread,
+    at most ``window`` bytes ahead of what has been read (:meth:`consumed`).
+
+    Pass 1 reads the files in worker processes that block on each read: a corpus that is not in
+    the page cache (the usual case for a corpus of gigabytes) leaves a core idle for every read
+    that waits on the disk. On this project's 2-core machine the 200 MB benchmark corpus took
+    20.3 s in pass 1 from a cold cache against 17.8 s from a warm one. ``posix_fadvise(...,
+    POSIX_FADV_WILLNEED)`` starts the reading without waiting for it, so the disk works while
+    the workers compute. Only a hint: nothing is read into this process, a file that cannot be
+    opened is passed over (its reader reports it), anything but a regular file (a FIFO would block
+    a reader) is left alone, and where the call does not exist (macOS) nothing happens.
+    """
+
+    def __init__(self, src: Path, paths: list[str], max_file_size: int, window: int = 64 << 20) -> None:
+        self._src, self._paths, self._max_file_size, self._window = src, paths, max_file_size, window
+        self._consumed = 0
+        self._stopped = False
+        self._wake = threading.Condition()
+        self.advised = 0  # files and bytes the kernel was asked to read
+        self.advised_bytes = 0
+        self._thread: threading.Thread | None = None
+        self.finished = threading.Event()  # set when every file was advised or it was closed
+
+    def __enter__(self) -> "ReadAhead":
+        if hasattr(os, "posix_fadvise") and self._paths:
+            self._thread = threading.Thread(target=self._run, name="dedupe-readahead", daemon=True)
+            self._thread.start()
+        else:
+            self.finished.set()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def consumed(self, nbytes: int) -> None:
+        """The readers have read ``nbytes`` in all: the window moves on."""
+        with self._wake:
+            self._consumed = nbytes
+            self._wake.notify()
+
+    def close(self) -> None:
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            self._advise_all()
+        finally:
+            self.finished.set()
+
+    def _advise_all(self) -> None:
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        for rel in self._paths:
+            with self._wake:
+                while not self._stopped and self.advised_bytes - self._consumed > self._window:
+                    self._wake.wait()
+                if self._stopped:
+                    return
+            try:
+                fd = os.open(self._src / rel, flags)
+            except OSError:
+                continue
+            try:
+                info = os.fstat(fd)
+                if stat.S_ISREG(info.st_mode) and 0 < info.st_size <= self._max_file_size:
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+                    self.advised += 1
+                    self.advised_bytes += info.st_size
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
