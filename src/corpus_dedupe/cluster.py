@@ -389,6 +389,9 @@ def _compare_in_worker(lo: int, hi: int, index: np.ndarray):
     return lo, hi, _compare_pairs(get_key, cand_i, cand_j, flags, settings, index)
 
 
+_NO_MATCH = (0, 0.0, None)
+
+
 class _PairVerdicts:
     """Verdicts of the pairs compared ahead (``ahead``: candidate indexes, increasing), gathered
     in order as the keep-first loop reaches them; any other pair is compared when asked for."""
@@ -397,9 +400,10 @@ class _PairVerdicts:
         global _shared_for_workers
         self.cand_i, self.cand_j, self.flags, self.settings, self.get_key = cand_i, cand_j, flags, settings, get_key
         self.ahead = ahead
-        self.code = np.zeros(len(cand_i), dtype=np.int8)
-        self.sim = np.zeros(len(cand_i), dtype=np.float64)
-        self.variants: dict[int, list[str]] = {}
+        # Verdicts of the pairs compared ahead that matched, until asked for (a few in a hundred
+        # pairs match: the others need no entry, and asking for one costs a dictionary look-up
+        # instead of reading numpy arrays item by item).
+        self.hits: dict[int, tuple[int, float, list[str] | None]] = {}
         self.done_to = 0  # the pairs ahead below this candidate index have their verdicts
         self.compared = 0
         self.pool = None
@@ -424,12 +428,12 @@ class _PairVerdicts:
             while self.done_to <= k:
                 lo, hi, (codes, sims, variants) = next(self.results)
                 index = self.ahead[lo:hi]
-                self.code[index], self.sim[index] = codes, sims
-                for pos, numbers in variants.items():
-                    self.variants[int(index[pos])] = numbers
+                matched = np.flatnonzero(codes)
+                for pos, k_, c, sim in zip(matched.tolist(), index[matched].tolist(), codes[matched].tolist(), sims[matched].tolist()):
+                    self.hits[k_] = (c, sim, variants.get(pos))
                 self.compared += hi - lo
                 self.done_to = int(index[-1]) + 1
-            return int(self.code[k]), float(self.sim[k]), self.variants.get(k)
+            return self.hits.pop(k, _NO_MATCH)  # each pair is asked for once
         self.compared += 1
         return _compare_pair(self.get_key(int(self.cand_i[k])), self.get_key(int(self.cand_j[k])), int(self.flags[k]), self.settings)
 
