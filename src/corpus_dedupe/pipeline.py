@@ -58,23 +58,40 @@ TEMPLATE_RULE = "template.repeated_line"
 
 @dataclass
 class AnalysedDocument:
-    """What a worker sends back for one document: its facts, its paragraphs (pickled, to be
-    spilled), and the compact data the corpus-level stages need for its undecided paragraphs."""
+    """One document's part of an :class:`AnalysedBatch`: its facts, the length of its pickled
+    paragraphs in the batch's blob, and its number of dedupe candidates (undecided paragraphs)."""
 
     path: str
     size: int
     sha256: str
     encoding: str
     notes: list[str]
+    paragraphs_length: int
+    n_candidates: int
+
+
+@dataclass
+class AnalysedBatch:
+    """What a worker sends back for a batch of documents, in their order: each document's facts
+    (or why it was skipped), all their paragraphs pickled and run together (to be spilled), and
+    what the corpus-level stages need for their candidates, as one array each for the whole batch
+    (candidate order: document by document). One array per batch instead of one per document:
+    the main process, which shares the cores with the workers, handles a few numpy objects per
+    16 documents instead of a dozen per document."""
+
+    documents: list[AnalysedDocument | Skipped]
     paragraphs_blob: bytes
-    candidate_index: np.ndarray  # paragraph index of each undecided paragraph
-    candidate_line: np.ndarray
-    keys: list[str] | None  # dropped once fingerprinted: the keys travel as keys_blob
+    candidate_index: np.ndarray  # paragraph index of each candidate in its document
+    candidate_line: np.ndarray  # its first source line
     fingerprints: Fingerprints
-    template_keys: list[int]  # positions (into keys) of distinct short non-sentence lines
-    content_positions: list[int]  # positions (into keys) of paragraphs that read as content
-    keys_blob: bytes = b""  # the keys' UTF-8 bytes run together
-    key_lengths: np.ndarray | None = None  # each key's length in bytes
+    keys_blob: bytes  # the candidates' match keys, UTF-8, run together
+    key_lengths: np.ndarray  # each key's length in bytes
+    template_keys: np.ndarray  # candidates that are distinct short non-sentence lines of their document
+    content_positions: np.ndarray  # candidates that read as content
+
+    @property
+    def n_candidates(self) -> int:
+        return len(self.key_lengths)
 
 
 @dataclass
@@ -110,7 +127,20 @@ def _fingerprint_keys(keys: list[str], settings: Settings) -> Fingerprints:
     return Fingerprints.concatenate(batches, settings.bands, settings.num_perm)
 
 
-def _analyse_text(src: str, rel: str, settings: Settings) -> AnalysedDocument | Skipped:
+@dataclass
+class _TextAnalysis:
+    """:func:`_analyse_text`'s result for one document, before the batch is fingerprinted."""
+
+    document: AnalysedDocument
+    paragraphs_blob: bytes
+    candidate_index: list[int]
+    candidate_line: list[int]
+    keys: list[str]
+    template_keys: list[int]  # positions (into keys) of distinct short non-sentence lines
+    content_positions: list[int]  # positions (into keys) of paragraphs that read as content
+
+
+def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Skipped:
     """The per-document stages for one file, fingerprints aside."""
     try:
         doc = read_document(Path(src), rel, settings.max_file_size)[0]  # the bytes are not kept
@@ -131,44 +161,48 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> AnalysedDocument | 
             elif key not in seen and template_shaped(p.text, key, settings.template_max_words):  # classify found it is no prose
                 seen.add(key)
                 template_keys.append(pos)
-    return AnalysedDocument(
-        doc.path,
-        doc.size,
-        doc.sha256,
-        doc.encoding,
-        doc.notes,
-        pickle.dumps(paragraphs, protocol=pickle.HIGHEST_PROTOCOL),
-        np.array([p.index for p in undecided], dtype=np.int32),
-        np.array([p.first_line for p in undecided], dtype=np.int32),
+    blob = pickle.dumps(paragraphs, protocol=pickle.HIGHEST_PROTOCOL)
+    return _TextAnalysis(
+        AnalysedDocument(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, len(blob), len(undecided)),
+        blob,
+        [p.index for p in undecided],
+        [p.first_line for p in undecided],
         keys,
-        None,  # type: ignore[arg-type]  (filled in by analyse_documents)
         template_keys,
         content_positions,
     )
 
 
-def analyse_documents(src: str, rels: list[str], settings: Settings) -> list[AnalysedDocument | Skipped]:
+def analyse_documents(src: str, rels: list[str], settings: Settings) -> AnalysedBatch:
     """The per-document stages for a few files. Their keys are fingerprinted together: numpy's
     fixed cost per call is paid once per batch, not once per (often small) document."""
     results = [_analyse_text(src, rel, settings) for rel in rels]
-    analysed = [r for r in results if isinstance(r, AnalysedDocument)]
-    fp = _fingerprint_keys([k for r in analysed for k in r.keys], settings)
+    analysed = [r for r in results if isinstance(r, _TextAnalysis)]
+    keys = [k for r in analysed for k in r.keys]
+    template_keys: list[int] = []
+    content_positions: list[int] = []
     offset = 0
     for r in analysed:
-        keys = r.keys or []
-        m = len(keys)
-        r.fingerprints = fp.part(offset, offset + m)
-        offset += m
-        encoded = [key.encode("utf-8") for key in keys]
-        r.keys_blob = b"".join(encoded)
-        r.key_lengths = np.fromiter(map(len, encoded), dtype=np.int32, count=m)
-        r.keys = None
-    return results
+        template_keys.extend(offset + pos for pos in r.template_keys)
+        content_positions.extend(offset + pos for pos in r.content_positions)
+        offset += len(r.keys)
+    encoded = [key.encode("utf-8") for key in keys]
+    return AnalysedBatch(
+        [r.document if isinstance(r, _TextAnalysis) else r for r in results],
+        b"".join(r.paragraphs_blob for r in analysed),
+        np.array([i for r in analysed for i in r.candidate_index], dtype=np.int32),
+        np.array([line for r in analysed for line in r.candidate_line], dtype=np.int32),
+        _fingerprint_keys(keys, settings),
+        b"".join(encoded),
+        np.fromiter(map(len, encoded), dtype=np.int32, count=len(encoded)),
+        np.array(template_keys, dtype=np.int64),
+        np.array(content_positions, dtype=np.int64),
+    )
 
 
-def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedDocument | Skipped:
+def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedBatch:
     """The per-document stages for one file."""
-    return analyse_documents(src, [rel], settings)[0]
+    return analyse_documents(src, [rel], settings)
 
 
 _BATCH_FILES = 16
@@ -195,7 +229,7 @@ def _batches(src: Path, paths: list[str]) -> list[list[str]]:
     return batches
 
 
-def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Progress | None) -> Iterator[AnalysedDocument | Skipped]:
+def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Progress | None) -> Iterator[AnalysedBatch]:
     """The per-document stages over all files, results in corpus order; in a process pool when
     --jobs > 1. The files are read ahead (see :class:`ReadAhead`) so that the disk works while
     the stages compute."""
@@ -203,15 +237,15 @@ def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Prog
         yield from _analysed(src, paths, settings, progress, read_ahead)
 
 
-def _analysed(src: Path, paths: list[str], settings: Settings, progress: Progress | None, read_ahead: ReadAhead) -> Iterator[AnalysedDocument | Skipped]:
+def _analysed(src: Path, paths: list[str], settings: Settings, progress: Progress | None, read_ahead: ReadAhead) -> Iterator[AnalysedBatch]:
     total = len(paths)
     nbytes = 0
     if settings.jobs == 1 or total < 2:
         for n, rel in enumerate(paths, 1):
-            result = analyse_document(str(src), rel, settings)
-            nbytes += getattr(result, "size", 0)
+            batch = analyse_document(str(src), rel, settings)
+            nbytes += sum(getattr(d, "size", 0) for d in batch.documents)
             read_ahead.consumed(nbytes)
-            yield result
+            yield batch
             if progress:
                 progress("read", n, total, nbytes)
         return
@@ -228,11 +262,10 @@ def _analysed(src: Path, paths: list[str], settings: Settings, progress: Progres
                 if blocked is not None:
                     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             n = 0
-            for batch_results in results:
-                for result in batch_results:
-                    n += 1
-                    nbytes += getattr(result, "size", 0)
-                    yield result
+            for batch in results:
+                n += len(batch.documents)
+                nbytes += sum(getattr(d, "size", 0) for d in batch.documents)
+                yield batch
                 read_ahead.consumed(nbytes)
                 if progress:
                     progress("read", n, total, nbytes)
@@ -302,25 +335,32 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             cand_doc, cand_para, cand_line = [], [], []
             template_cands, content_doc, content_hash = [], [], []
             n_cand = 0
-            for result in _analyse_all(src, paths, settings, progress):
-                if isinstance(result, Skipped):
-                    skipped.append(result)
-                    continue
+            for batch in _analyse_all(src, paths, settings, progress):
                 offset = spill.tell()
-                spill.write(result.paragraphs_blob)
-                m = len(result.key_lengths)
-                docs.append(_DocumentEntry(result.path, result.size, result.sha256, result.encoding, result.notes,
-                                           offset, len(result.paragraphs_blob), n_cand, m))
-                keys.extend_encoded(result.keys_blob, result.key_lengths)
-                fp_parts.add(result.fingerprints)
-                cand_doc.append(np.full(m, len(docs) - 1, dtype=np.int32))
-                cand_para.append(result.candidate_index)
-                cand_line.append(result.candidate_line)
-                template_cands.append(n_cand + np.array(result.template_keys, dtype=np.int64))
-                content_doc.append(np.full(len(result.content_positions), len(docs) - 1, dtype=np.int64))
-                content_hash.append(result.fingerprints.key_hash[np.array(result.content_positions, dtype=np.int64)])
-                n_cand += m
-            result = None  # the last document's data is not needed in pass 2
+                spill.write(batch.paragraphs_blob)
+                batch_docs, batch_counts = [], []
+                first_candidate = n_cand
+                for document in batch.documents:
+                    if isinstance(document, Skipped):
+                        skipped.append(document)
+                        continue
+                    docs.append(_DocumentEntry(document.path, document.size, document.sha256, document.encoding, document.notes,
+                                               offset, document.paragraphs_length, first_candidate, document.n_candidates))
+                    offset += document.paragraphs_length
+                    first_candidate += document.n_candidates
+                    batch_docs.append(len(docs) - 1)
+                    batch_counts.append(document.n_candidates)
+                keys.extend_encoded(batch.keys_blob, batch.key_lengths)
+                fp_parts.add(batch.fingerprints)
+                doc_of_candidate = np.repeat(np.array(batch_docs, dtype=np.int32), batch_counts)
+                cand_doc.append(doc_of_candidate)
+                cand_para.append(batch.candidate_index)
+                cand_line.append(batch.candidate_line)
+                template_cands.append(n_cand + batch.template_keys)
+                content_doc.append(doc_of_candidate[batch.content_positions].astype(np.int64))
+                content_hash.append(batch.fingerprints.key_hash[batch.content_positions])
+                n_cand += batch.n_candidates
+            batch = None  # the last batch's data is not needed in pass 2
             skipped.sort(key=lambda s: s.path)
             end_stage("read_normalise_segment_fingerprint", t)
 
@@ -328,6 +368,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
 
             fp = fp_parts.build()
+            template_cands_a = concat(template_cands, np.int64)
             cand_doc_a = concat(cand_doc, np.int32)
             cand_para_a = concat(cand_para, np.int32)
             cand_line_a = concat(cand_line, np.int32)
@@ -338,8 +379,11 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             if settings.boilerplate and docs:
                 # Copies of one article (sharing half their content paragraphs) count once.
                 groups = copy_groups_from_hashes(concat(content_doc, np.int64), concat(content_hash, np.uint64), len(docs))
+                # Each document's template candidates (they come in corpus order, hence by document).
+                bounds = np.searchsorted(cand_doc_a[template_cands_a], np.arange(len(docs) + 1)).tolist()
                 found = count_template_lines(
-                    ((doc.path, [keys[int(c)] for c in cands], int(g)) for doc, cands, g in zip(docs, template_cands, groups)),
+                    ((doc.path, [keys[c] for c in template_cands_a[bounds[d] : bounds[d + 1]].tolist()], int(g))
+                     for d, (doc, g) in enumerate(zip(docs, groups))),
                     settings.template_min_documents,
                 )
                 if found:
