@@ -70,6 +70,19 @@ def test_ascii_text_without_trigger_is_left_alone_by_ftfy(text):
         assert ftfy.fix_text(text, normalise._FTFY_CONFIG) == text
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+@settings(max_examples=500)
+def test_quick_ascii_scan_passes_every_text_ftfy_could_change(text):
+    """_repair_once sends ASCII text on to the entity and control-character pattern only when it
+    holds "&" or a character that is not printable: every text that ftfy's own trigger for ASCII
+    (``_FTFY_TRIGGER``, the scan it replaces) would let through still gets there."""
+    if normalise._FTFY_TRIGGER.search(text):
+        assert "&" in text or not text.isprintable()
+    by_full_scan = (ftfy.fix_text(text, normalise._FTFY_CONFIG)
+                    if normalise._FTFY_TRIGGER.search(text) and normalise._ASCII_FTFY_TRIGGER.search(text) else text)
+    assert normalise._repair_once(text) == " ".join(by_full_scan.split())
+
+
 def test_repair_text_cache_is_transparent():
     line = "Pakistanâ€™s allegations"
     assert normalise.repair_text(line) == normalise.repair_text(line) == "Pakistan’s allegations"

@@ -277,7 +277,7 @@ def fingerprint(keys: list[str], num_perm: int, bands: int, shingle_words: int, 
         sh_key = word_key[:m][valid]
         sh = sh[valid]
         sigs = _signatures(sh, sh_key, num_perm, seed)  # rows for keys present in sh_key
-        rows = np.unique(sh_key)
+        rows = sh_key[np.concatenate(([True], sh_key[1:] != sh_key[:-1]))]  # sh_key is sorted: its distinct values
         buckets[rows, :bands] = band_keys(sigs, bands)
         sketch[rows] = sigs.astype(np.uint8)  # the lowest 8 bits
 

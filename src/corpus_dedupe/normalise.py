@@ -183,7 +183,9 @@ def _repair_once(raw: str) -> str:
             text = _repair_non_ascii_cached(text)
         else:
             text = _repair_non_ascii(text)
-    elif _FTFY_TRIGGER.search(text) and _ASCII_FTFY_TRIGGER.search(text):  # the first is the quick scan
+    elif ("&" in text or not text.isprintable()) and _ASCII_FTFY_TRIGGER.search(text):
+        # The first test is the quick scan (ASCII holds a trigger only where it holds "&" or a
+        # character that is not printable: a control character, tab or line break).
         text = ftfy.fix_text(text, _FTFY_CONFIG)
     return collapse_whitespace(text)
 
