@@ -215,20 +215,33 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return pow_r, pow_inv
 
 
-def _span_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Polynomial hash (base R, modulo 2^64) of each byte span ``data[start:end]``, all at once."""
+def _prefix_hashes(data: np.ndarray) -> np.ndarray:
+    """Prefix sums of ``data[i] * R^-i`` (modulo 2^64), from which :func:`_span_hashes` takes the
+    hash of any span; one array serves all the spans of a batch (keys and words alike)."""
     n = len(data)
-    pow_r, pow_inv = _powers(n)
-    prefix = np.zeros(n + 1, dtype=_U64)
+    _pow_r, pow_inv = _powers(n)
+    prefix = np.empty(n + 1, dtype=_U64)
+    prefix[0] = 0
     np.cumsum(data.astype(_U64) * pow_inv[:n], out=prefix[1:])
+    return prefix
+
+
+def _span_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, prefix: np.ndarray | None = None) -> np.ndarray:
+    """Polynomial hash (base R, modulo 2^64) of each byte span ``data[start:end]``, all at once.
+    ``prefix``: ``_prefix_hashes(data)``, when the caller has it already."""
+    if prefix is None:
+        prefix = _prefix_hashes(data)
+    pow_r, _pow_inv = _powers(len(data))
     return (prefix[ends] - prefix[starts]) * pow_r[starts]
 
 
-def _key_spans(keys: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The keys' UTF-8 bytes, one line each, and where each key starts and ends in them."""
-    blob = "\n".join(keys).encode("utf-8")
-    data = np.frombuffer(blob, dtype=np.uint8)
-    lengths = np.fromiter((len(k.encode("utf-8")) if not k.isascii() else len(k) for k in keys), dtype=np.int64, count=len(keys))
+def _key_spans(keys: list[str] | list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The keys' UTF-8 bytes, one line each, and where each key starts and ends in them. Keys may
+    come already encoded (bytes): a batch is encoded key by key, so that one key that is not
+    ASCII does not make the whole batch go through the slower encoder for wide strings."""
+    encoded = keys if keys and isinstance(keys[0], bytes) else [k.encode("utf-8") for k in keys]  # type: ignore[union-attr]
+    data = np.frombuffer(b"\n".join(encoded), dtype=np.uint8)  # type: ignore[arg-type]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     key_start = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
     return data, key_start, key_start + lengths
 
@@ -241,8 +254,9 @@ def key_hashes(keys: list[str]) -> np.ndarray:
     return fmix64(_span_hashes(*_key_spans(keys)))
 
 
-def fingerprint(keys: list[str], num_perm: int, bands: int, shingle_words: int, min_words: int, affix_words: int, seed: int = 1) -> Fingerprints:
-    """Fingerprints of ``keys`` (match keys: lower-case words separated by single spaces).
+def fingerprint(keys: list[str] | list[bytes], num_perm: int, bands: int, shingle_words: int, min_words: int, affix_words: int, seed: int = 1) -> Fingerprints:
+    """Fingerprints of ``keys`` (match keys: lower-case words separated by single spaces; as
+    strings, or as their UTF-8 bytes).
 
     Keys with fewer than ``min_words`` words get no band keys (they are matched exactly only);
     keys with fewer than ``affix_words`` words get no first/last-words keys.
@@ -253,7 +267,8 @@ def fingerprint(keys: list[str], num_perm: int, bands: int, shingle_words: int, 
     if n == 0:
         return Fingerprints(np.zeros(0, _U64), np.zeros(0, np.int32), buckets, np.zeros((0, num_perm), np.uint8))
     data, key_start, key_end = _key_spans(keys)
-    key_hash = fmix64(_span_hashes(data, key_start, key_end))
+    prefix = _prefix_hashes(data)
+    key_hash = fmix64(_span_hashes(data, key_start, key_end, prefix))
 
     # Words: maximal runs of bytes that are neither space nor newline.
     is_word = ~((data == _SPACE) | (data == _NEWLINE))
@@ -262,7 +277,8 @@ def fingerprint(keys: list[str], num_perm: int, bands: int, shingle_words: int, 
     word_end = np.nonzero(step == -1)[0]
     word_key = np.searchsorted(key_start, word_start, side="right") - 1
     n_words = np.bincount(word_key, minlength=n).astype(np.int32)
-    word_hash = (fmix64(_span_hashes(data, word_start, word_end)) >> _U64(32)).astype(np.uint32)
+    word_hash = (fmix64(_span_hashes(data, word_start, word_end, prefix)) >> _U64(32)).astype(np.uint32)
+    del prefix
     first_word = np.concatenate(([0], np.cumsum(n_words)[:-1]))
 
     # Shingles: k consecutive words of one key.

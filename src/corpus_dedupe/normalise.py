@@ -183,9 +183,15 @@ def _repair_once(raw: str) -> str:
             text = _repair_non_ascii_cached(text)
         else:
             text = _repair_non_ascii(text)
-    elif ("&" in text or not text.isprintable()) and _ASCII_FTFY_TRIGGER.search(text):
-        # The first test is the quick scan (ASCII holds a trigger only where it holds "&" or a
-        # character that is not printable: a control character, tab or line break).
+    elif "&" not in text and text.isprintable():
+        # The common line: ASCII holds something for ftfy only where it holds "&" or a character
+        # that is not printable (a control character, tab or line break), and printable text
+        # needs collapsing only at a double space or a space at either end (collapse_whitespace,
+        # without testing printability again).
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text
+        return " ".join(text.split())
+    elif _ASCII_FTFY_TRIGGER.search(text):
         text = ftfy.fix_text(text, _FTFY_CONFIG)
     return collapse_whitespace(text)
 

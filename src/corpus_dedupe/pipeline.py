@@ -111,7 +111,7 @@ def _rules(settings: Settings) -> RuleSet:
     return _rules_cache[settings.rules_file]
 
 
-def _fingerprint_keys(keys: list[str], settings: Settings) -> Fingerprints:
+def _fingerprint_keys(keys: list[str] | list[bytes], settings: Settings) -> Fingerprints:
     """Fingerprints of ``keys`` in batches of about 1 MiB of keys (fingerprint() holds about 40
     bytes per key byte); each key's fingerprint does not depend on the batch it is in."""
     fp_args = (settings.num_perm, settings.bands, settings.shingle_words,
@@ -187,12 +187,13 @@ def analyse_documents(src: str, rels: list[str], settings: Settings) -> Analysed
         content_positions.extend(offset + pos for pos in r.content_positions)
         offset += len(r.keys)
     encoded = [key.encode("utf-8") for key in keys]
+    del keys
     return AnalysedBatch(
         [r.document if isinstance(r, _TextAnalysis) else r for r in results],
         b"".join(r.paragraphs_blob for r in analysed),
         np.array([i for r in analysed for i in r.candidate_index], dtype=np.int32),
         np.array([line for r in analysed for line in r.candidate_line], dtype=np.int32),
-        _fingerprint_keys(keys, settings),
+        _fingerprint_keys(encoded, settings),
         b"".join(encoded),
         np.fromiter(map(len, encoded), dtype=np.int32, count=len(encoded)),
         np.array(template_keys, dtype=np.int64),
