@@ -52,3 +52,24 @@ def test_common_records_take_the_direct_path_and_read_back():
     assert json.loads(drop) == {"source": "s/a.txt", "paragraph": 3, "lines": [7, 8], "bytes": [100, 180], "decision": "drop",
                                 "reason": "near_duplicate", "duplicate_of": {"source": "s/b.txt", "paragraph": 1, "line": 2},
                                 "similarity": 0.9731, "text": "He said “no” — twice.\tOK"}
+
+
+def test_output_file_written_in_chunks_is_the_kept_paragraphs_and_its_digest(tmp_path, monkeypatch):
+    """write_document gathers the output in chunks of about _WRITE_CHUNK_CHARS characters: with a
+    chunk far smaller than the document (many writes, chunk edges inside and between paragraphs,
+    non-ASCII text) the file is still the kept paragraphs with blank lines between them and a
+    final newline, and the manifest entry's size and sha256 are the file's."""
+    import hashlib
+
+    monkeypatch.setattr(writer, "_WRITE_CHUNK_CHARS", 7)
+    texts = ["Première ligne, café “crème”.", "dropped", "Second paragraph — with a dash.", "x", "日本語の段落。"]
+    paragraphs = [Paragraph("s/doc.txt", i, i + 1, i + 1, 0, 1, t) for i, t in enumerate(texts)]
+    decisions = [Decision(None), Decision("boilerplate", rule="share.widget"), Decision(None), Decision(None), Decision(None)]
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    written = writer.write_document(staging, tmp_path / "dst", writer.DocumentOutput("s/doc.txt", 10, "0" * 64, "utf-8", [], paragraphs, decisions))
+    data = (staging / "s" / "doc.txt").read_bytes()
+    kept = [t for t, d in zip(texts, decisions) if d.kept]
+    assert data.decode("utf-8") == "\n\n".join(kept) + "\n"
+    assert written.entry["output_bytes"] == len(data)
+    assert written.entry["output_sha256"] == hashlib.sha256(data).hexdigest()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -164,7 +165,7 @@ def json_text(data, **options) -> str:
         text = _COMPACT_JSON.encode(data)  # json.dumps would build an encoder per call
     else:
         text = json.dumps(data, ensure_ascii=False, **options)
-    if _LONE_SURROGATE.search(text):
+    if not text.isascii() and _LONE_SURROGATE.search(text):  # isascii: a flag, no scan
         text = _escape_lone_surrogates(text)
     return text
 
@@ -274,6 +275,9 @@ def render_document(doc: DocumentOutput) -> tuple[str, list[dict | None]]:
     return "".join(_output_pieces(doc)), ranges
 
 
+_WRITE_CHUNK_CHARS = 1 << 20
+
+
 def output_ranges(doc: DocumentOutput) -> list[dict | None]:
     """Per paragraph of ``doc``, its output line range (``{"path", "lines"}``) or None."""
     ranges: list[dict | None] = []
@@ -339,11 +343,21 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[s
                 if folders is not None:
                     folders.add(parent)
             with open(out_path, "wb") as handle:
-                for piece in _output_pieces(doc):
-                    data = piece.encode("utf-8")
+                # Pieces gathered up to about 1 MiB per write: one write for most documents,
+                # and a big one is still never held whole a second time.
+                pending: list[str] = []
+                pending_chars = 0
+                for piece in itertools.chain(_output_pieces(doc), [None]):
+                    if piece is not None:
+                        pending.append(piece)
+                        pending_chars += len(piece)
+                        if pending_chars < _WRITE_CHUNK_CHARS:
+                            continue
+                    data = "".join(pending).encode("utf-8")
                     handle.write(data)
                     digest.update(data)
                     size += len(data)
+                    pending, pending_chars = [], 0
         entry["output_path"] = doc.path
         entry["output_bytes"] = size
         entry["output_sha256"] = digest.hexdigest()
@@ -361,7 +375,7 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[s
             removed[d.reason] = removed.get(d.reason, 0) + 1
     lines.append("")
     provenance = "\n".join(lines)
-    if _LONE_SURROGATE.search(provenance):  # as json_text does, once for the whole document
+    if not provenance.isascii() and _LONE_SURROGATE.search(provenance):  # as json_text does, once for the whole document
         provenance = _escape_lone_surrogates(provenance)
     entry["paragraphs"] = len(doc.paragraphs)
     entry["kept"] = kept
