@@ -37,7 +37,7 @@ def _reads_as_content_general(text: str) -> bool:
     return lower / len(words) >= 0.5
 
 
-_WORDY = st.lists(st.sampled_from(["the", "The", "cat", "Cat", "sat", "A", "on", "mat", ".", ",", "!", "?", "”", "'", ")", " ", "  ", "12", "x-y", "é"]), max_size=60).map(" ".join)
+_WORDY = st.lists(st.sampled_from(["the", "The", "cat", "Cat", "sat", "A", "on", "mat", ".", ",", "!", "?", "”", "'", ")", " ", "  ", "12", "x-y", "é", "Élan", "洪水导致", "。", "ßtraße", "İstanbul"]), max_size=60).map(" ".join)
 
 
 @given(st.one_of(texts, ascii_texts, _WORDY))

@@ -22,6 +22,7 @@ things hold the rules back:
 
 from __future__ import annotations
 
+import operator
 import re
 import tomllib
 from collections import Counter, defaultdict
@@ -355,6 +356,9 @@ def split_line_edges(raw: str, first_content_line: bool) -> list[tuple[int, int,
 # The precision guard.
 
 
+_first_char = operator.itemgetter(0)
+
+
 def reads_as_content(text: str) -> bool:
     """The precision guard: a paragraph that reads as sentences of content.
 
@@ -381,14 +385,15 @@ def reads_as_content(text: str) -> bool:
     words = _WORDS.findall(stripped)
     if not stripped.isascii():  # ASCII letters all have case: only other scripts need the check
         n_letters = sum(map(len, words))
-        caseless = sum(len(w) for w in words if w.lower() == w.upper())
+        # An ASCII word (letters only) always has case: only the others are looked at.
+        caseless = sum(len(w) for w in words if not w.isascii() and w.lower() == w.upper())
         if n_letters and caseless * 2 > n_letters:
             return n_letters >= 30 and bool(_SENTENCE_END.search(stripped) or _SENTENCE_BREAK.search(stripped) or "。" in stripped)
     if len(words) < 12:
         return False
     if not _ends_like_sentence(stripped) and not (len(words) >= 20 and _SENTENCE_BREAK.search(stripped)):
         return False
-    lower = len(_LOWER_WORD.findall(stripped)) if stripped.isascii() else sum(1 for w in words if w[0].islower())
+    lower = len(_LOWER_WORD.findall(stripped)) if stripped.isascii() else sum(map(str.islower, map(_first_char, words)))
     return lower / len(words) >= 0.5
 
 
