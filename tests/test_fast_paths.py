@@ -228,6 +228,24 @@ def test_match_key_matches_general(text):
     assert normalise.match_key(text) == _match_key_general(text)
 
 
+_KEY_TEXTS = st.one_of(ascii_texts, texts, _WORDY, st.text(alphabet="0123456789.,aZ _-\t\n", max_size=40),
+                      st.text(alphabet=_FOLDED + "aB1 .,é\u00a0ﬁ²\n", max_size=40))
+
+
+@given(st.lists(_KEY_TEXTS, max_size=12))
+@settings(max_examples=500)
+def test_match_keys_of_a_batch_are_each_texts_match_key(batch):
+    """Folding a document's texts together gives each text its own key: digit groups, spaces and
+    ends never reach across from one text to the next (texts ending or starting in digits, dots,
+    commas or spaces, empty texts and texts with line feeds included)."""
+    assert normalise.match_keys(batch) == [normalise.match_key(text) for text in batch]
+
+
+def test_match_keys_at_the_edges_between_texts():
+    batch = ["5.", ".3", "1,", "2", "", "  ", " a ", "x\ny", "4.5"]
+    assert normalise.match_keys(batch) == ["5", "3", "1", "2", "", "", "a", "x y", "45"]
+
+
 def _copy_groups_by_definition(doc_of: np.ndarray, key_hash: np.ndarray, n_docs: int) -> list[int]:
     """copy_groups_from_hashes by its definition, in plain Python: two documents are copies when
     the keys they share (among keys held by 2 to COPY_INDEX_LIMIT documents) number at least
@@ -291,3 +309,9 @@ def test_estimated_jaccard_by_words_matches_byte_comparison(rows, num_perm, seed
     agree = (a == b).mean(axis=1)
     expected = np.clip((agree - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
     assert np.array_equal(fingerprint.estimated_jaccard(a, b), expected)
+
+
+@given(st.binary(max_size=60) | st.text(alphabet="0123456789.,a \n", max_size=60).map(str.encode))
+@settings(max_examples=500)
+def test_digit_groups_joined_by_shape_match_the_regex(data):
+    assert normalise._join_digit_groups(data) == normalise._DIGIT_GROUP_BYTES.sub(b"", data)

