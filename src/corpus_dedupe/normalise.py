@@ -329,8 +329,9 @@ def match_keys(texts: list[str]) -> list[str]:
     joined by line feeds (no text that holds one takes this path) and each step runs once over
     all of them. Nothing crosses a line feed: the digit-group pattern needs a digit on both sides
     of the separator, the table keeps line feeds, the space runs are collapsed and the spaces
-    next to a line feed removed, which is what ``strip`` does to each key. On the 20 MB benchmark
-    corpus this takes match keys from 8.7% of the per-document stages to about 3%.
+    next to a line feed removed, which is what ``strip`` does to each key. Measured with
+    callgrind on every 10th file of the 20 MB benchmark corpus: the per-document stages went from
+    2,216 to 2,176 million instructions.
 
     >>> match_keys(["Killed 1,450 militants.", "", "Pakistan’s “India-backed” claims", "4.5 % of\tthem!"])
     ['killed 1450 militants', '', 'pakistan s india backed claims', '45 of them']
