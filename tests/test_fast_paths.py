@@ -315,3 +315,19 @@ def test_estimated_jaccard_by_words_matches_byte_comparison(rows, num_perm, seed
 @settings(max_examples=500)
 def test_digit_groups_joined_by_shape_match_the_regex(data):
     assert normalise._join_digit_groups(data) == normalise._DIGIT_GROUP_BYTES.sub(b"", data)
+
+
+@given(st.one_of(texts, st.text(alphabet=" \t\u3000\u00a0-*•·▪–—()aZ.z1٣۵x", max_size=12)))
+@settings(max_examples=500)
+def test_list_item_precheck_agrees_with_the_pattern(text):
+    from corpus_dedupe import segment
+
+    assert segment.is_list_item(text) == bool(segment._LIST_ITEM.match(text))
+
+
+@given(st.one_of(texts, st.sampled_from(["Share", "Facebook", "X", "Email:", "Share on WhatsApp (opens in new window)", "twitter.",
+                                        "Tweet this", "\u212aoo", "ſhare", "Follow us", "WhatsApp)", "print:", "pocket !"])))
+@settings(max_examples=400)
+def test_lone_button_precheck_agrees_with_the_pattern(text):
+    stripped = text.strip()
+    assert boilerplate._is_lone_button(stripped) == bool(boilerplate._LONE_BUTTON.fullmatch(stripped))

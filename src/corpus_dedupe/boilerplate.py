@@ -489,6 +489,14 @@ def _prefilter(rules: Sequence[Rule]) -> tuple[re.Pattern | None, tuple[Rule, ..
     return pattern, tuple(r for r in rules if r not in merged)
 
 
+def _is_lone_button(stripped: str) -> bool:
+    """``_LONE_BUTTON.fullmatch(stripped)``, which ends in a network's name or a share action
+    (letters, or the ")" of "(opens in new window)") and an optional ":": a text ending in
+    anything else (a full stop, most paragraphs) is not matched against the pattern."""
+    last = stripped[-1:]
+    return bool(last) and (last.isalpha() or last in "):") and _LONE_BUTTON.fullmatch(stripped) is not None
+
+
 def _share_bar(content: list[Paragraph]) -> set[int]:
     """Positions in runs of lone share buttons, one a line ("Share" / "Facebook" / "X" / "Email").
 
@@ -498,7 +506,7 @@ def _share_bar(content: list[Paragraph]) -> set[int]:
     found: set[int] = set()
     run: list[int] = []
     for position, p in enumerate(content + [None]):  # type: ignore[list-item]
-        if p is not None and _LONE_BUTTON.fullmatch(p.text.strip()):
+        if p is not None and _is_lone_button(p.text.strip()):
             run.append(position)
             continue
         if len(run) >= 3 or (len(run) == 2 and any(_SHARE_VERB.fullmatch(content[i].text.strip()) for i in run)):
