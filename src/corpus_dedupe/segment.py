@@ -255,6 +255,9 @@ def segment(doc: Document, splitter: EdgeSplitter | None = None) -> list[Paragra
                                     head.rule, head.metadata, reason is None and head.line == last.line and is_heading(text)))
 
     for block in blocks:
+        if len(block) == 1:  # most blocks of blank-line separated text: one line, one piece
+            emit(block)
+            continue
         joinable = [p.reason is None for p in block]
         if all(joinable) and _looks_hard_wrapped(block):
             emit(block)
