@@ -314,7 +314,7 @@ def test_estimated_jaccard_by_words_matches_byte_comparison(rows, num_perm, seed
 @given(st.binary(max_size=60) | st.text(alphabet="0123456789.,a \n", max_size=60).map(str.encode))
 @settings(max_examples=500)
 def test_digit_groups_joined_by_shape_match_the_regex(data):
-    assert normalise._join_digit_groups(data) == normalise._DIGIT_GROUP_BYTES.sub(b"", data)
+    assert normalise._join_digit_groups(data) == re.sub(rb"(?<=\d)[.,](?=\d)", b"", data)
 
 
 @given(st.one_of(texts, st.text(alphabet=" \t\u3000\u00a0-*•·▪–—()aZ.z1٣۵x", max_size=12)))

@@ -307,9 +307,9 @@ def _compare_pairs(get_key, cand_i, cand_j, flags, settings: Settings, index: np
     A task's pairs share paragraphs (a row has up to ``_MAX_VERIFY`` pairs; a kept paragraph is
     the candidate of many rows): each distinct key is fetched once per task, and the near
     similarities of all pairs that get the near test are computed in one ``rapidfuzz`` call
-    (``cpdist``, pair by pair in C: the same scores as ``fuzz.ratio``). On the 200 MB benchmark
-    corpus that halves the cost of a pair (6.7 µs before, most of it fetching keys one call at a
-    time)."""
+    (``cpdist``, pair by pair in C: the same scores as ``fuzz.ratio``), as are the truncated-copy
+    alignments. On the 985,000 pairs compared ahead for the 200 MB benchmark corpus: 6.8 µs a
+    pair before, 5.6 µs after, in one process."""
     m = len(index)
     codes = np.zeros(m, dtype=np.int8)
     sims = np.zeros(m, dtype=np.float64)

@@ -262,9 +262,35 @@ _ASCII_KEY_TABLE = bytes(
 # the next "." or "," instead of trying the lookbehind at every position; it finds the same matches
 # as "(?<=\d)[.,](?=\d)".
 _DIGIT_GROUP = re.compile(r"[.,](?<=\d[.,])(?=\d)")
-_DIGIT_GROUP_BYTES = re.compile(rb"[.,](?<=\d[.,])(?=\d)")
-_DIGIT_BYTES = b"0123456789"
 _SPACE_RUN = re.compile(rb"  +")
+_DIGIT_SHAPE = bytes(48 if 48 <= c <= 57 else 46 if c in (44, 46) else 32 for c in range(256))  # digit "0", separator ".", other " "
+
+
+def _join_digit_groups(data: bytes) -> bytes:
+    """``_DIGIT_GROUP`` on ASCII bytes: every "." or "," between two digits removed. Found as the
+    occurrences of ``b"0.0"`` in the data's shape (one table lookup a byte, then a substring
+    search), so that text with few digit groups is not scanned by the regex engine at every "."
+    and ",". After a separator at ``i``, the next can be no nearer than ``i + 2``."""
+    shape = data.translate(_DIGIT_SHAPE)
+    at = shape.find(b"0.0")
+    if at < 0:
+        return data
+    cuts = []
+    while at >= 0:
+        cuts.append(at + 1)
+        at = shape.find(b"0.0", at + 2)
+    starts = [0] + [cut + 1 for cut in cuts]
+    return b"".join(data[a:b] for a, b in zip(starts, cuts + [len(data)]))
+
+
+def _fold_quotes_and_dashes(text: str) -> str:
+    """Typographic quotes and dashes folded to ASCII (what NFKC and casefold would not do): they
+    are what makes most lines of English non-ASCII, and a folded line takes the ASCII path of the
+    match key. str.replace for the few that occur, far cheaper than str.translate with a dict."""
+    for char, folded_char in _KEY_FOLD_PAIRS:
+        if char in text:
+            text = text.replace(char, folded_char)
+    return text
 
 
 def match_key(text: str) -> str:
@@ -279,19 +305,12 @@ def match_key(text: str) -> str:
     'killed 1450 militants 45 of them'
     """
     if not text.isascii():
-        # Typographic quotes and dashes are what makes most lines of English non-ASCII: folded
-        # first (str.replace for the few that occur, far cheaper than str.translate with a dict),
-        # such a line takes the ASCII path below, which is what NFKC and casefold do to ASCII.
-        for char, folded_char in _KEY_FOLD_PAIRS:
-            if char in text:
-                text = text.replace(char, folded_char)
+        text = _fold_quotes_and_dashes(text)
     if text.isascii():
-        # As bytes: the digit-group regex only where there is a digit (a quarter of the lines of
-        # prose), the table, and the runs of spaces it leaves replaced by one with a regex instead
-        # of splitting the line into words and joining them again (a third faster).
-        data = text.encode("ascii")
-        if len(data.translate(None, _DIGIT_BYTES)) != len(data):
-            data = _DIGIT_GROUP_BYTES.sub(b"", data)
+        # As bytes: digit groups joined, the table, and the runs of spaces it leaves replaced by
+        # one with a regex instead of splitting the line into words and joining them again (a
+        # third faster); what NFKC and casefold do to ASCII.
+        data = _join_digit_groups(text.encode("ascii"))
         return _SPACE_RUN.sub(b" ", data.translate(_ASCII_KEY_TABLE)).strip().decode("ascii")
     text = _DIGIT_GROUP.sub("", text)
     folded = unicodedata.normalize("NFKC", text).casefold()  # quotes and dashes already folded
@@ -299,26 +318,6 @@ def match_key(text: str) -> str:
 
 
 _ASCII_KEYS_TABLE = _ASCII_KEY_TABLE[:10] + b"\n" + _ASCII_KEY_TABLE[11:]  # the same, line feeds kept
-
-
-_DIGIT_SHAPE = bytes(48 if 48 <= c <= 57 else 46 if c in (44, 46) else 32 for c in range(256))  # digit "0", separator ".", other " "
-
-
-def _join_digit_groups(data: bytes) -> bytes:
-    """``_DIGIT_GROUP_BYTES.sub(b"", data)``: every "." or "," between two digits removed. Found as
-    the occurrences of ``b"0.0"`` in the data's shape (one table lookup a byte, then a substring
-    search), so that a large text with few digit groups is not scanned by the regex engine at
-    every "." and ",". After a separator at ``i``, the next can be no nearer than ``i + 2``."""
-    shape = data.translate(_DIGIT_SHAPE)
-    at = shape.find(b"0.0")
-    if at < 0:
-        return data
-    cuts = []
-    while at >= 0:
-        cuts.append(at + 1)
-        at = shape.find(b"0.0", at + 2)
-    starts = [0] + [cut + 1 for cut in cuts]
-    return b"".join(data[a:b] for a, b in zip(starts, cuts + [len(data)]))
 
 
 def match_keys(texts: list[str]) -> list[str]:
@@ -341,9 +340,7 @@ def match_keys(texts: list[str]) -> list[str]:
     batch: list[str] = []
     for at, text in enumerate(texts):
         if not text.isascii():
-            for char, folded_char in _KEY_FOLD_PAIRS:  # as match_key does
-                if char in text:
-                    text = text.replace(char, folded_char)
+            text = _fold_quotes_and_dashes(text)
         if text.isascii() and "\n" not in text:
             batch_at.append(at)
             batch.append(text)
