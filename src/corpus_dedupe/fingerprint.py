@@ -89,11 +89,6 @@ class Fingerprints:
         else:
             self.buckets[i] = 0
 
-    def part(self, start: int, end: int) -> "Fingerprints":
-        """Rows ``start:end``, copied (a worker sends each document its own)."""
-        return Fingerprints(self.key_hash[start:end].copy(), self.n_words[start:end].copy(),
-                            self.buckets[start:end].copy(), self.sketch[start:end].copy())
-
     @staticmethod
     def concatenate(parts: "list[Fingerprints]", bands: int, num_perm: int) -> "Fingerprints":
         if not parts:
