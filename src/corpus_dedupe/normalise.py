@@ -185,12 +185,8 @@ def _repair_once(raw: str) -> str:
             text = _repair_non_ascii(text)
     elif "&" not in text and text.isprintable():
         # The common line: ASCII holds something for ftfy only where it holds "&" or a character
-        # that is not printable (a control character, tab or line break), and printable text
-        # needs collapsing only at a double space or a space at either end (collapse_whitespace,
-        # without testing printability again).
-        if "  " not in text and text[:1] != " " and text[-1:] != " ":
-            return text
-        return " ".join(text.split())
+        # that is not printable (a control character, tab or line break).
+        return _collapse_printable(text)
     elif _ASCII_FTFY_TRIGGER.search(text):
         text = ftfy.fix_text(text, _FTFY_CONFIG)
     return collapse_whitespace(text)
@@ -206,7 +202,12 @@ def collapse_whitespace(text: str) -> str:
     >>> collapse_whitespace(" a\u00a0 b\tc "), collapse_whitespace("a b")
     ('a b c', 'a b')
     """
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+    return _collapse_printable(text) if text.isprintable() else " ".join(text.split())
+
+
+def _collapse_printable(text: str) -> str:
+    """:func:`collapse_whitespace` for text known to be printable."""
+    if "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text
     return " ".join(text.split())
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import hashlib
-import itertools
 import json
 import math
 import os
@@ -165,12 +164,13 @@ def json_text(data, **options) -> str:
         text = _COMPACT_JSON.encode(data)  # json.dumps would build an encoder per call
     else:
         text = json.dumps(data, ensure_ascii=False, **options)
-    if not text.isascii() and _LONE_SURROGATE.search(text):  # isascii: a flag, no scan
-        text = _escape_lone_surrogates(text)
-    return text
+    return _escape_lone_surrogates(text)
 
 
 def _escape_lone_surrogates(text: str) -> str:
+    """Lone surrogates written as ``\\udcXX`` escapes; ASCII text (a flag, no scan) has none."""
+    if text.isascii() or not _LONE_SURROGATE.search(text):
+        return text
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -306,6 +306,22 @@ def _output_pieces(doc: DocumentOutput) -> Iterator[str]:
         yield "\n"
 
 
+def _output_chunks(doc: DocumentOutput) -> Iterator[str]:
+    """:func:`_output_pieces` gathered into chunks of about ``_WRITE_CHUNK_CHARS`` characters: one
+    write (and one digest update) for most documents, and a big one is still never held whole a
+    second time."""
+    pending: list[str] = []
+    pending_chars = 0
+    for piece in _output_pieces(doc):
+        pending.append(piece)
+        pending_chars += len(piece)
+        if pending_chars >= _WRITE_CHUNK_CHARS:
+            yield "".join(pending)
+            pending, pending_chars = [], 0
+    if pending:
+        yield "".join(pending)
+
+
 @dataclass
 class WrittenDocument:
     """What writing one document produced: its manifest entry and its provenance lines. Made by
@@ -343,21 +359,11 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[s
                 if folders is not None:
                     folders.add(parent)
             with open(out_path, "wb") as handle:
-                # Pieces gathered up to about 1 MiB per write: one write for most documents,
-                # and a big one is still never held whole a second time.
-                pending: list[str] = []
-                pending_chars = 0
-                for piece in itertools.chain(_output_pieces(doc), [None]):
-                    if piece is not None:
-                        pending.append(piece)
-                        pending_chars += len(piece)
-                        if pending_chars < _WRITE_CHUNK_CHARS:
-                            continue
-                    data = "".join(pending).encode("utf-8")
+                for chunk in _output_chunks(doc):
+                    data = chunk.encode("utf-8")
                     handle.write(data)
                     digest.update(data)
                     size += len(data)
-                    pending, pending_chars = [], 0
         entry["output_path"] = doc.path
         entry["output_bytes"] = size
         entry["output_sha256"] = digest.hexdigest()
@@ -375,8 +381,7 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[s
             removed[d.reason] = removed.get(d.reason, 0) + 1
     lines.append("")
     provenance = "\n".join(lines)
-    if not provenance.isascii() and _LONE_SURROGATE.search(provenance):  # as json_text does, once for the whole document
-        provenance = _escape_lone_surrogates(provenance)
+    provenance = _escape_lone_surrogates(provenance)  # as json_text does, once for the whole document
     entry["paragraphs"] = len(doc.paragraphs)
     entry["kept"] = kept
     entry["removed"] = dict(sorted(removed.items()))
