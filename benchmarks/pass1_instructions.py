@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 _CHILD = """
-import sys
+import sys, tempfile
 from pathlib import Path
 from corpus_dedupe.pipeline import analyse_documents
 from corpus_dedupe.reader import discover
@@ -33,8 +33,9 @@ from corpus_dedupe.settings import Settings
 src, step = Path(sys.argv[1]), int(sys.argv[2])
 paths = discover(src)[0][::step] if step else discover(src)[0][:1]
 settings = Settings(jobs=1)
-for i in range(0, len(paths), 16):
-    analyse_documents(str(src), paths[i : i + 16], settings)
+with tempfile.NamedTemporaryFile(prefix="pass1-spill-") as spill:  # the paragraphs go here, as in a run
+    for i in range(0, len(paths), 16):
+        analyse_documents(str(src), paths[i : i + 16], settings, spill.name)
 print(len(paths))
 """
 

@@ -697,3 +697,36 @@ def test_html_report_with_a_file_name_that_is_not_utf8(tmp_path):
         handle.write(PARAGRAPH.format(n=1).encode())
     assert run_cli(src, tmp_path / "dst", "-q", "--jobs", "1").exit_code == 0
     assert run_cli("report", tmp_path / "dst", "--html", tmp_path / "report.html").exit_code == 0
+
+
+def _append_blobs(spill: str, tag: int, sizes: list[int], out) -> None:
+    from corpus_dedupe.pipeline import _append_to_spill
+
+    out.send([(_append_to_spill(spill, bytes([tag]) * size), size) for size in sizes])
+
+
+def test_workers_appending_to_one_spill_file_never_overlap(tmp_path):
+    """Pool workers append their batches' paragraphs to the same spill file at once: each blob
+    must be read back whole, unmixed with the other worker's, from the offset it was given."""
+    import multiprocessing
+    import random
+
+    spill = tmp_path / "spill"
+    spill.write_bytes(b"")
+    context = multiprocessing.get_context("fork")
+    runs = []
+    for tag in (1, 2, 3):
+        sizes = [random.Random(tag * 100 + i).randrange(1, 300_000) for i in range(60)]
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_append_blobs, args=(str(spill), tag, sizes, send))
+        process.start()
+        runs.append((tag, process, receive))
+    placed = []
+    for tag, process, receive in runs:
+        placed.append((tag, receive.recv()))
+        process.join(60)
+    data = spill.read_bytes()
+    assert len(data) == sum(size for _tag, blobs in placed for _offset, size in blobs)
+    for tag, blobs in placed:
+        for offset, size in blobs:
+            assert data[offset : offset + size] == bytes([tag]) * size

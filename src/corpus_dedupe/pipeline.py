@@ -5,8 +5,8 @@ Streaming, in two passes over the documents:
 
 1. Per-document stages (read, decode, repair, segment, boilerplate rules, match keys, MinHash and
    LSH band keys) run in a process pool. What the corpus-level stages need stays in this process
-   in compact form (keys packed in one buffer, fingerprints in numpy arrays); the paragraphs
-   themselves are spilled to a temporary file next to DST.
+   in compact form (keys packed in one buffer, fingerprints in numpy arrays); the workers append
+   the paragraphs themselves to a temporary spill file next to DST.
 2. Corpus-level stages (template lines, duplicates) run here on the compact data; then each
    document's paragraphs are read back from the spill file, decided, rendered and written.
 
@@ -16,6 +16,7 @@ process, so the output does not depend on the worker count.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import pickle
@@ -73,14 +74,16 @@ class AnalysedDocument:
 @dataclass
 class AnalysedBatch:
     """What a worker sends back for a batch of documents, in their order: each document's facts
-    (or why it was skipped), all their paragraphs pickled and run together (to be spilled), and
-    what the corpus-level stages need for their candidates, as one array each for the whole batch
-    (candidate order: document by document). One array per batch instead of one per document:
+    (or why it was skipped), where it appended their pickled paragraphs to the spill file (the
+    paragraphs travel through the file, not through the pool's pipe: 22 MB of pickles per 20 MB
+    of input that this process no longer receives and writes), and what the corpus-level stages
+    need for their candidates, as one array each for the whole batch (candidate order: document
+    by document). One array per batch instead of one per document:
     the main process, which shares the cores with the workers, handles a few numpy objects per
     16 documents instead of a dozen per document."""
 
     documents: list[AnalysedDocument | Skipped]
-    paragraphs_blob: bytes
+    spill_offset: int  # the documents' paragraphs, one after the other, start here in the spill file
     candidate_index: np.ndarray  # paragraph index of each candidate in its document
     candidate_line: np.ndarray  # its first source line
     fingerprints: Fingerprints
@@ -173,11 +176,13 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Ski
     )
 
 
-def analyse_documents(src: str, rels: list[str], settings: Settings) -> AnalysedBatch:
+def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file: str) -> AnalysedBatch:
     """The per-document stages for a few files. Their keys are fingerprinted together: numpy's
-    fixed cost per call is paid once per batch, not once per (often small) document."""
+    fixed cost per call is paid once per batch, not once per (often small) document. Their
+    paragraphs are appended to ``spill_file``."""
     results = [_analyse_text(src, rel, settings) for rel in rels]
     analysed = [r for r in results if isinstance(r, _TextAnalysis)]
+    spill_offset = _append_to_spill(spill_file, b"".join(r.paragraphs_blob for r in analysed))
     keys = [k for r in analysed for k in r.keys]
     template_keys: list[int] = []
     content_positions: list[int] = []
@@ -190,7 +195,7 @@ def analyse_documents(src: str, rels: list[str], settings: Settings) -> Analysed
     del keys
     return AnalysedBatch(
         [r.document if isinstance(r, _TextAnalysis) else r for r in results],
-        b"".join(r.paragraphs_blob for r in analysed),
+        spill_offset,
         np.array([i for r in analysed for i in r.candidate_index], dtype=np.int32),
         np.array([line for r in analysed for line in r.candidate_line], dtype=np.int32),
         _fingerprint_keys(encoded, settings),
@@ -201,9 +206,31 @@ def analyse_documents(src: str, rels: list[str], settings: Settings) -> Analysed
     )
 
 
-def analyse_document(src: str, rel: str, settings: Settings) -> AnalysedBatch:
+def analyse_document(src: str, rel: str, settings: Settings, spill_file: str) -> AnalysedBatch:
     """The per-document stages for one file."""
-    return analyse_documents(src, [rel], settings)
+    return analyse_documents(src, [rel], settings, spill_file)
+
+
+def _append_to_spill(spill_file: str, blob: bytes) -> int:
+    """Append ``blob`` to the spill file and return where it starts. Every worker appends to the
+    same file through its own descriptor opened with O_APPEND: the kernel moves to the end of
+    the file and writes in one step, so two workers' blobs never overlap, and this descriptor's
+    position after the write is the end of this blob. A short write (the disk is full) is an
+    error naming the spill file: a blob cannot be completed later without another worker's
+    write landing in between."""
+    if not blob:
+        return 0
+    fd = os.open(spill_file, os.O_WRONLY | os.O_APPEND)
+    try:
+        try:
+            written = os.write(fd, blob)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, spill_file) from None
+        if written != len(blob):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), spill_file)
+        return os.lseek(fd, 0, os.SEEK_CUR) - written
+    finally:
+        os.close(fd)
 
 
 _BATCH_FILES = 16
@@ -230,20 +257,21 @@ def _batches(src: Path, paths: list[str]) -> list[list[str]]:
     return batches
 
 
-def _analyse_all(src: Path, paths: list[str], settings: Settings, progress: Progress | None) -> Iterator[AnalysedBatch]:
+def _analyse_all(src: Path, paths: list[str], settings: Settings, spill_file: str, progress: Progress | None) -> Iterator[AnalysedBatch]:
     """The per-document stages over all files, results in corpus order; in a process pool when
     --jobs > 1. The files are read ahead (see :class:`ReadAhead`) so that the disk works while
     the stages compute."""
     with ReadAhead(src, paths, settings.max_file_size) as read_ahead:
-        yield from _analysed(src, paths, settings, progress, read_ahead)
+        yield from _analysed(src, paths, settings, spill_file, progress, read_ahead)
 
 
-def _analysed(src: Path, paths: list[str], settings: Settings, progress: Progress | None, read_ahead: ReadAhead) -> Iterator[AnalysedBatch]:
+def _analysed(src: Path, paths: list[str], settings: Settings, spill_file: str, progress: Progress | None,
+              read_ahead: ReadAhead) -> Iterator[AnalysedBatch]:
     total = len(paths)
     nbytes = 0
     if settings.jobs == 1 or total < 2:
         for n, rel in enumerate(paths, 1):
-            batch = analyse_document(str(src), rel, settings)
+            batch = analyse_document(str(src), rel, settings, spill_file)
             nbytes += sum(getattr(d, "size", 0) for d in batch.documents)
             read_ahead.consumed(nbytes)
             yield batch
@@ -258,7 +286,8 @@ def _analysed(src: Path, paths: list[str], settings: Settings, progress: Progres
             # callback, which swallows it: hold SIGINT back until the workers exist.
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
             try:
-                results = pool.map(analyse_documents, [str(src)] * len(batches), batches, [settings] * len(batches), chunksize=chunk)
+                results = pool.map(analyse_documents, [str(src)] * len(batches), batches, [settings] * len(batches),
+                                   [spill_file] * len(batches), chunksize=chunk)
             finally:
                 if blocked is not None:
                     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
@@ -336,9 +365,8 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             cand_doc, cand_para, cand_line = [], [], []
             template_cands, content_doc, content_hash = [], [], []
             n_cand = 0
-            for batch in _analyse_all(src, paths, settings, progress):
-                offset = spill.tell()
-                spill.write(batch.paragraphs_blob)
+            for batch in _analyse_all(src, paths, settings, str(spill_file), progress):
+                offset = batch.spill_offset
                 batch_docs, batch_counts = [], []
                 first_candidate = n_cand
                 for document in batch.documents:
@@ -418,7 +446,6 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             targets = np.unique(np.concatenate((clusters.duplicate_of, clusters.variant_of)))
             for c in targets[targets >= 0].tolist():
                 referenced.setdefault(int(cand_doc_a[c]), set()).add(int(cand_para_a[c]))
-            spill.flush()
             orphan_total = 0
 
             # The verdicts pass 2 needs, gathered once for the whole corpus and handed out as
