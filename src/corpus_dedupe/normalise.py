@@ -263,7 +263,6 @@ _ASCII_KEY_TABLE = bytes(
 # the next "." or "," instead of trying the lookbehind at every position; it finds the same matches
 # as "(?<=\d)[.,](?=\d)".
 _DIGIT_GROUP = re.compile(r"[.,](?<=\d[.,])(?=\d)")
-_SPACE_RUN = re.compile(rb"  +")
 _DIGIT_SHAPE = bytes(48 if 48 <= c <= 57 else 46 if c in (44, 46) else 32 for c in range(256))  # digit "0", separator ".", other " "
 
 
@@ -308,11 +307,10 @@ def match_key(text: str) -> str:
     if not text.isascii():
         text = _fold_quotes_and_dashes(text)
     if text.isascii():
-        # As bytes: digit groups joined, the table, and the runs of spaces it leaves replaced by
-        # one with a regex instead of splitting the line into words and joining them again (a
-        # third faster); what NFKC and casefold do to ASCII.
+        # As bytes: digit groups joined and the table (what NFKC and casefold do to ASCII, and
+        # punctuation made spaces) instead of the regexes below.
         data = _join_digit_groups(text.encode("ascii"))
-        return _SPACE_RUN.sub(b" ", data.translate(_ASCII_KEY_TABLE)).strip().decode("ascii")
+        return " ".join(data.translate(_ASCII_KEY_TABLE).decode("ascii").split())
     text = _DIGIT_GROUP.sub("", text)
     folded = unicodedata.normalize("NFKC", text).casefold()  # quotes and dashes already folded
     return " ".join(_NON_WORD.sub(" ", folded).split())
@@ -326,10 +324,9 @@ def match_keys(texts: list[str]) -> list[str]:
 
     Per paragraph, :func:`match_key` costs several calls (encode, the digit-group regex, the table,
     the space-run regex, strip, decode), each with its fixed cost; for a batch the ASCII texts are
-    joined by line feeds (no text that holds one takes this path) and each step runs once over
-    all of them. Nothing crosses a line feed: the digit-group pattern needs a digit on both sides
-    of the separator, the table keeps line feeds, the space runs are collapsed and the spaces
-    next to a line feed removed, which is what ``strip`` does to each key. Measured with
+    joined by line feeds (no text that holds one takes this path) and the digit groups and the
+    table run once over all of them. Nothing crosses a line feed: the digit-group pattern needs a
+    digit on both sides of the separator and the table keeps line feeds. Measured with
     callgrind on every 10th file of the 20 MB benchmark corpus: the per-document stages went from
     2,216 to 2,176 million instructions.
 
@@ -348,9 +345,10 @@ def match_keys(texts: list[str]) -> list[str]:
         else:
             keys[at] = match_key(text)
     if batch:
-        data = _join_digit_groups("\n".join(batch).encode("ascii"))
-        data = _SPACE_RUN.sub(b" ", data.translate(_ASCII_KEYS_TABLE)).replace(b"\n ", b"\n").replace(b" \n", b"\n").strip(b" ")
-        for at, key in zip(batch_at, data.decode("ascii").split("\n")):
+        data = _join_digit_groups("\n".join(batch).encode("ascii")).translate(_ASCII_KEYS_TABLE)
+        # Each line is now letters, digits and spaces: str.split and join collapse its space runs
+        # and strip it (a fifth faster than a regex over the batch and three replaces).
+        for at, key in zip(batch_at, map(" ".join, map(str.split, data.decode("ascii").split("\n")))):
             keys[at] = key
     return keys  # type: ignore[return-value]
 
