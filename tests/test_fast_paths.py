@@ -331,3 +331,23 @@ def test_list_item_precheck_agrees_with_the_pattern(text):
 def test_lone_button_precheck_agrees_with_the_pattern(text):
     stripped = text.strip()
     assert boilerplate._is_lone_button(stripped) == bool(boilerplate._LONE_BUTTON.fullmatch(stripped))
+
+
+@given(st.lists(st.lists(st.text(alphabet=st.characters(blacklist_characters="\n", blacklist_categories=("Cs",)), max_size=12), max_size=6), min_size=1, max_size=4),
+       st.data())
+@settings(max_examples=200, deadline=None)
+def test_keys_fetched_together_are_the_keys_fetched_one_by_one(batches, data):
+    """Verification tasks fetch a few thousand keys with one gather and one decode
+    (``KeyStore.many``); that must give each key exactly as reading it alone does, in any order,
+    repeated or not, empty or not ASCII, from any of the batches the store was filled with."""
+    from corpus_dedupe.cluster import KeyStore
+
+    store = KeyStore()
+    for batch in batches:
+        store.extend(batch)
+    n = len(store)
+    if n == 0:
+        assert store.many(np.zeros(0, dtype=np.int64)) == []
+        return
+    indexes = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=20))
+    assert store.many(np.array(indexes, dtype=np.int64)) == [store[i] for i in indexes]
