@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from datasketch import MinHash
+from hypothesis import given, settings, strategies as st
 
 from corpus_dedupe.fingerprint import fingerprint, key_hashes, minhash, shingle_hashes, to_datasketch
 
@@ -68,3 +69,40 @@ def test_key_hashes_are_the_fingerprint_key_hashes():
     assert key_hashes(keys).tolist() == fp.key_hash.tolist()
     assert key_hashes(keys[2:3]).tolist() == fp.key_hash[2:3].tolist()  # alone or among others
     assert key_hashes([]).tolist() == []
+
+
+def test_the_compiled_fingerprints_are_built_where_ci_requires_them():
+    """CI sets DEDUPE_REQUIRE_COMPILED=1: there the C extension must have been built (without it
+    the numpy fallback gives the same results, four times slower, and the test below cannot run)."""
+    import os
+
+    import pytest
+
+    from corpus_dedupe import fingerprint as fingerprint_module
+
+    if fingerprint_module._compiled is None:
+        if os.environ.get("DEDUPE_REQUIRE_COMPILED") == "1":
+            raise AssertionError("corpus_dedupe._fingerprint was not built (is a C compiler installed?)")
+        pytest.skip("the C extension was not built here: fingerprints come from numpy")
+
+
+_word_text = st.text(alphabet="abcé1 \n", max_size=9)
+
+
+@given(st.lists(st.lists(_word_text, max_size=14).map(" ".join), max_size=12),
+       st.sampled_from([(16, 4), (64, 16), (128, 32), (128, 128), (48, 3)]),
+       st.integers(1, 4), st.integers(0, 7), st.integers(0, 9), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_compiled_fingerprints_equal_the_numpy_reference(keys, shape, shingle_words, min_words, affix_words, as_bytes):
+    """Bit for bit, on keys of any length (empty, one word, runs of spaces, line feeds, non-ASCII)
+    and any parameters the settings allow."""
+    from corpus_dedupe import fingerprint as fingerprint_module
+
+    if fingerprint_module._compiled is None:
+        return  # the test above reports the missing build
+    num_perm, bands = shape
+    batch = [k.encode("utf-8") for k in keys] if as_bytes else keys
+    compiled = fingerprint_module.fingerprint(batch, num_perm, bands, shingle_words, min_words, affix_words)
+    reference = fingerprint_module.fingerprint_numpy(batch, num_perm, bands, shingle_words, min_words, affix_words)
+    for name in ("key_hash", "n_words", "buckets", "sketch"):
+        assert np.array_equal(getattr(compiled, name), getattr(reference, name)), name
