@@ -106,3 +106,16 @@ def test_compiled_fingerprints_equal_the_numpy_reference(keys, shape, shingle_wo
     reference = fingerprint_module.fingerprint_numpy(batch, num_perm, bands, shingle_words, min_words, affix_words)
     for name in ("key_hash", "n_words", "buckets", "sketch"):
         assert np.array_equal(getattr(compiled, name), getattr(reference, name)), name
+
+
+@given(st.integers(1, 40), st.sampled_from([16, 64, 128]), st.integers(0, 60), st.integers(0, 2**32 - 1), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_pair_jaccard_equals_the_estimate_of_gathered_rows(rows, width, pairs, seed, few_values):
+    """The candidate search compares sketch rows in place (compiled); the estimate must be the
+    one :func:`estimated_jaccard` gives for the same rows gathered, float for float."""
+    from corpus_dedupe.fingerprint import estimated_jaccard, pair_jaccard
+
+    rng = np.random.default_rng(seed)
+    sketch = rng.integers(0, 3 if few_values else 256, size=(rows, width), dtype=np.uint8)  # few values: many agreements
+    i, j = rng.integers(0, rows, size=pairs), rng.integers(0, rows, size=pairs)
+    assert np.array_equal(pair_jaccard(sketch, i, j), estimated_jaccard(sketch[i], sketch[j]))

@@ -17,8 +17,10 @@
      bands     per band: fmix64(sum(sig[band * rows + r] * mix[r]) + (band + 1) * GOLDEN) | 1
      affixes   for keys of at least affix_words words, the first and the last affix_words word
                hashes folded as h = h * R + word hash from h = column + 1, then fmix64(h) | 1
-   Buffers are checked for size before anything is written; the GIL is released while the keys
-   are hashed. */
+   Also the agreement counts of candidate pairs' sketches (fingerprint.pair_jaccard), counted
+   where the rows are instead of gathering copies of them with numpy.
+   Buffers (and row indexes) are checked before anything is written; the GIL is released while
+   the work runs, so threads share the cores. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -220,7 +222,55 @@ done:
     return result;
 }
 
+/* The number of equal bytes of two sketch rows (the sketches' agreement count, as
+   fingerprint.estimated_jaccard counts it), for every pair (i[k], j[k]). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void count_agreements(const uint8_t *sketch, Py_ssize_t width, const int64_t *i, const int64_t *j, int64_t *out, Py_ssize_t m) {
+    for (Py_ssize_t k = 0; k < m; k++) {
+        const uint8_t *x = sketch + i[k] * width, *y = sketch + j[k] * width;
+        int64_t count = 0;
+        for (Py_ssize_t p = 0; p < width; p++) count += x[p] == y[p];
+        out[k] = count;
+    }
+}
+
+static PyObject *agreements(PyObject *self, PyObject *args) {
+    Py_buffer sketch, i, j, out;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "y*ny*y*w*", &sketch, &width, &i, &j, &out)) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t m = i.len / (Py_ssize_t)sizeof(int64_t), rows = width > 0 ? sketch.len / width : 0;
+    if (width < 1 || sketch.len != rows * width) {
+        PyErr_SetString(PyExc_ValueError, "sketch: not a whole number of rows of that width");
+        goto done;
+    }
+    if (!check(&i, m, sizeof(int64_t), "i") || !check(&j, m, sizeof(int64_t), "j") || !check(&out, m, sizeof(int64_t), "out")) goto done;
+    const int64_t *is = i.buf, *js = j.buf;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        if (is[k] < 0 || is[k] >= rows || js[k] < 0 || js[k] >= rows) {
+            PyErr_Format(PyExc_IndexError, "pair %zd: row outside the sketch", k);
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    count_agreements(sketch.buf, width, is, js, out.buf, m);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&sketch);
+    PyBuffer_Release(&i);
+    PyBuffer_Release(&j);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"agreements", agreements, METH_VARARGS,
+     "agreements(sketch, width, i, j, out): out[k] = the number of equal bytes of rows i[k] and j[k] of "
+     "sketch (rows of width bytes; i, j and out int64)."},
     {"batch", batch, METH_VARARGS,
      "batch(data, key_start, key_end, a, b, mix, r_inv, num_perm, bands, k, min_words, affix_words, "
      "key_hash, n_words, buckets, sketch): fill the four output buffers (zeroed by the caller) with "
@@ -228,6 +278,15 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fingerprint", "Compiled fingerprints of a batch of match keys.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fingerprint", "Compiled fingerprints of a batch of match keys, and sketch agreement counts of candidate pairs.", -1, methods};
 
-PyMODINIT_FUNC PyInit__fingerprint(void) { return PyModule_Create(&module); }
+/* fingerprint.py uses this module only when API_VERSION is the one it was written for: an old
+   build left in a source tree is ignored (numpy does the work) instead of misbehaving. */
+PyMODINIT_FUNC PyInit__fingerprint(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 2) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

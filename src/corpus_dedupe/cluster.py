@@ -35,7 +35,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
-from .fingerprint import Fingerprints, estimated_jaccard, fingerprint
+from .fingerprint import Fingerprints, fingerprint, pair_jaccard
 from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE
 from .settings import Settings
 from .workers import in_order, worker_init
@@ -285,7 +285,7 @@ def _estimates(fp: Fingerprints, i: np.ndarray, j: np.ndarray, shingle_words: in
     shingles = np.maximum(fp.n_words.astype(np.float64) - (shingle_words - 1), 1.0)
     for lo in range(0, len(i), step):
         a, b = i[lo : lo + step], j[lo : lo + step]
-        jac = estimated_jaccard(fp.sketch[a], fp.sketch[b])
+        jac = pair_jaccard(fp.sketch, a, b)
         size_a, size_b = shingles[a], shingles[b]
         # |A & B| = J (|A| + |B|) / (1 + J); the containment of A in B is |A & B| / |A|.
         jaccard[lo : lo + step] = jac
