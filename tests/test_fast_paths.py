@@ -351,3 +351,17 @@ def test_keys_fetched_together_are_the_keys_fetched_one_by_one(batches, data):
         return
     indexes = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=20))
     assert store.many(np.array(indexes, dtype=np.int64)) == [store[i] for i in indexes]
+
+
+@given(st.text(alphabet="ab9 \n", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_compiled_space_squeeze_is_split_and_join_per_line(text):
+    """The compiled loop that collapses the space runs of a batch of match keys must give each
+    line exactly as ``" ".join(line.split())`` does (runs, leading and trailing spaces, empty
+    lines, a batch ending in a line feed)."""
+    from corpus_dedupe.compiled import speedups
+
+    if speedups is None:
+        return  # test_fingerprint reports a missing build
+    expected = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    assert speedups.squeeze_spaces(text.encode("ascii")).decode("ascii") == expected

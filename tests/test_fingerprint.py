@@ -82,7 +82,7 @@ def test_the_compiled_fingerprints_are_built_where_ci_requires_them():
 
     if fingerprint_module._compiled is None:
         if os.environ.get("DEDUPE_REQUIRE_COMPILED") == "1":
-            raise AssertionError("corpus_dedupe._fingerprint was not built (is a C compiler installed?)")
+            raise AssertionError("corpus_dedupe._speedups was not built (is a C compiler installed?)")
         pytest.skip("the C extension was not built here: fingerprints come from numpy")
 
 

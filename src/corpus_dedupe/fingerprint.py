@@ -21,13 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-try:  # the compiled loops (see _fingerprint.c); where they were not built, numpy does the same work
-    from . import _fingerprint as _compiled
-
-    if getattr(_compiled, "API_VERSION", None) != 2:  # a build older than this code (run pip install -e . again)
-        _compiled = None
-except ImportError:  # pragma: no cover - depends on the build
-    _compiled = None
+from .compiled import speedups as _compiled
 
 _U64 = np.uint64
 _R = _U64(0x100000001B3)  # FNV-64 prime: odd, so it has an inverse modulo 2^64

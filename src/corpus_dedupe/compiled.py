@@ -1,0 +1,19 @@
+"""The optional compiled loops (``_speedups.c``), or None where they were not built.
+
+``pip install`` builds them when a C compiler is available; without one the build goes on and the
+same results come from numpy and Python, a few times slower (fingerprints, sketch agreements,
+match-key space runs). A build older than the code (its ``API_VERSION`` differs: a source tree
+where ``pip install -e .`` was not run again after a change to the C file) is not used.
+"""
+
+from __future__ import annotations
+
+API_VERSION = 3
+
+try:
+    from . import _speedups as speedups
+
+    if getattr(speedups, "API_VERSION", None) != API_VERSION:
+        speedups = None
+except ImportError:  # pragma: no cover - depends on the build
+    speedups = None
