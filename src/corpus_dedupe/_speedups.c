@@ -79,17 +79,18 @@ typedef struct {
     uint64_t *key_hash;
     int32_t *n_words;
     uint64_t *buckets;
+    Py_ssize_t row_step, col_step;  /* buckets row by row (columns, 1) or column by column (1, n) */
     uint8_t *sketch;
     uint32_t *words;  /* scratch: one key's word hashes */
     uint32_t *sig;    /* scratch: one key's signature */
 } batch_t;
 
 static void run_batch(batch_t *s) {
-    const Py_ssize_t columns = s->bands + 2, rows = s->num_perm / s->bands;
+    const Py_ssize_t rows = s->num_perm / s->bands;
     const Py_ssize_t need = s->min_words > s->k ? s->min_words : s->k;
     for (Py_ssize_t i = 0; i < s->n; i++) {
         const Py_ssize_t start = (Py_ssize_t)s->key_start[i], end = (Py_ssize_t)s->key_end[i];
-        uint64_t *bucket = s->buckets + i * columns;
+        uint64_t *bucket = s->buckets + i * s->row_step;  /* column c of row i: bucket[c * col_step] */
         /* One pass: the key's hash and its current word's hash are two independent chains of
            multiplications, which the processor runs side by side. */
         uint64_t key_h = 0, key_power = 1, word_h = 0, word_power = 1;
@@ -128,7 +129,7 @@ static void run_batch(batch_t *s) {
                 uint64_t acc = 0;
                 for (Py_ssize_t r = 0; r < rows; r++) acc += (uint64_t)s->sig[band * rows + r] * s->mix[r];
                 acc += (uint64_t)(band + 1) * GOLDEN;
-                bucket[band] = fmix64(acc) | 1;
+                bucket[band * s->col_step] = fmix64(acc) | 1;
             }
             uint8_t *sketch = s->sketch + i * s->num_perm;
             for (Py_ssize_t p = 0; p < s->num_perm; p++) sketch[p] = (uint8_t)(s->sig[p] & 0xFF);
@@ -138,7 +139,7 @@ static void run_batch(batch_t *s) {
                 Py_ssize_t col = s->bands + side, pos = side ? nw - s->affix_words : 0;
                 uint64_t h = (uint64_t)(col + 1);
                 for (Py_ssize_t j = 0; j < s->affix_words; j++) h = h * R_MULT + (uint64_t)s->words[pos + j];
-                bucket[col] = fmix64(h) | 1;
+                bucket[col * s->col_step] = fmix64(h) | 1;
             }
         }
     }
@@ -156,8 +157,9 @@ static PyObject *batch(PyObject *self, PyObject *args) {
     Py_buffer data, key_start, key_end, a, b, mix, key_hash, n_words, buckets, sketch;
     unsigned long long r_inv;
     Py_ssize_t num_perm, bands, k, min_words, affix_words;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*Knnnnnw*w*w*w*", &data, &key_start, &key_end, &a, &b, &mix, &r_inv,
-                          &num_perm, &bands, &k, &min_words, &affix_words, &key_hash, &n_words, &buckets, &sketch))
+    int column_major;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*Knnnnnw*w*w*w*p", &data, &key_start, &key_end, &a, &b, &mix, &r_inv,
+                          &num_perm, &bands, &k, &min_words, &affix_words, &key_hash, &n_words, &buckets, &sketch, &column_major))
         return NULL;
     PyObject *result = NULL;
     batch_t s;
@@ -204,6 +206,8 @@ static PyObject *batch(PyObject *self, PyObject *args) {
     s.key_hash = key_hash.buf;
     s.n_words = n_words.buf;
     s.buckets = buckets.buf;
+    s.row_step = column_major ? 1 : bands + 2;
+    s.col_step = column_major ? n : 1;
     s.sketch = sketch.buf;
     Py_BEGIN_ALLOW_THREADS
     run_batch(&s);
@@ -313,8 +317,9 @@ static PyMethodDef methods[] = {
      "sketch (rows of width bytes; i, j and out int64)."},
     {"batch", batch, METH_VARARGS,
      "batch(data, key_start, key_end, a, b, mix, r_inv, num_perm, bands, k, min_words, affix_words, "
-     "key_hash, n_words, buckets, sketch): fill the four output buffers (zeroed by the caller) with "
-     "the fingerprints of the keys data[key_start[i]:key_end[i]]."},
+     "key_hash, n_words, buckets, sketch, column_major): fill the four output buffers (zeroed by the "
+     "caller) with the fingerprints of the keys data[key_start[i]:key_end[i]]; buckets is (n, bands + 2) "
+     "row by row, or (bands + 2, n) when column_major."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -324,7 +329,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups", "Compile
    build left in a source tree is ignored (numpy does the work) instead of misbehaving. */
 PyMODINIT_FUNC PyInit__speedups(void) {
     PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 3) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 4) < 0) {
         Py_DECREF(m);
         return NULL;
     }
