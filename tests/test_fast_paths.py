@@ -365,3 +365,31 @@ def test_compiled_space_squeeze_is_split_and_join_per_line(text):
         return  # test_fingerprint reports a missing build
     expected = "\n".join(" ".join(line.split()) for line in text.split("\n"))
     assert speedups.squeeze_spaces(text.encode("ascii")).decode("ascii") == expected
+
+
+_short_key = st.text(alphabet="abé z", max_size=40)
+
+
+def _related(p: str, extra: str, how: int) -> str:
+    """A right-hand key made from ``p``: unrelated, p with text after, before, or in its middle,
+    or only p's start (end) followed (preceded) by other text: a truncated copy with an edit."""
+    return [extra, p + extra, extra + p, p[:20] + extra + p[-20:], p[:20] + extra * 3, extra * 3 + p[-20:]][how]
+
+
+@given(st.lists(st.builds(lambda p, extra, how, f, s: (p, _related(p, extra, how), f, s),
+                          _short_key, _short_key, st.integers(0, 5), st.integers(0, 3), st.sampled_from([0.0, 0.0, 0.85, 1.0])),
+                max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_compiled_pair_kinds_equal_the_python_loop(pairs):
+    """The first look at each candidate pair in verification (substring, near score, whether
+    the truncated-copy alignments apply) is compiled; it must agree with the Python loop on any
+    keys: shorter or longer than the 16-character anchors, equal, empty, not ASCII."""
+    from corpus_dedupe import cluster
+
+    if cluster._compiled is None:
+        return  # test_fingerprint reports a missing build
+    left = [p for p, _q, _f, _s in pairs]
+    right = [q for _p, q, _f, _s in pairs]
+    flags = np.array([f for _p, _q, f, _s in pairs], dtype=np.int8)
+    near = np.array([s for _p, _q, _f, s in pairs], dtype=np.float64)
+    assert cluster._pair_kinds(left, right, flags, near).tolist() == cluster._pair_kinds_python(left, right, flags, near).tolist()

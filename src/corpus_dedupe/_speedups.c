@@ -309,7 +309,76 @@ static PyObject *squeeze_spaces(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* The first look at each candidate pair of a verification task (cluster._compare_pairs), for
+   pairs of keys p (left) and q (right) with their test flags and near similarity (0: below the
+   threshold): 1 when p may be contained in q (flag 2, p shorter) and is a substring of it; else
+   2 when the near similarity is not 0; else, when p may be contained, 4 if q starts with the
+   first ``anchor`` characters of p plus 8 if q ends with its last ``anchor`` (the truncated-copy
+   alignments are tried only there); else 0. The Python loop it replaces cost about a microsecond
+   a pair, a quarter of verification. */
+static int tail_match(PyObject *q, PyObject *p, Py_ssize_t anchor, int at_end) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(p);
+    Py_ssize_t lo = at_end ? (n > anchor ? n - anchor : 0) : 0, hi = at_end ? n : (n < anchor ? n : anchor);
+    PyObject *part = PyUnicode_Substring(p, lo, hi);
+    if (part == NULL) return -1;
+    Py_ssize_t found = PyUnicode_Tailmatch(q, part, 0, PY_SSIZE_T_MAX, at_end ? 1 : -1);
+    Py_DECREF(part);
+    return (int)found;
+}
+
+static PyObject *pair_kinds(PyObject *self, PyObject *args) {
+    PyObject *left, *right;
+    Py_buffer flags, near, out;
+    Py_ssize_t anchor;
+    if (!PyArg_ParseTuple(args, "O!O!y*y*nw*", &PyList_Type, &left, &PyList_Type, &right, &flags, &near, &anchor, &out)) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t m = PyList_GET_SIZE(left);
+    if (PyList_GET_SIZE(right) != m || !check(&flags, m, 1, "flags") || !check(&near, m, sizeof(double), "near") || !check(&out, m, 1, "out"))
+        goto done;
+    if (anchor < 1) {
+        PyErr_SetString(PyExc_ValueError, "anchor must be positive");
+        goto done;
+    }
+    const int8_t *f = flags.buf;
+    const double *s = near.buf;
+    int8_t *kind = out.buf;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        PyObject *p = PyList_GET_ITEM(left, k), *q = PyList_GET_ITEM(right, k);
+        if (!PyUnicode_Check(p) || !PyUnicode_Check(q)) {
+            PyErr_SetString(PyExc_TypeError, "keys must be str");
+            goto done;
+        }
+        int can_contain = (f[k] & 2) && PyUnicode_GET_LENGTH(p) < PyUnicode_GET_LENGTH(q);
+        kind[k] = 0;
+        if (can_contain) {
+            int inside = PyUnicode_Contains(q, p);
+            if (inside < 0) goto done;
+            if (inside) {
+                kind[k] = 1;
+                continue;
+            }
+        }
+        if (s[k] != 0.0) {
+            kind[k] = 2;
+        } else if (can_contain) {
+            int head = tail_match(q, p, anchor, 0), tail = tail_match(q, p, anchor, 1);
+            if (head < 0 || tail < 0) goto done;
+            kind[k] = (int8_t)(4 * head + 8 * tail);
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&flags);
+    PyBuffer_Release(&near);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"pair_kinds", pair_kinds, METH_VARARGS,
+     "pair_kinds(left, right, flags, near, anchor, out): the first look at each candidate pair of a "
+     "verification task (see cluster._compare_pairs), into out (int8)."},
     {"squeeze_spaces", squeeze_spaces, METH_VARARGS,
      "squeeze_spaces(data): each line of data with its space runs made one space and stripped of spaces."},
     {"agreements", agreements, METH_VARARGS,
@@ -329,7 +398,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups", "Compile
    build left in a source tree is ignored (numpy does the work) instead of misbehaving. */
 PyMODINIT_FUNC PyInit__speedups(void) {
     PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 4) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 5) < 0) {
         Py_DECREF(m);
         return NULL;
     }

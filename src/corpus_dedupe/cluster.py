@@ -35,6 +35,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
+from .compiled import speedups as _compiled
 from .fingerprint import Fingerprints, fingerprint, pair_jaccard
 from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE
 from .settings import Settings
@@ -327,20 +328,13 @@ def _compare_pairs(get_keys, cand_i, cand_j, flags, settings: Settings, index: n
         rows = near_rows.tolist()
         near[near_rows] = cpdist([left[k] for k in rows], [right[k] for k in rows], scorer=fuzz.ratio,
                                  score_cutoff=settings.near_threshold * 100, dtype=np.float64) / 100
-    verdicts: list[tuple[int, int, float]] = []  # (pair, code, similarity)
-    head_rows, tail_rows = [], []  # pairs that get the truncated-copy alignment at the start (end)
-    for pos, (p, q, f, s) in enumerate(zip(left, right, pair_flags.tolist(), near.tolist())):
-        # _verdict, with the alignments gathered to be computed in two calls below.
-        can_contain = f & _CONTAIN_OK and len(p) < len(q)
-        if can_contain and p in q:
-            verdicts.append((pos, CONT, 1.0))
-        elif s:
-            verdicts.append((pos, NEAR, s))
-        elif can_contain:
-            if q.startswith(p[:_ANCHOR]):
-                head_rows.append(pos)
-            if q.endswith(p[-_ANCHOR:]):
-                tail_rows.append(pos)
+    # _verdict, with the alignments gathered to be computed in two calls below.
+    kinds = _pair_kinds(left, right, pair_flags, near)
+    verdicts: list[tuple[int, int, float]] = [(pos, CONT, 1.0) for pos in np.flatnonzero(kinds == _KIND_CONTAINED).tolist()]  # (pair, code, similarity)
+    near_rows = np.flatnonzero(kinds == _KIND_NEAR)
+    verdicts.extend(zip(near_rows.tolist(), [NEAR] * len(near_rows), near[near_rows].tolist()))
+    head_rows = np.flatnonzero(kinds & _KIND_HEAD).tolist()  # pairs that get the truncated-copy alignment at the start
+    tail_rows = np.flatnonzero(kinds & _KIND_TAIL).tolist()  # and at the end
     if head_rows or tail_rows:
         cutoff = settings.contained_threshold * 100
         best: dict[int, float] = {}
@@ -360,6 +354,36 @@ def _compare_pairs(get_keys, cand_i, cand_j, flags, settings: Settings, index: n
             variants[pos] = numbers
         codes[pos], sims[pos] = c, sim
     return codes, sims, variants
+
+
+_KIND_CONTAINED, _KIND_NEAR, _KIND_HEAD, _KIND_TAIL = 1, 2, 4, 8
+
+
+def _pair_kinds(left: list[str], right: list[str], pair_flags: np.ndarray, near: np.ndarray) -> np.ndarray:
+    """Per pair of keys: _KIND_CONTAINED when the left one may be contained in the right one and
+    is a substring of it; else _KIND_NEAR when its near similarity is not 0; else, when it may be
+    contained, _KIND_HEAD if the right one starts with its first _ANCHOR characters plus
+    _KIND_TAIL if it ends with its last ones; else 0. Compiled when the module was built (a
+    microsecond a pair less), else this loop."""
+    if _compiled is None:
+        return _pair_kinds_python(left, right, pair_flags, near)
+    kinds = np.zeros(len(left), dtype=np.int8)
+    _compiled.pair_kinds(left, right, np.ascontiguousarray(pair_flags, dtype=np.int8), np.ascontiguousarray(near, dtype=np.float64), _ANCHOR, kinds)
+    return kinds
+
+
+def _pair_kinds_python(left: list[str], right: list[str], pair_flags: np.ndarray, near: np.ndarray) -> np.ndarray:
+    """:func:`_pair_kinds` without the compiled module (and its reference in the tests)."""
+    kinds = np.zeros(len(left), dtype=np.int8)
+    for pos, (p, q, f, s) in enumerate(zip(left, right, pair_flags.tolist(), near.tolist())):
+        can_contain = f & _CONTAIN_OK and len(p) < len(q)
+        if can_contain and p in q:
+            kinds[pos] = _KIND_CONTAINED
+        elif s:
+            kinds[pos] = _KIND_NEAR
+        elif can_contain:
+            kinds[pos] = _KIND_HEAD * q.startswith(p[:_ANCHOR]) + _KIND_TAIL * q.endswith(p[-_ANCHOR:])
+    return kinds
 
 
 def _compare_pair(p: str, q: str, flags: int, settings: Settings) -> tuple[int, float, list[str] | None]:
