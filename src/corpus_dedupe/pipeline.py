@@ -237,24 +237,25 @@ _BATCH_FILES = 16
 _BATCH_BYTES = 4 << 20
 
 
-def _batches(src: Path, paths: list[str]) -> list[list[str]]:
-    """Consecutive files, up to 16 or about 4 MiB a batch (a large file travels alone)."""
-    batches: list[list[str]] = []
+def _batches(src: Path, paths: list[str]) -> Iterator[list[str]]:
+    """Consecutive files, up to 16 or about 4 MiB a batch (a large file travels alone). A
+    generator: the pool starts on the first batches while the sizes of the others are looked up
+    (18,000 stat calls, 0.2 s from a cold cache, were a wait before any worker started)."""
     current: list[str] = []
     size = 0
+    folder = str(src)
     for rel in paths:
         try:
-            n = (src / rel).stat().st_size
+            n = os.stat(os.path.join(folder, rel)).st_size
         except OSError:
             n = 0
         if current and (len(current) >= _BATCH_FILES or size + n > _BATCH_BYTES):
-            batches.append(current)
+            yield current
             current, size = [], 0
         current.append(rel)
         size += n
     if current:
-        batches.append(current)
-    return batches
+        yield current
 
 
 def _analyse_all(src: Path, paths: list[str], settings: Settings, spill_file: str, progress: Progress | None) -> Iterator[AnalysedBatch]:
@@ -279,15 +280,18 @@ def _analysed(src: Path, paths: list[str], settings: Settings, spill_file: str, 
                 progress("read", n, total, nbytes)
         return
     batches = _batches(src, paths)
-    chunk = max(1, min(4, len(batches) // (settings.jobs * 16) or 1))
+    # Batches sent to a worker at once: fewer messages on a large corpus, an even share on a
+    # small one (the number of batches is estimated from the number of files, before they are
+    # all known).
+    chunk = max(1, min(4, -(-len(paths) // _BATCH_FILES) // (settings.jobs * 16) or 1))
     with ProcessPoolExecutor(max_workers=settings.jobs, initializer=worker_init, initargs=(os.getpid(),)) as pool:
         try:
             # Workers are forked here; a Ctrl-C during a fork would be raised inside an at-fork
             # callback, which swallows it: hold SIGINT back until the workers exist.
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
             try:
-                results = pool.map(analyse_documents, [str(src)] * len(batches), batches, [settings] * len(batches),
-                                   [spill_file] * len(batches), chunksize=chunk)
+                results = pool.map(analyse_documents, itertools.repeat(str(src)), batches, itertools.repeat(settings),
+                                   itertools.repeat(spill_file), chunksize=chunk)
             finally:
                 if blocked is not None:
                     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
