@@ -393,3 +393,14 @@ def test_compiled_pair_kinds_equal_the_python_loop(pairs):
     flags = np.array([f for _p, _q, f, _s in pairs], dtype=np.int8)
     near = np.array([s for _p, _q, _f, s in pairs], dtype=np.float64)
     assert cluster._pair_kinds(left, right, flags, near).tolist() == cluster._pair_kinds_python(left, right, flags, near).tolist()
+
+
+@given(st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1, 255, 256]), max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_compiled_stable_argsort_is_numpys(values):
+    """Bucket columns are sorted by a compiled radix sort; equal keys must keep their order, as
+    in ``np.argsort(kind="stable")``, which the bucket members' corpus order relies on."""
+    from corpus_dedupe import cluster
+
+    keys = np.array(values, dtype=np.uint64)
+    assert cluster._stable_argsort(keys).tolist() == np.argsort(keys, kind="stable").tolist()

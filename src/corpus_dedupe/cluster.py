@@ -176,7 +176,7 @@ def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False,
         rows = np.nonzero(member & (col != 0))[0].astype(np.int32)
         values = col[rows]
         del col
-        order = np.argsort(values, kind="stable")  # stable: rows stay in corpus order in a bucket
+        order = _stable_argsort(values)  # stable: rows stay in corpus order in a bucket
         sorted_rows = rows[order]
         sorted_values = values[order]
         del rows, values, order
@@ -186,13 +186,23 @@ def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False,
         bucket_start = np.maximum.accumulate(np.where(new_bucket, position, 0))
         rank = position - bucket_start
         later = rank > 0
-        by_row = np.argsort(sorted_rows[later], kind="stable")
+        by_row = np.argsort(sorted_rows[later])  # a row is in one bucket of a column: no ties, any sort is the stable one
         if release and isinstance(fp.buckets, list):
             fp.buckets[c] = None  # indexed: the column is not needed any more
         return (sorted_rows, sorted_rows[later][by_row], bucket_start[later][by_row].astype(np.int32),
                 np.minimum(rank[later][by_row], _BUCKET_KEEP).astype(np.int8))
 
     return _in_threads(index, range(fp.n_columns), threads)
+
+
+def _stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for uint64 values: by the compiled radix sort when it
+    was built (two to three times faster on a bucket column), else numpy's."""
+    if _compiled is None:
+        return np.argsort(values, kind="stable")
+    order = np.empty(len(values), dtype=np.int64)
+    _compiled.stable_argsort_u64(np.ascontiguousarray(values, dtype=np.uint64), order)
+    return order
 
 
 def _in_threads(function, items, threads: int) -> list:
