@@ -11,7 +11,9 @@ Why not ``MinHash.update`` per shingle: the time goes into Python tokenising and
 11 microseconds a shingle. Here the batch of keys is one byte array: word hashes are polynomial
 hashes computed from prefix sums (one pass, no Python loop over words), shingle hashes combine
 neighbouring word hashes with array arithmetic, all permutations are one matrix operation, and
-``np.minimum.reduceat`` reduces them per paragraph.
+``np.minimum.reduceat`` reduces them per paragraph (:func:`fingerprint_numpy`). Where the compiled
+module is built (``_speedups.c``), the same numbers come from one loop over each key, four times
+faster; the tests compare the two bit for bit.
 """
 
 from __future__ import annotations
