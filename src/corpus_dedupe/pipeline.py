@@ -17,6 +17,7 @@ process, so the output does not depend on the worker count.
 from __future__ import annotations
 
 import errno
+import fcntl
 import itertools
 import os
 import pickle
@@ -213,24 +214,28 @@ def analyse_document(src: str, rel: str, settings: Settings, spill_file: str) ->
 
 def _append_to_spill(spill_file: str, blob: bytes) -> int:
     """Append ``blob`` to the spill file and return where it starts. Every worker appends to the
-    same file through its own descriptor opened with O_APPEND: the kernel moves to the end of
-    the file and writes in one step, so two workers' blobs never overlap, and this descriptor's
-    position after the write is the end of this blob. A short write (the disk is full) is an
-    error naming the spill file: a blob cannot be completed later without another worker's
-    write landing in between."""
+    same file through its own descriptor, holding an exclusive ``flock`` on it from finding the
+    end to the last byte written, so two workers' blobs never overlap, even when one takes
+    several writes (more than 2 GiB, or a write cut short)."""
     if not blob:
         return 0
     fd = os.open(spill_file, os.O_WRONLY | os.O_APPEND)
     try:
-        try:
-            written = os.write(fd, blob)
-        except OSError as exc:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        start = os.lseek(fd, 0, os.SEEK_END)
+        view = memoryview(blob)
+        while view:
+            written = os.write(fd, view)
+            if written == 0:  # nothing written and no error: treat as a full disk rather than loop
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), spill_file)
+            view = view[written:]
+        return start
+    except OSError as exc:
+        if exc.filename is None:
             raise OSError(exc.errno, exc.strerror, spill_file) from None
-        if written != len(blob):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), spill_file)
-        return os.lseek(fd, 0, os.SEEK_CUR) - written
+        raise
     finally:
-        os.close(fd)
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 _BATCH_FILES = 16
