@@ -1,5 +1,5 @@
-"""The compiled part of corpus-dedupe: one optional C extension (the fingerprint loop and two
-smaller loops, see src/corpus_dedupe/_speedups.c). Everything else is in pyproject.toml. Where no
+"""The compiled part of corpus-dedupe: one optional C extension (the fingerprint loop and a few
+smaller ones, see src/corpus_dedupe/_speedups.c). Everything else is in pyproject.toml. Where no
 C compiler is available the build goes on without it and the same results come from numpy and
 Python."""
 

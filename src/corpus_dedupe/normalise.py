@@ -326,8 +326,8 @@ _ASCII_KEYS_TABLE = _ASCII_KEY_TABLE[:10] + b"\n" + _ASCII_KEY_TABLE[11:]  # the
 def match_keys(texts: list[str]) -> list[str]:
     """``[match_key(t) for t in texts]``, with the ASCII texts (most of a document) folded together.
 
-    Per paragraph, :func:`match_key` costs several calls (encode, the digit-group regex, the table,
-    the space-run regex, strip, decode), each with its fixed cost; for a batch the ASCII texts are
+    Per paragraph, :func:`match_key` costs several calls (encode, the digit groups, the table, the
+    space runs, decode), each with its fixed cost; for a batch the ASCII texts are
     joined by line feeds (no text that holds one takes this path) and the digit groups and the
     table run once over all of them. Nothing crosses a line feed: the digit-group pattern needs a
     digit on both sides of the separator and the table keeps line feeds. Measured with
