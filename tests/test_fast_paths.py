@@ -97,11 +97,30 @@ def test_close_button_precheck(text):
     assert bool(found) == bool(m)
 
 
-@given(st.one_of(texts, _WORDY))
-def test_rule_match_with_lower_text_given(text):
-    for rule in boilerplate.BUILTIN_RULES:
-        a, b = rule.match(text), rule.match(text, text.lower())
-        assert (a is None) == (b is None) and (a is None or a.span() == b.span())
+_NEEDLE_TEXT = st.lists(st.sampled_from(["Photo", "PIC", "pi", "c", "(c)", "©", "İ", "i", "ß", "ss", " ", "rights", "Reserved", "x", "É", "é", "×", "ÿ", "’"]), max_size=12).map("".join)
+_NEEDLES = st.lists(st.sampled_from(["photo", "pic", "i̇", "i", "ss", "(c)", "©", "rights reserved", "Pic", "", "x", "ic)", "é", "É", "×", "éc", "ÿ", "’"]), max_size=6).map(tuple)
+
+
+def test_compiled_needle_precheck_folds_every_character_below_u0100_as_lower_does():
+    if boilerplate._compiled is None:
+        return  # test_fingerprint reports a missing build
+    for c in map(chr, range(256)):
+        text = f"x{c}Y"
+        for needles in ((c,), (c.lower(),), (c.upper(),), (f"{c}y".lower(),), (f"X{c}",)):
+            expected = any(needle in text.lower() for needle in needles)
+            assert boilerplate._compiled.contains_any_folded(text, needles) == expected, (text, needles)
+
+
+@given(st.one_of(_NEEDLE_TEXT, texts, ascii_texts), _NEEDLES)
+@settings(max_examples=500)
+def test_compiled_needle_precheck_matches_lower_and_contains(text, needles):
+    """The compiled precheck of the rules' needs and credit hints: texts below U+0100 take its own
+    scan (A-Z and À-Þ folded, a needle that lower() would change never found), others Python's
+    lower() (where "İ" lowers to "i̇")."""
+    expected = any(needle in text.lower() for needle in needles)
+    assert boilerplate._contains_folded_python(text, needles) == expected
+    if boilerplate._compiled is not None:  # test_fingerprint reports a missing build
+        assert boilerplate._compiled.contains_any_folded(text, needles) == expected
 
 
 @given(st.binary(max_size=200).map(lambda b: b.replace(b"\r", b"\n")), st.sampled_from(["utf-8", "cp1252", "latin_1"]), st.booleans())

@@ -32,6 +32,7 @@ from typing import Callable, Collection, Hashable, Iterable, Sequence
 
 import numpy as np
 
+from .compiled import speedups as _compiled
 from .model import BOILERPLATE, METADATA, Paragraph
 from .normalise import match_key
 
@@ -72,19 +73,30 @@ class Rule:
     def __post_init__(self) -> None:
         object.__setattr__(self, "compiled", re.compile(self.pattern, re.IGNORECASE | re.DOTALL))
 
-    def match(self, text: str, low: str | None = None) -> re.Match | None:
+    def match(self, text: str) -> re.Match | None:
         """The match when this rule applies to the whole of ``text``, else None (scope and guard
-        aside). ``low``: ``text.lower()`` when the caller already has it (it tries many rules on
-        one paragraph)."""
-        if self.needs:
-            if low is None:
-                low = text.lower()
-            if not any(map(low.__contains__, self.needs)):
-                return None
+        aside)."""
+        if self.needs and not contains_folded(text, self.needs):
+            return None
         m = self.compiled.fullmatch(text)
         if m is None or (self.check is not None and not self.check(m)):
             return None
         return m
+
+
+def _contains_folded_python(text: str, needles: tuple[str, ...]) -> bool:
+    """Whether ``text.lower()`` contains one of ``needles``: the reference for the compiled
+    version, and the fallback where it was not built."""
+    low = text.lower()
+    return any(map(low.__contains__, needles))  # map: no generator frame per call
+
+
+# Run on every paragraph (the rules' ``needs``) and every line (the credit hints); compiled, an
+# ASCII text is scanned once instead of lowered and scanned once per needle: 3.0 -> 0.4 µs for a
+# paragraph of 400 characters and ten needles.
+contains_folded: Callable[[str, tuple[str, ...]], bool] = (
+    _compiled.contains_any_folded if _compiled is not None else _contains_folded_python
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,8 +355,7 @@ def split_line_edges(raw: str, first_content_line: bool) -> list[tuple[int, int,
     if m and (not spans or m.start() >= spans[-1][1]):
         spans.append((m.start(), len(raw), BOILERPLATE, "widget.close_button", None))
         return spans
-    low = raw.lower()
-    m = _TRAILING_CREDIT.search(raw) if any(map(low.__contains__, _CREDIT_HINT)) else None  # map: no generator frame per line
+    m = _TRAILING_CREDIT.search(raw) if contains_folded(raw, _CREDIT_HINT) else None
     if m and (not spans or m.start() >= spans[-1][1]):
         before = raw[spans[-1][1] if spans else 0 : m.start()]
         if _SENTENCE_BREAK.search(before.strip()):
@@ -604,13 +615,11 @@ class RuleSet:
             footer_start -= 1
         share_bar = _share_bar(content)
         footer_from: int | None = None
-        any_needs = any(rule.needs for rule in self.rules)
         for position, p in enumerate(content):
-            low = p.text.lower() if any_needs else None  # once per paragraph, not once per rule
             rules = self.rules if self._prefilter is None or self._prefilter.fullmatch(p.text) else self._unfiltered
             if footer_from is not None:
                 # In the footer every line goes; a specific rule, when one matches, names it better.
-                specific = next((r for r in rules if r.reason == BOILERPLATE and r.scope != "start" and r.match(p.text, low)), None)
+                specific = next((r for r in rules if r.reason == BOILERPLATE and r.scope != "start" and r.match(p.text)), None)
                 p.reason, p.rule = BOILERPLATE, specific.id if specific else RELATED_LIST
                 continue
             if position in share_bar:
@@ -624,7 +633,7 @@ class RuleSet:
                     continue
                 if rule.guard and prose[position]:
                     continue
-                m = rule.match(p.text, low)
+                m = rule.match(p.text)
                 if m is None:
                     continue
                 p.reason, p.rule = rule.reason, rule.id
