@@ -423,3 +423,29 @@ def test_compiled_stable_argsort_is_numpys(values):
 
     keys = np.array(values, dtype=np.uint64)
     assert cluster._stable_argsort(keys).tolist() == np.argsort(keys, kind="stable").tolist()
+
+
+_SCORES = st.one_of(st.sampled_from([0.0, -0.0, 0.25, 0.5, 1.0, 1.5, 5e-324]), st.floats(0, 3, allow_nan=False))
+
+
+@given(st.dictionaries(st.tuples(st.integers(0, 40), st.integers(0, 2**31 - 1)), _SCORES, max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_most_similar_first_is_the_three_key_lexsort(score_of_pair):
+    """Candidate pairs come sorted by (i, j); the order that puts each row's most similar first
+    (ties by j) must be numpy's lexsort on (i, -score, j), ties of 0.0 and -0.0 included."""
+    from corpus_dedupe import cluster
+
+    pairs = sorted(score_of_pair)
+    i = np.array([p[0] for p in pairs], dtype=np.int64)
+    j = np.array([p[1] for p in pairs], dtype=np.int64)
+    score = np.array([score_of_pair[p] for p in pairs], dtype=np.float64)
+    assert cluster._most_similar_first(i, score).tolist() == np.lexsort((j, -score, i)).tolist()
+
+
+@given(st.lists(st.integers(0, 2**63 - 1) | st.integers(0, 300), max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_sorted_pair_codes_are_numpy_sorted(values):
+    from corpus_dedupe import cluster
+
+    codes = np.array(values, dtype=np.int64)
+    assert cluster._sorted_codes(codes).tolist() == sorted(values)

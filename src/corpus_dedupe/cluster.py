@@ -205,6 +205,15 @@ def _stable_argsort(values: np.ndarray) -> np.ndarray:
     return order
 
 
+def _sorted_codes(values: np.ndarray) -> np.ndarray:
+    """``np.sort(values)`` for non-negative int64 values (the pair codes of the candidate search):
+    by the compiled radix sort when it was built, which skips the high bytes those codes never
+    use (600,000 codes: 29 -> 17 ms)."""
+    if _compiled is None:
+        return np.sort(values)
+    return values[_stable_argsort(values.view(np.uint64))]
+
+
 def _in_threads(function, items, threads: int) -> list:
     """``[function(x) for x in items]``, in ``threads`` threads when there are several (for numpy
     work that releases the GIL), in order."""
@@ -238,8 +247,7 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.int8)
-    shared = np.concatenate(parts)
-    shared.sort()
+    shared = _sorted_codes(np.concatenate(parts))
     pair = shared >> 1
     first = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
     codes = pair[first]
@@ -269,11 +277,22 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     # copy cut short with an edit among its first eight words.
     flags = near_ok[keep] * _NEAR_OK + contain_ok[keep] * _CONTAIN_OK
     score = np.maximum(jaccard, containment)[keep]
-    order = np.lexsort((j, -score, i))  # most similar first
+    order = _most_similar_first(i, score)
     i, j, flags = i[order], j[order], flags[order]
     first = np.searchsorted(i, i, side="left")
     within = np.arange(len(i)) - first < _MAX_CANDIDATES
     return i[within], j[within], flags[within].astype(np.int8)
+
+
+def _most_similar_first(i: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """The order of pairs that come sorted by (i, j) that sorts them by i, then by decreasing
+    score, then by j: ``np.lexsort((j, -score, i))``. Two stable radix sorts, by score (a
+    non-negative float's bits sort as the float does; inverted, from the highest) and then by
+    i, keep the (i, j) order among equal keys, so j needs no pass of its own; 50 -> 9 ms for
+    200,000 pairs, a sixth of the candidate search."""
+    bits = (np.asarray(score, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0: a -0.0 is 0.0, whose bits are all zero
+    by_score = _stable_argsort(~bits)
+    return by_score[_stable_argsort(i[by_score].astype(np.uint64))]
 
 
 def _estimates(fp: Fingerprints, i: np.ndarray, j: np.ndarray, shingle_words: int) -> tuple[np.ndarray, np.ndarray]:
