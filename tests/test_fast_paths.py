@@ -6,7 +6,7 @@ import re
 
 import ftfy
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from corpus_dedupe import boilerplate, fingerprint, normalise, reader, segment
 from corpus_dedupe.model import Document, SourceLine
@@ -37,11 +37,14 @@ def _reads_as_content_general(text: str) -> bool:
     return lower / len(words) >= 0.5
 
 
-_WORDY = st.lists(st.sampled_from(["the", "The", "cat", "Cat", "sat", "A", "on", "mat", ".", ",", "!", "?", "”", "'", ")", " ", "  ", "12", "x-y", "é", "Élan", "洪水导致", "。", "ßtraße", "İstanbul"]), max_size=60).map(" ".join)
+_WORDY = st.lists(st.sampled_from(["the", "The", "cat", "Cat", "sat", "A", "on", "mat", ".", ",", "!", "?", "”", "'", ")", " ", "  ", "12", "x-y", "é", "Élan", "洪水导致", "。", "ßtraße", "İstanbul", "’", "“", "—", "²", "\u00a0", "\u2028", "cat’s", "…"]), max_size=60).map(" ".join)
 
 
 @given(st.one_of(texts, ascii_texts, _WORDY))
 @settings(max_examples=400)
+@example("Élan " * 7 + "the " * 5 + "end.")  # a capitalised word outside ASCII: not a lower-case "lan"
+@example("“The cat’s mat” — " + "the " * 11 + "end…")  # only punctuation outside ASCII
+@example("ßtraße " * 6 + "The " * 6 + "end.")
 def test_reads_as_content_matches_general(text):
     assert boilerplate.reads_as_content(text) == _reads_as_content_general(text)
 

