@@ -100,30 +100,39 @@ def test_close_button_precheck(text):
     assert bool(found) == bool(m)
 
 
-_NEEDLE_TEXT = st.lists(st.sampled_from(["Photo", "PIC", "pi", "c", "(c)", "©", "İ", "i", "ß", "ss", " ", "rights", "Reserved", "x", "É", "é", "×", "ÿ", "’"]), max_size=12).map("".join)
-_NEEDLES = st.lists(st.sampled_from(["photo", "pic", "i̇", "i", "ss", "(c)", "©", "rights reserved", "Pic", "", "x", "ic)", "é", "É", "×", "éc", "ÿ", "’"]), max_size=6).map(tuple)
+_NEEDLE_TEXT = st.lists(st.sampled_from(["Photo", "PIC", "pi", "c", "(c)", "©", "İ", "i", "ß", "ss", " ", "rights", "Reserved", "x", "É", "é", "×", "ÿ", "’", "K", "Ÿ", "Σ", "𝐀", "k"]), max_size=12).map("".join)
+_NEEDLES = st.lists(st.sampled_from(["photo", "pic", "i̇", "i", "ss", "(c)", "©", "rights reserved", "Pic", "", "x", "ic)", "é", "É", "×", "éc", "ÿ", "’", "k", "kx", "ÿ", "σ"]), max_size=6).map(tuple)
 
 
 def test_compiled_needle_precheck_folds_every_character_below_u0100_as_lower_does():
     if boilerplate._compiled is None:
         return  # test_fingerprint reports a missing build
-    for c in map(chr, range(256)):
+    specials = boilerplate._chars_lowering_below_u0100()
+    for c in map(chr, [*range(256), *map(ord, specials), 0x2019, 0x3A3]):
         text = f"x{c}Y"
-        for needles in ((c,), (c.lower(),), (c.upper(),), (f"{c}y".lower(),), (f"X{c}",)):
+        for needles in ((c,), (c.lower(),), (c.upper(),), (f"{c}y".lower(),), (f"X{c}",), (f"x{c}y".lower(),)):
             expected = any(needle in text.lower() for needle in needles)
-            assert boilerplate._compiled.contains_any_folded(text, needles) == expected, (text, needles)
+            assert boilerplate._compiled.contains_any_folded(specials, text, needles) == expected, (text, needles)
+
+
+def test_characters_lowering_into_latin1_are_all_found():
+    expected = "".join(c for c in map(chr, range(256, 0x110000)) if not 0xD800 <= ord(c) <= 0xDFFF and any(ord(x) < 256 for x in c.lower()))
+    assert boilerplate._chars_lowering_below_u0100() == expected
+    assert "İ" in expected and "\u212a" in expected  # Kelvin sign
 
 
 @given(st.one_of(_NEEDLE_TEXT, texts, ascii_texts), _NEEDLES)
 @settings(max_examples=500)
 def test_compiled_needle_precheck_matches_lower_and_contains(text, needles):
-    """The compiled precheck of the rules' needs and credit hints: texts below U+0100 take its own
-    scan (A-Z and À-Þ folded, a needle that lower() would change never found), others Python's
-    lower() (where "İ" lowers to "i̇")."""
+    """The compiled precheck of the rules' needs and credit hints: its own scan (A-Z and À-Þ
+    folded, a needle that lower() would change never found, a character above U+00FF in no
+    match), except for texts holding a character whose lower() falls below U+0100 ("İ" lowers to
+    "i̇", the Kelvin sign to "k"), which take Python's lower()."""
     expected = any(needle in text.lower() for needle in needles)
     assert boilerplate._contains_folded_python(text, needles) == expected
     if boilerplate._compiled is not None:  # test_fingerprint reports a missing build
-        assert boilerplate._compiled.contains_any_folded(text, needles) == expected
+        assert boilerplate._compiled.contains_any_folded(boilerplate._chars_lowering_below_u0100(), text, needles) == expected
+        assert boilerplate._contains_folded_first_call(text, needles) == expected
 
 
 @given(st.binary(max_size=200).map(lambda b: b.replace(b"\r", b"\n")), st.sampled_from(["utf-8", "cp1252", "latin_1"]), st.booleans())

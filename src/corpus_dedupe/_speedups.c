@@ -465,11 +465,13 @@ done:
 /* any(needle in text.lower() for needle in needles), for the cheap prechecks of the boilerplate
    rules ("image", "photo", ... before the caption-credit pattern; "©", "copyright" before the
    copyright one), which run on every paragraph and every line. Python lowers the text and scans
-   it once per needle: ten scans of each paragraph, 6.5% of pass 1 at 3 µs a paragraph. For a
-   text of characters below U+0100 (ASCII and Latin-1: most of them) this is one scan that lowers
-   as it goes; lower() maps that range into itself one character for one, so a needle with a
-   character that lower() would change, or one above U+00FF, cannot be found there. Other texts
-   (curly quotes, "İ" which lowers to two characters) take Python's way. */
+   it once per needle: ten scans of each paragraph, 6.5% of pass 1 at 3 µs a paragraph. Here it
+   is one scan that lowers as it goes. lower() maps U+0000-U+00FF into itself one character for
+   one, so a needle with a character that lower() would change, or one above U+00FF, cannot be
+   found, and a character above U+00FF is part of no match (curly quotes, dashes) unless its
+   lower() holds one below U+0100 ("İ" -> "i̇", the Kelvin sign -> "k"): those, listed by the
+   caller in into_latin1 (boilerplate.py works them out from the running Python's lower()), send
+   the text Python's way. */
 /* str.lower() of the characters U+0000-U+00FF, each one character in the same range: A-Z and
    À-Þ (but ×) made a-z and à-þ. */
 static uint8_t latin1_fold[256];
@@ -491,9 +493,41 @@ static PyObject *contains_after_lower(PyObject *text, PyObject *needles) {
     return PyBool_FromLong(found);
 }
 
+/* The folded character at position t of a text: lower() of a character below U+0100, or 256 (no
+   needle holds it) for one above. */
+#define FOLD_AT(kind, data, t) ((ch = PyUnicode_READ(kind, data, t)) < 256 ? latin1_fold[ch] : 256u)
+
+/* 1 when a needle is at some position of the text, 0 when none is, -1 when the text holds a
+   character of into_latin1 (then only Python's lower() can tell). */
+static inline int scan_folded(const int kind, const void *data, const Py_ssize_t len, PyObject *into_latin1,
+                              const uint8_t *const *needle_data, const Py_ssize_t *needle_len,
+                              const uint64_t *starting_with, const uint64_t *pair_filter, const int *single) {
+    const Py_ssize_t specials = PyUnicode_GET_LENGTH(into_latin1);
+    Py_UCS4 ch;
+    for (Py_ssize_t t = 0; t < len; t++) {
+        const unsigned c = FOLD_AT(kind, data, t);
+        if (c == 256 && specials > 0 && PyUnicode_FindChar(into_latin1, ch, 0, specials, 1) >= 0) return -1;
+        if (single[c]) return 1;
+        if (t + 1 == len) break;
+        unsigned h = PAIR_HASH(c, FOLD_AT(kind, data, t + 1));
+        if (!((pair_filter[h >> 6] >> (h & 63)) & 1)) continue;
+        uint64_t candidates = starting_with[c];
+        while (candidates) {
+            int k = __builtin_ctzll(candidates);
+            candidates &= candidates - 1;
+            const uint8_t *n = needle_data[k];
+            Py_ssize_t m = needle_len[k], u = 1;
+            if (m > len - t) continue;
+            while (u < m && FOLD_AT(kind, data, t + u) == n[u]) u++;
+            if (u == m) return 1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *contains_any_folded(PyObject *self, PyObject *args) {
-    PyObject *text, *needles;
-    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &needles)) return NULL;
+    PyObject *into_latin1, *text, *needles;
+    if (!PyArg_ParseTuple(args, "UUO!", &into_latin1, &text, &PyTuple_Type, &needles)) return NULL;
     Py_ssize_t count = PyTuple_GET_SIZE(needles);
     for (Py_ssize_t k = 0; k < count; k++) {
         if (!PyUnicode_Check(PyTuple_GET_ITEM(needles, k))) {
@@ -501,7 +535,6 @@ static PyObject *contains_any_folded(PyObject *self, PyObject *args) {
             return NULL;
         }
     }
-    if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND) return contains_after_lower(text, needles);
     /* The needles that can be found (more than 64 go Python's way); for each character the set
        of needles that start with it; and a filter of their first two characters (a hash of the
        pair into 1,024 bits), so that only a position where a needle may start is looked at:
@@ -509,14 +542,19 @@ static PyObject *contains_any_folded(PyObject *self, PyObject *args) {
     if (count > 64) return contains_after_lower(text, needles);
     const uint8_t *needle_data[64];
     Py_ssize_t needle_len[64];
-    uint64_t starting_with[256] = {0};
+    uint64_t starting_with[257] = {0};
     uint64_t pair_filter[16] = {0};
-    int single[256] = {0}; /* one-character needles */
+    int single[257] = {0}; /* one-character needles */
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *needle = PyTuple_GET_ITEM(needles, k);
         Py_ssize_t m = PyUnicode_GET_LENGTH(needle);
         if (m == 0) Py_RETURN_TRUE; /* "" is in every text */
-        if (PyUnicode_KIND(needle) != PyUnicode_1BYTE_KIND) continue;
+        if (PyUnicode_KIND(needle) != PyUnicode_1BYTE_KIND) {
+            /* A needle above U+00FF: only in a text that has such characters, which lower()
+               may change into it ("Σ" -> "σ"); Python's way. */
+            if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND) return contains_after_lower(text, needles);
+            continue;
+        }
         const uint8_t *n = PyUnicode_1BYTE_DATA(needle);
         int folded = 1;
         for (Py_ssize_t u = 0; u < m; u++)
@@ -532,31 +570,25 @@ static PyObject *contains_any_folded(PyObject *self, PyObject *args) {
         unsigned h = PAIR_HASH(n[0], n[1]);
         pair_filter[h >> 6] |= (uint64_t)1 << (h & 63);
     }
-    const uint8_t *s = PyUnicode_1BYTE_DATA(text);
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
-    for (Py_ssize_t t = 0; t < len; t++) {
-        const uint8_t c = latin1_fold[s[t]];
-        if (single[c]) Py_RETURN_TRUE;
-        if (t + 1 == len) break;
-        unsigned h = PAIR_HASH(c, latin1_fold[s[t + 1]]);
-        if (!((pair_filter[h >> 6] >> (h & 63)) & 1)) continue;
-        uint64_t candidates = starting_with[c];
-        while (candidates) {
-            int k = __builtin_ctzll(candidates);
-            candidates &= candidates - 1;
-            const uint8_t *n = needle_data[k];
-            Py_ssize_t m = needle_len[k], u = 1;
-            if (m > len - t) continue;
-            while (u < m && latin1_fold[s[t + u]] == n[u]) u++;
-            if (u == m) Py_RETURN_TRUE;
-        }
-    }
-    Py_RETURN_FALSE;
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    int found;
+    /* One call per kind, so that each is compiled for its own width. */
+    if (kind == PyUnicode_1BYTE_KIND)
+        found = scan_folded(PyUnicode_1BYTE_KIND, data, len, into_latin1, needle_data, needle_len, starting_with, pair_filter, single);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        found = scan_folded(PyUnicode_2BYTE_KIND, data, len, into_latin1, needle_data, needle_len, starting_with, pair_filter, single);
+    else
+        found = scan_folded(PyUnicode_4BYTE_KIND, data, len, into_latin1, needle_data, needle_len, starting_with, pair_filter, single);
+    if (found < 0) return contains_after_lower(text, needles); /* "İ", "K" (Kelvin sign)... */
+    return PyBool_FromLong(found);
 }
 
 static PyMethodDef methods[] = {
     {"contains_any_folded", contains_any_folded, METH_VARARGS,
-     "contains_any_folded(text, needles): any(needle in text.lower() for needle in needles)."},
+     "contains_any_folded(into_latin1, text, needles): any(needle in text.lower() for needle in needles); "
+     "into_latin1: every character above U+00FF whose lower() holds one below U+0100."},
     {"stable_argsort_u64", stable_argsort_u64, METH_VARARGS,
      "stable_argsort_u64(keys, out): out (int64) = numpy.argsort(keys, kind='stable') for uint64 keys."},
     {"pair_kinds", pair_kinds, METH_VARARGS,
@@ -582,7 +614,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups", "Compile
 PyMODINIT_FUNC PyInit__speedups(void) {
     for (int c = 0; c < 256; c++) latin1_fold[c] = (uint8_t)((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ? c + 32 : c);
     PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 7) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 8) < 0) {
         Py_DECREF(m);
         return NULL;
     }

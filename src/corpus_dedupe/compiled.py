@@ -8,7 +8,7 @@ where ``pip install -e .`` was not run again after a change to the C file) is no
 
 from __future__ import annotations
 
-API_VERSION = 7
+API_VERSION = 8
 
 try:
     from . import _speedups as speedups
