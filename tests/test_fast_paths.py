@@ -199,6 +199,33 @@ def test_looks_like_mojibake_sees_matches_that_need_ascii_context():
             assert looks_like_mojibake(text) == is_bad(text), (piece, text)
 
 
+_TYPOGRAPHY = st.sampled_from(["’", "‘", "“", "”", "—", "–", "…", "\u00a0", "é", "°", "×", "²", "Ã", "Â", "Œ", "œ", "\x9d", "€", "™", "©", "·", "»"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_TYPOGRAPHY, st.sampled_from(["the", "a", "x", "Z", " ", "  ", ".", ",", "?", "9", "é"])), min_size=20, max_size=200).map("".join))
+def test_looks_like_mojibake_with_scattered_typography_is_ftfy_is_bad(text):
+    """English-like text with curly quotes, dashes and accents one by one (the stretches that
+    are skipped unsearched), and now and then two together or one that can be mojibake alone."""
+    from ftfy.badness import is_bad
+    from corpus_dedupe.normalise import looks_like_mojibake
+    for variant in (text, "plain words of an ordinary sentence " * 3 + text):
+        assert looks_like_mojibake(variant) == is_bad(variant), variant
+
+
+def test_lone_mojibake_characters_come_from_the_pattern():
+    """The characters that can be a match's only non-ASCII one are read off ftfy's pattern (here:
+    the C1 controls, "Â", "Ã", "Œ", "œ"); a pattern with an alternative that needs no non-ASCII
+    character, or of another shape, switches the shortcut off."""
+    from ftfy.badness import BADNESS_RE
+    from corpus_dedupe.normalise import _LONE_MOJIBAKE, _lone_mojibake_characters
+    assert _LONE_MOJIBAKE is not None and {"Â", "Ã", "Œ", "œ", "\x9d"} <= _LONE_MOJIBAKE and "’" not in _LONE_MOJIBAKE
+    assert _lone_mojibake_characters(BADNESS_RE) == _LONE_MOJIBAKE
+    assert _lone_mojibake_characters(re.compile("é[a-z]|[a-z]{2}ü|x[üé]")) == frozenset("éü")
+    assert _lone_mojibake_characters(re.compile("é|ab")) is None
+    assert _lone_mojibake_characters(re.compile("é")) is None
+
+
 # Sparse damage in long text, the shape fix_text_near_non_ascii shortcuts: mostly ASCII words, a
 # few correct non-ASCII words and a few of them garbled (UTF-8 read as Latin-1 or Windows-1252).
 _PLAIN_WORDS = st.sampled_from("the a speech of and Congress nation people we will said. , to in x.".split() + ["", "  "])
