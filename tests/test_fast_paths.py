@@ -488,3 +488,27 @@ def test_sorted_pair_codes_are_numpy_sorted(values):
 
     codes = np.array(values, dtype=np.int64)
     assert cluster._sorted_codes(codes).tolist() == sorted(values)
+
+
+_TRAIT_CHARS = st.sampled_from(list("aZ_9 &\t\n\x00\x08\x0b\x1f\x7f\x80\x9d\x9f\xa0é’—²٣日\ufffd\ufb00\ufb01\ufb06\ufb07\udc80\udcff\ud800\udc7f") + ["\U0001d400", "Σ"])
+
+
+@given(st.lists(_TRAIT_CHARS, max_size=30).map("".join), st.integers(0, 7))
+@settings(max_examples=400)
+def test_compiled_text_traits_are_the_three_patterns(text, wanted):
+    """One compiled scan tells what three character-class searches would: a lone surrogate from
+    an undecodable byte, a character that makes ftfy worth calling, a letter or digit outside ASCII."""
+    expected = normalise._text_traits_python(text, wanted)
+    assert expected == (wanted & 1 and bool(normalise._LONE_SURROGATE.search(text))) | (
+        wanted & 2 and 2 * bool(normalise._FTFY_TRIGGER.search(text))) | (wanted & 4 and 4 * bool(re.search(r"[^\W\x00-\x7f]", text)))
+    if normalise._compiled is not None:  # test_fingerprint reports a missing build
+        assert normalise._compiled.text_traits(text, wanted) == expected
+
+
+def test_compiled_text_traits_of_each_character():
+    if normalise._compiled is None:
+        return  # test_fingerprint reports a missing build
+    for code in [*range(0x3000), *range(0xD700, 0xE000), *range(0xFAF0, 0xFB10), *range(0xFFF0, 0x10000), 0x1D400, 0x10FFFF]:
+        c = chr(code)
+        for text in (c, f"ab{c}", f"{c}é"):
+            assert normalise._compiled.text_traits(text, 7) == normalise._text_traits_python(text, 7), hex(code)

@@ -35,7 +35,7 @@ import numpy as np
 
 from .compiled import speedups as _compiled
 from .model import BOILERPLATE, METADATA, Paragraph
-from .normalise import match_key
+from .normalise import NON_ASCII_WORD_CHAR, match_key, text_traits
 
 HEAD_PARAGRAPHS = 8
 TAIL_PARAGRAPHS = 12
@@ -168,7 +168,6 @@ _SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘'(]?[A-Z])")
 _SENTENCE_END = re.compile(r"[.!?。！？।؟…][\"'”’)»]*$")
 _STATEMENT_END = re.compile(r"[.!][\"'”’)»]*$")
 _WORDS = re.compile(r"[^\W\d_]+")
-_NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit (str.isalnum) outside ASCII
 _LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]")  # ASCII: the words of _WORDS that start in lower case
 
 
@@ -419,7 +418,7 @@ def reads_as_content(text: str) -> bool:
     stripped = text.strip()
     if not stripped:
         return False
-    if stripped.isascii() or not _NON_ASCII_WORD_CHAR.search(stripped):
+    if stripped.isascii() or not text_traits(stripped, NON_ASCII_WORD_CHAR):
         # Outside ASCII only punctuation and spaces (curly quotes, dashes: most English news
         # text): the words are ASCII letter runs, as in ASCII text. 25 -> 3 µs a paragraph.
         return _ascii_reads_as_content(stripped)
