@@ -73,3 +73,23 @@ def test_output_file_written_in_chunks_is_the_kept_paragraphs_and_its_digest(tmp
     assert data.decode("utf-8") == "\n\n".join(kept) + "\n"
     assert written.entry["output_bytes"] == len(data)
     assert written.entry["output_sha256"] == hashlib.sha256(data).hexdigest()
+
+
+_JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**12), st.floats(allow_nan=False, allow_infinity=False), _TEXT,
+              st.sampled_from(['"files": []', '\n  "files": []', "caf\udce9.txt"])),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["files", "path", "notes", "removed", "x\ny", '"q"']), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["version", "settings", "skipped", "totals", "files", "src", "a\nb"]), _JSON_VALUES, max_size=5),
+       st.lists(st.dictionaries(st.sampled_from(["path", "notes", "removed", "metadata", "files", "output_path"]), _JSON_VALUES, max_size=5), max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_manifest_with_entries_encoded_ahead_is_the_encoder_text(head, files):
+    """manifest.json is written from entries encoded as the documents arrive; it must be the
+    general encoder's text of the whole manifest, whatever the entries and the other keys hold
+    (nested "files" keys, strings that look like the layout, lone surrogates, empty lists)."""
+    manifest = {**head, "files": files}
+    expected = writer.json_text(manifest, indent=2, sort_keys=False)
+    assert writer.manifest_text(manifest, [writer.manifest_entry_text(e) for e in files]) == expected
