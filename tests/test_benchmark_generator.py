@@ -226,3 +226,40 @@ def test_lsh_memory_script_measures_both_indexes(corpus):
     rows = dict(re.findall(r"^\| (datasketch MinHashLSH|corpus-dedupe numpy arrays)[^|]*\| ([\d,]+) \|", done.stdout, re.M))
     assert set(rows) == {"datasketch MinHashLSH", "corpus-dedupe numpy arrays"}, done.stdout
     assert int(rows["corpus-dedupe numpy arrays"].replace(",", "")) < int(rows["datasketch MinHashLSH"].replace(",", ""))
+
+
+def test_typographic_copy_keeps_match_keys_and_non_utf8_files(corpus, tmp_path):
+    """benchmarks/typographic_copy.py: the copy has curly quotes and dashes where the corpus had
+    straight ones, the same match key on every line (so the ground truth still holds), and the
+    files that are not UTF-8 byte for byte."""
+    from corpus_dedupe.normalise import match_key
+
+    folder = corpus[0]
+    out = tmp_path / "typographic"
+    done = subprocess.run([sys.executable, str(BENCH / "typographic_copy.py"), str(folder), str(out)],
+                          capture_output=True, text=True, check=True)
+    before, after = tree_bytes(folder), tree_bytes(out)
+    assert sorted(before) == sorted(after)
+    changed = 0
+    for rel, data in before.items():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            assert after[rel] == data, rel
+            continue
+        new = after[rel].decode("utf-8")
+        assert not re.search(r"\w'\w", new), rel
+        lines, new_lines = text.split("\n"), new.split("\n")
+        assert len(lines) == len(new_lines)
+        assert [match_key(line) for line in lines] == [match_key(line) for line in new_lines], rel
+        changed += new != text
+    assert changed > len(before) // 2, done.stdout
+    assert f"{sum(1 for d in before.values() if _is_utf8(d))} files made typographic" in done.stdout
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
