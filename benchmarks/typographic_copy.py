@@ -8,7 +8,7 @@ content (the ground truth stays valid: the match key folds curly quotes and dash
 
     .venv/bin/python benchmarks/typographic_copy.py /tmp/c20 /tmp/c20q
 
-Files that are not UTF-8 (the generator writes some in ISO-8859-1) are copied unchanged.
+Files that are not UTF-8 are copied unchanged.
 """
 
 from __future__ import annotations
