@@ -562,6 +562,9 @@ class RuleSet:
 
     def __post_init__(self) -> None:
         self._prefilter, self._unfiltered = _prefilter(self.rules)
+        # Every rule's cheap precheck words together: one scan of a paragraph tells that none of
+        # the rules with such words can match it (most paragraphs), instead of one scan per rule.
+        self._all_needs = tuple(dict.fromkeys(word for rule in self.rules for word in rule.needs))
 
     @classmethod
     def load(cls, rules_file: str | None = None) -> "RuleSet":
@@ -647,6 +650,7 @@ class RuleSet:
         footer_from: int | None = None
         for position, p in enumerate(content):
             rules = self.rules if self._prefilter is None or self._prefilter.fullmatch(p.text) else self._unfiltered
+            any_needed = bool(self._all_needs) and contains_folded(p.text, self._all_needs)
             if footer_from is not None:
                 # In the footer every line goes; a specific rule, when one matches, names it better.
                 specific = next((r for r in rules if r.reason == BOILERPLATE and r.scope != "start" and r.match(p.text)), None)
@@ -662,6 +666,8 @@ class RuleSet:
                 if rule.scope == "end" and not (at_footer if rule.starts_footer else position >= n - TAIL_PARAGRAPHS):
                     continue
                 if rule.guard and prose[position]:
+                    continue
+                if rule.needs and not any_needed:
                     continue
                 m = rule.match(p.text)
                 if m is None:
