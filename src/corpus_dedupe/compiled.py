@@ -4,7 +4,7 @@
 same results come from numpy and Python (fingerprints, sketch agreements, match-key space runs,
 the first look at verification pairs, the radix sorts of the candidate search, the needle
 prechecks of the boilerplate rules, the character traits of text that is not ASCII): the whole
-run slower (12% at 2026-12-06 before the last three). A build older than the code (its
+run about 22% slower (200 MB benchmark corpus, 2026-12-06). A build older than the code (its
 ``API_VERSION`` differs: a source tree where ``pip install -e .`` was not run again after a
 change to the C file) is not used.
 """

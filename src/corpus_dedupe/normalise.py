@@ -33,6 +33,7 @@ _FTFY_TRIGGER = re.compile("[&\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd\ufb00-\ufb06]")
 # For pure ASCII text the trigger can be tighter: there ftfy can only change control characters
 # and HTML entities, and it decodes an entity only where its own entity pattern
 # (``ftfy.chardata.HTML_ENTITY_RE``: "&#?[0-9A-Za-z]{1,24};") matches. "AT&T" and "Q&A" need no ftfy.
+_ASCII_FTFY_TRIGGER = re.compile("[\x00-\x08\x0b-\x1f\x7f]|&#?[0-9A-Za-z]{1,24};")
 _NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit (str.isalnum) outside ASCII
 
 # What text_traits looks for.
@@ -55,28 +56,6 @@ def _text_traits_python(text: str, wanted: int) -> int:
 
 
 text_traits = _compiled.text_traits if _compiled is not None else _text_traits_python
-
-_ASCII_FTFY_TRIGGER = re.compile("[\x00-\x08\x0b-\x1f\x7f]|&#?[0-9A-Za-z]{1,24};")
-
-
-def _may_need_ftfy(text: str) -> bool:
-    """Cheap precheck so that ftfy runs only on text that can hold damage it repairs.
-
-    Pure ASCII without ``&`` or control characters cannot hold mojibake or entities. Non-ASCII text
-    is checked with ftfy's own mojibake detector (``is_bad``) which is a single regular expression.
-
-    >>> _may_need_ftfy("Plain ASCII text.")
-    False
-    >>> _may_need_ftfy("Pakistanâ€™s allegations")
-    True
-    >>> _may_need_ftfy("Pakistan’s allegations")
-    False
-    """
-    if _FTFY_TRIGGER.search(text):
-        return True
-    if text.isascii():
-        return False
-    return looks_like_mojibake(text)
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -299,11 +278,19 @@ def _collapse_printable(text: str) -> str:
 
 
 def _repair_non_ascii(text: str) -> str:
+    """Repair a line that is not ASCII: undecodable bytes (lone surrogates) become U+FFFD, and ftfy
+    runs only where the text can hold damage it repairs: a character of ``_FTFY_TRIGGER``
+    (entities, control characters, U+FFFD, ligatures) or what ftfy's own mojibake detector flags
+    (:func:`looks_like_mojibake`); other text is only NFC-normalised.
+
+    >>> _repair_non_ascii("Pakistanâ€™s allegations"), _repair_non_ascii("Pakistan’s allegations")
+    ('Pakistan’s allegations', 'Pakistan’s allegations')
+    """
     traits = text_traits(text, LONE_SURROGATE | FTFY_TRIGGER)
     if traits & LONE_SURROGATE:
         text = _LONE_SURROGATE.sub("\ufffd", text)
         traits |= FTFY_TRIGGER  # U+FFFD is one
-    if traits & FTFY_TRIGGER or looks_like_mojibake(text):  # _may_need_ftfy for text that is not ASCII
+    if traits & FTFY_TRIGGER or looks_like_mojibake(text):
         text = fix_text_near_non_ascii(text)
     elif not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
