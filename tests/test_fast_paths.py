@@ -512,3 +512,16 @@ def test_compiled_text_traits_of_each_character():
         c = chr(code)
         for text in (c, f"ab{c}", f"{c}é"):
             assert normalise._compiled.text_traits(text, 7) == normalise._text_traits_python(text, 7), hex(code)
+
+
+@given(st.lists(st.one_of(_TYPOGRAPHY, st.sampled_from(["a", " ", "xyz", ".", "日本", "ÃÂ", "\x9d"])), max_size=60).map("".join),
+       st.integers(0, 12), st.booleans())
+@settings(max_examples=400)
+def test_compiled_mojibake_windows_are_the_python_loops(text, reach, with_lone):
+    """The stretches looks_like_mojibake searches, found by the compiled loop: the same counts
+    and stretches as the Python loop over the runs, with the real lone characters or none."""
+    lone = normalise._LONE_MOJIBAKE if with_lone else None
+    expected = normalise._mojibake_windows_python(text, reach, lone)
+    if normalise._compiled is not None:  # test_fingerprint reports a missing build
+        lone_text = None if lone is None else "".join(sorted(lone))
+        assert normalise._compiled.mojibake_windows(text, reach, lone_text) == expected

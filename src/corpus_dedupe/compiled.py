@@ -11,7 +11,7 @@ change to the C file) is not used.
 
 from __future__ import annotations
 
-API_VERSION = 9
+API_VERSION = 10
 
 try:
     from . import _speedups as speedups
