@@ -1,8 +1,8 @@
 /* corpus_dedupe._speedups: the few loops of corpus-dedupe that are plain arithmetic on bytes or
    characters, compiled: the fingerprints of a batch of match keys (below), the sketch agreements
    of candidate pairs, the space runs of match keys, the first look at each verification pair, a
-   stable radix sort of bucket columns, the needle prechecks of the boilerplate rules and the
-   character traits of texts that are not ASCII. Optional: where it was not built (no C compiler), the
+   stable radix sort of bucket columns, the needle prechecks of the boilerplate rules, the
+   character traits of texts that are not ASCII and the stretches of the mojibake test. Optional: where it was not built (no C compiler), the
    same results come from numpy and Python (corpus_dedupe.compiled says which is in use); the
    tests compare each loop with the code it replaces, bit for bit.
 
