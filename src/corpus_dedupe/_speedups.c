@@ -2,9 +2,10 @@
    characters, compiled: the fingerprints of a batch of match keys (below), the sketch agreements
    of candidate pairs, the space runs of match keys, the first look at each verification pair, a
    stable radix sort of bucket columns, the needle prechecks of the boilerplate rules, the
-   character traits of texts that are not ASCII and the stretches of the mojibake test. Optional: where it was not built (no C compiler), the
-   same results come from numpy and Python (corpus_dedupe.compiled says which is in use); the
-   tests compare each loop with the code it replaces, bit for bit.
+   character traits of texts that are not ASCII and the stretches of the mojibake test.
+   Optional: where it was not built (no C compiler), the same results come from numpy and Python
+   (corpus_dedupe.compiled says which is in use); the tests compare each loop with the code it
+   replaces, bit for bit.
 
    The per-key loop of corpus_dedupe.fingerprint.fingerprint:
 
@@ -463,16 +464,6 @@ done:
     return result;
 }
 
-/* any(needle in text.lower() for needle in needles), for the cheap prechecks of the boilerplate
-   rules ("image", "photo", ... before the caption-credit pattern; "©", "copyright" before the
-   copyright one), which run on every paragraph and every line. Python lowers the text and scans
-   it once per needle: ten scans of each paragraph, 6.5% of pass 1 at 3 µs a paragraph. Here it
-   is one scan that lowers as it goes. lower() maps U+0000-U+00FF into itself one character for
-   one, so a needle with a character that lower() would change, or one above U+00FF, cannot be
-   found, and a character above U+00FF is part of no match (curly quotes, dashes) unless its
-   lower() holds one below U+0100 ("İ" -> "i̇", the Kelvin sign -> "k"): those, listed by the
-   caller in into_latin1 (boilerplate.py works them out from the running Python's lower()), send
-   the text Python's way. */
 /* str.lower() of the characters U+0000-U+00FF, each one character in the same range: A-Z and
    À-Þ (but ×) made a-z and à-þ. */
 static uint8_t latin1_fold[256];
@@ -494,9 +485,11 @@ static PyObject *contains_after_lower(PyObject *text, PyObject *needles) {
     return PyBool_FromLong(found);
 }
 
-/* The folded character at position t of a text: lower() of a character below U+0100, or 256 (no
+/* A character as the needle scan compares it: lower() of a character below U+0100, or 256 (no
    needle holds it) for one above. */
-#define FOLD_AT(kind, data, t) ((ch = PyUnicode_READ(kind, data, t)) < 256 ? latin1_fold[ch] : 256u)
+static inline unsigned folded(Py_UCS4 ch) {
+    return ch < 256 ? latin1_fold[ch] : 256u;
+}
 
 /* 1 when a needle is at some position of the text, 0 when none is, -1 when the text holds a
    character of into_latin1 (then only Python's lower() can tell). */
@@ -504,13 +497,13 @@ static inline int scan_folded(const int kind, const void *data, const Py_ssize_t
                               const uint8_t *const *needle_data, const Py_ssize_t *needle_len,
                               const uint64_t *starting_with, const uint64_t *pair_filter, const int *single) {
     const Py_ssize_t specials = PyUnicode_GET_LENGTH(into_latin1);
-    Py_UCS4 ch;
     for (Py_ssize_t t = 0; t < len; t++) {
-        const unsigned c = FOLD_AT(kind, data, t);
+        const Py_UCS4 ch = PyUnicode_READ(kind, data, t);
+        const unsigned c = folded(ch);
         if (c == 256 && specials > 0 && PyUnicode_FindChar(into_latin1, ch, 0, specials, 1) >= 0) return -1;
         if (single[c]) return 1;
         if (t + 1 == len) break;
-        unsigned h = PAIR_HASH(c, FOLD_AT(kind, data, t + 1));
+        unsigned h = PAIR_HASH(c, folded(PyUnicode_READ(kind, data, t + 1)));
         if (!((pair_filter[h >> 6] >> (h & 63)) & 1)) continue;
         uint64_t candidates = starting_with[c];
         while (candidates) {
@@ -519,13 +512,23 @@ static inline int scan_folded(const int kind, const void *data, const Py_ssize_t
             const uint8_t *n = needle_data[k];
             Py_ssize_t m = needle_len[k], u = 1;
             if (m > len - t) continue;
-            while (u < m && FOLD_AT(kind, data, t + u) == n[u]) u++;
+            while (u < m && folded(PyUnicode_READ(kind, data, t + u)) == n[u]) u++;
             if (u == m) return 1;
         }
     }
     return 0;
 }
 
+/* any(needle in text.lower() for needle in needles), for the cheap prechecks of the boilerplate
+   rules ("image", "photo", ... before the caption-credit pattern; "©", "copyright" before the
+   copyright one), which run on every paragraph and every line. Python lowers the text and scans
+   it once per needle: ten scans of each paragraph, 6.5% of pass 1 at 3 µs a paragraph. Here it
+   is one scan that lowers as it goes. lower() maps U+0000-U+00FF into itself one character for
+   one, so a needle with a character that lower() would change, or one above U+00FF, cannot be
+   found, and a character above U+00FF is part of no match (curly quotes, dashes) unless its
+   lower() holds one below U+0100 ("İ" -> "i̇", the Kelvin sign -> "k"): those, listed by the
+   caller in into_latin1 (boilerplate.py works them out from the running Python's lower()), send
+   the text Python's way. */
 static PyObject *contains_any_folded(PyObject *self, PyObject *args) {
     PyObject *into_latin1, *text, *needles;
     if (!PyArg_ParseTuple(args, "UUO!", &into_latin1, &text, &PyTuple_Type, &needles)) return NULL;
@@ -557,10 +560,10 @@ static PyObject *contains_any_folded(PyObject *self, PyObject *args) {
             continue;
         }
         const uint8_t *n = PyUnicode_1BYTE_DATA(needle);
-        int folded = 1;
+        int as_lowered = 1;
         for (Py_ssize_t u = 0; u < m; u++)
-            if (latin1_fold[n[u]] != n[u]) folded = 0;
-        if (!folded) continue;
+            if (latin1_fold[n[u]] != n[u]) as_lowered = 0;
+        if (!as_lowered) continue; /* lower() never leaves such a needle in the text */
         if (m == 1) {
             single[n[0]] = 1;
             continue;

@@ -650,7 +650,6 @@ class RuleSet:
         footer_from: int | None = None
         for position, p in enumerate(content):
             rules = self.rules if self._prefilter is None or self._prefilter.fullmatch(p.text) else self._unfiltered
-            any_needed = bool(self._all_needs) and contains_folded(p.text, self._all_needs)
             if footer_from is not None:
                 # In the footer every line goes; a specific rule, when one matches, names it better.
                 specific = next((r for r in rules if r.reason == BOILERPLATE and r.scope != "start" and r.match(p.text)), None)
@@ -660,6 +659,7 @@ class RuleSet:
                 p.reason, p.rule = BOILERPLATE, "share.widget"
                 continue
             at_footer = position >= footer_start and n - position - 1 <= FOOTER_MAX_PARAGRAPHS
+            any_needed = bool(self._all_needs) and contains_folded(p.text, self._all_needs)
             for rule in rules:
                 if rule.scope == "start" and position >= HEAD_PARAGRAPHS:
                     continue
