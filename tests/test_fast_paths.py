@@ -525,3 +525,62 @@ def test_compiled_mojibake_windows_are_the_python_loops(text, reach, with_lone):
     if normalise._compiled is not None:  # test_fingerprint reports a missing build
         lone_text = None if lone is None else "".join(sorted(lone))
         assert normalise._compiled.mojibake_windows(text, reach, lone_text) == expected
+
+
+def _run_keep_first(loop, n, active, is_exact, first_of, starts, ends, cand_j, known, hidden_code, hidden_sim):
+    """Drive a keep-first loop to the end, filling a verdict from the hidden ones whenever the loop
+    stops for it (as decide does); the outputs and the candidates it stopped at."""
+    from corpus_dedupe import cluster
+
+    code = np.zeros(n, dtype=np.int8)
+    duplicate_of = np.full(n, -1, dtype=np.int32)
+    sims = np.full(n, np.nan, dtype=np.float64)
+    variant_of = np.full(n, -1, dtype=np.int32)
+    variant_pair = np.full(n, -1, dtype=np.int64)
+    kept = bytearray(b"\x01") * n
+    verdict_code = np.where(known, hidden_code, -1).astype(np.int8)
+    verdict_sim = np.where(known, hidden_sim, 0.0)
+    stops = []
+    r = 0
+    while True:
+        r, k = loop(active, is_exact, first_of, starts, ends, cand_j, kept, verdict_code, verdict_sim, cluster._MAX_VERIFY, r,
+                    code, duplicate_of, sims, variant_of, variant_pair)
+        if k < 0:
+            break
+        assert verdict_code[k] == -1 and k not in stops
+        stops.append((r, k))
+        verdict_code[k], verdict_sim[k] = hidden_code[k], hidden_sim[k]
+    return code.tolist(), duplicate_of.tolist(), np.nan_to_num(sims, nan=-1.0).tolist(), variant_of.tolist(), variant_pair.tolist(), bytes(kept), stops
+
+
+@given(st.data())
+@settings(max_examples=300, deadline=None)
+def test_compiled_keep_first_equals_the_python_loop(data):
+    """The keep-first loop of the duplicate decisions is compiled; on any candidate lists (up to
+    a dozen per row, verdicts known or not, tied similarities, exact copies of removed
+    paragraphs) it must decide as the Python loop does and stop for the same verdicts."""
+    from corpus_dedupe import cluster
+
+    if cluster._compiled is None:
+        return  # test_fingerprint reports a missing build
+    n = data.draw(st.integers(1, 25))
+    active = sorted(data.draw(st.sets(st.integers(0, n - 1))))
+    is_exact, first_of, cand_i, cand_j = [], [], [], []
+    for i in active:
+        copy = i > 0 and data.draw(st.booleans())
+        is_exact.append(copy)
+        first_of.append(data.draw(st.integers(0, i - 1)) if copy else i)
+        if not copy:
+            for j in data.draw(st.lists(st.integers(0, n - 1).filter(lambda j: j != i), max_size=12)):
+                cand_i.append(i)
+                cand_j.append(j)
+    m = len(cand_i)
+    hidden_code = np.array(data.draw(st.lists(st.sampled_from([0, 0, 1, 2, 3, 1 | 8, 2 | 8, 3 | 8]), min_size=m, max_size=m)), dtype=np.int8)
+    hidden_sim = np.array(data.draw(st.lists(st.sampled_from([0.9, 0.95, 0.95, 1.0]), min_size=m, max_size=m)), dtype=np.float64)
+    known = np.array(data.draw(st.lists(st.booleans(), min_size=m, max_size=m)), dtype=bool)
+    rows = np.array(active, dtype=np.int64)
+    cand_i_a = np.array(cand_i, dtype=np.int64)
+    arrays = (rows, np.array(is_exact, dtype=np.uint8), np.array(first_of, dtype=np.int64),
+              np.searchsorted(cand_i_a, rows, side="left"), np.searchsorted(cand_i_a, rows, side="right"),
+              np.array(cand_j, dtype=np.int32), known, hidden_code, hidden_sim)
+    assert _run_keep_first(cluster._compiled.keep_first, n, *arrays) == _run_keep_first(cluster._keep_first_python, n, *arrays)

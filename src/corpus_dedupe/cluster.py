@@ -19,6 +19,8 @@ that merely share a quoted sentence are dropped, and each paragraph's candidates
 similar first. Every remaining pair is verified with rapidfuzz before anything is removed, at
 most ``_MAX_VERIFY`` kept candidates per paragraph; those text comparisons do not depend on the
 keep-first decisions, so they run ahead of the loop, in worker processes with ``--jobs`` > 1.
+The loop itself reads arrays of verdicts (compiled, or :func:`_keep_first_python`): at 200 MB it
+visits a million candidates, 2 s of Python for what the workers take 2 s to compare.
 """
 
 from __future__ import annotations
@@ -450,22 +452,24 @@ def _many_getter(keys: "KeyStore | list[str]"):
     return lambda indexes: [keys[i] for i in indexes.tolist()]
 
 
-_NO_MATCH = (0, 0.0, None)
+_DIFFERING = 8  # a verdict code's bit: the pair matched, but its numbers differ (a variant at best)
 
 
 class _PairVerdicts:
-    """Verdicts of the pairs compared ahead (``ahead``: candidate indexes, increasing), gathered
-    in order as the keep-first loop reaches them; any other pair is compared when asked for."""
+    """Verdicts of the candidate pairs, filled as the keep-first loop needs them: ``code[k]``
+    (int8; -1: not known yet, 0: no match, else the reason code, plus ``_DIFFERING`` when the
+    numbers differ, whose list is ``numbers[k]``) and ``similarity[k]``. The pairs compared
+    ahead (``ahead``: candidate indexes, increasing) arrive task by task, in order; any other
+    pair is compared when asked for."""
 
     def __init__(self, keys, get_key, cand_i, cand_j, flags, ahead: np.ndarray, settings: Settings, jobs: int) -> None:
         global _shared_for_workers
         self.cand_i, self.cand_j, self.flags, self.settings, self.get_key = cand_i, cand_j, flags, settings, get_key
         self.get_keys = _many_getter(keys)
         self.ahead = ahead
-        # Verdicts of the pairs compared ahead that matched, until asked for (a few in a hundred
-        # pairs match: the others need no entry, and asking for one costs a dictionary look-up
-        # instead of reading numpy arrays item by item).
-        self.hits: dict[int, tuple[int, float, list[str] | None]] = {}
+        self.code = np.full(len(cand_i), -1, dtype=np.int8)
+        self.similarity = np.zeros(len(cand_i), dtype=np.float64)
+        self.numbers: dict[int, list[str]] = {}
         self.done_to = 0  # the pairs ahead below this candidate index have their verdicts
         self.compared = 0
         self.pool = None
@@ -483,21 +487,27 @@ class _PairVerdicts:
     def _compare_here(self, lo: int, hi: int, index: np.ndarray):
         return lo, hi, _compare_pairs(self.get_keys, self.cand_i, self.cand_j, self.flags, self.settings, index)
 
-    def get(self, k: int, was_ahead: bool) -> tuple[int, float, list[str] | None]:
-        """Verdict of candidate ``k``: code, similarity, differing numbers. ``was_ahead``: ``k``
-        is one of the candidates compared ahead."""
+    def fill(self, k: int, was_ahead: bool) -> None:
+        """Make the verdict of candidate ``k`` known. ``was_ahead``: ``k`` is one of the
+        candidates compared ahead (its task's verdicts are gathered, and those before it)."""
         if was_ahead:
             while self.done_to <= k:
                 lo, hi, (codes, sims, variants) = next(self.results)
                 index = self.ahead[lo:hi]
-                matched = np.flatnonzero(codes)
-                for pos, k_, c, sim in zip(matched.tolist(), index[matched].tolist(), codes[matched].tolist(), sims[matched].tolist()):
-                    self.hits[k_] = (c, sim, variants.get(pos))
+                for pos, numbers in variants.items():
+                    codes[pos] |= _DIFFERING
+                    self.numbers[int(index[pos])] = numbers
+                self.code[index] = codes
+                self.similarity[index] = sims
                 self.compared += hi - lo
                 self.done_to = int(index[-1]) + 1
-            return self.hits.pop(k, _NO_MATCH)  # each pair is asked for once
+            return
         self.compared += 1
-        return _compare_pair(self.get_key(int(self.cand_i[k])), self.get_key(int(self.cand_j[k])), int(self.flags[k]), self.settings)
+        c, sim, numbers = _compare_pair(self.get_key(int(self.cand_i[k])), self.get_key(int(self.cand_j[k])), int(self.flags[k]), self.settings)
+        if numbers is not None:
+            c |= _DIFFERING
+            self.numbers[k] = numbers
+        self.code[k], self.similarity[k] = c, sim
 
     def close(self) -> None:
         global _shared_for_workers
@@ -567,59 +577,92 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
     ahead = np.concatenate(parts_ahead) if parts_ahead else np.zeros(0, dtype=np.int64)
     del parts_i, parts_j, parts_flags, parts_ahead
     verdicts = _PairVerdicts(keys, get_key, cand_i, cand_j, cand_flags, ahead, settings, settings.jobs)
+    # The keep-first loop, row by row in corpus order: compiled, or _keep_first_python. It stops
+    # where a verdict is not known yet; the verdicts of the pairs compared ahead arrive from the
+    # workers task by task, any other pair is compared here when the loop reaches it.
+    starts = np.searchsorted(cand_i, active, side="left")
+    ends = np.searchsorted(cand_i, active, side="right")
+    is_exact = exact[active].view(np.uint8)
+    first_of_active = first_of[active].astype(np.int64)
+    sims = np.full(n, np.nan, dtype=np.float64)  # unrounded until the loop ends
+    variant_pair = np.full(n, -1, dtype=np.int64)
+    keep_first = _compiled.keep_first if _compiled is not None else _keep_first_python
     try:
-        for lo in range(0, n, _ROW_BLOCK):  # Python lists for one block of rows at a time
-            rows = active[(active >= lo) & (active < lo + _ROW_BLOCK)]
-            if not len(rows):
-                continue
-            starts = np.searchsorted(cand_i, rows, side="left")
-            ends = np.searchsorted(cand_i, rows, side="right")
-            first = int(starts[0])
-            block_j = cand_j[first : int(ends[-1])].tolist()
-            for i, is_exact, j0, s, e in zip(rows.tolist(), exact[rows].tolist(), first_of[rows].tolist(), starts.tolist(), ends.tolist()):
-                if is_exact:  # equal 64-bit key hashes: equal keys (a collision is a 2^-64 event per pair)
-                    if kept[j0]:
-                        code[i], duplicate_of[i], similarity[i] = EXACT, j0, 1.0
-                    else:  # the first copy was itself a duplicate: point at what it duplicated
-                        code[i], duplicate_of[i], similarity[i] = code[j0], duplicate_of[j0], similarity[j0]
-                    kept[i] = 0
-                    continue
-                # Only kept paragraphs are compared; at most _MAX_VERIFY of them, the most similar
-                # first: bounded work however crowded the buckets.
-                best = variant = None
-                taken = 0
-                for k in range(s, e):
-                    j = block_j[k - first]
-                    if not kept[j]:
-                        continue
-                    taken += 1
-                    if taken > _MAX_VERIFY:
-                        break
-                    c, s_, numbers = verdicts.get(k, k - s < _MAX_VERIFY)
-                    if not c:
-                        continue
-                    if numbers is not None:  # the numbers differ: a variant at best
-                        if variant is None or s_ > variant[0]:
-                            variant = (s_, j, numbers)
-                        continue
-                    if best is None or s_ > best[0]:
-                        best = (s_, j, c)
-                if best is not None:
-                    s_, j, c = best
-                    code[i], duplicate_of[i], similarity[i] = c, j, round(s_, 4)
-                    kept[i] = 0
-                elif variant is not None:
-                    s_, j, nums = variant
-                    variant_of[i], similarity[i] = j, round(s_, 4)
-                    differing[i] = nums
+        r = 0
+        while True:
+            r, k = keep_first(active, is_exact, first_of_active, starts, ends, cand_j, kept, verdicts.code, verdicts.similarity,
+                              _MAX_VERIFY, r, code, duplicate_of, sims, variant_of, variant_pair)
+            if k < 0:
+                break
+            verdicts.fill(k, k - int(starts[r]) < _MAX_VERIFY)
     finally:
         verdicts.close()
+    decided = np.flatnonzero(~np.isnan(sims))
+    similarity[decided] = [round(s_, 4) for s_ in sims[decided].tolist()]
+    for i, k in zip(np.flatnonzero(variant_of >= 0).tolist(), variant_pair[variant_of >= 0].tolist()):
+        differing[i] = verdicts.numbers[k]
     verified = verdicts.compared
     counts["verified_pairs"] = verified
     counts["variants"] = len(differing)
     for c, name in REASON_OF_CODE.items():
         counts[name] = int((code == c).sum())
     return ClusterResult(code, duplicate_of, similarity, variant_of, differing, dict(counts))
+
+
+def _keep_first_python(rows, is_exact, first_of, starts, ends, cand_j, kept, verdict_code, verdict_sim, max_verify: int, r0: int,
+                       code, duplicate_of, similarity, variant_of, variant_pair) -> tuple[int, int]:
+    """The keep-first loop of :func:`decide` from the active row ``r0`` on, where the module was
+    not compiled (and the compiled loop's reference in the tests). Rows come in corpus order; an
+    exact copy points at the first copy (or at what that one duplicated); any other row reads its
+    candidates in order, only the kept ones and at most ``max_verify`` of them, and is a
+    duplicate of its most similar match (the first of equals), else a variant of its most
+    similar pair whose numbers differ. A row's outputs are written when it is finished, so at a
+    candidate whose verdict is not known yet (code -1) the loop returns (row, candidate) and the
+    caller calls again from that row once the verdict is filled. (len(rows), -1): done."""
+    total = len(rows)
+    r = r0
+    while r < total:
+        hi = min(total, r + 1024)  # rows read as Python lists at a time
+        lo_k = int(starts[r])
+        js = cand_j[lo_k : int(ends[hi - 1])].tolist()
+        codes = verdict_code[lo_k : int(ends[hi - 1])].tolist()
+        for r_, i, is_copy, j0, s, e in zip(range(r, hi), rows[r:hi].tolist(), is_exact[r:hi].tolist(), first_of[r:hi].tolist(),
+                                            starts[r:hi].tolist(), ends[r:hi].tolist()):
+            if is_copy:
+                if kept[j0]:
+                    code[i], duplicate_of[i], similarity[i] = EXACT, j0, 1.0
+                else:  # the first copy was itself a duplicate: point at what it duplicated
+                    code[i], duplicate_of[i], similarity[i] = code[j0], duplicate_of[j0], similarity[j0]
+                kept[i] = 0
+                continue
+            best = variant = None
+            taken = 0
+            for k in range(s, e):
+                if not kept[js[k - lo_k]]:
+                    continue
+                taken += 1
+                if taken > max_verify:
+                    break
+                c = codes[k - lo_k]
+                if c < 0:
+                    return r_, k
+                if not c:
+                    continue
+                sim = float(verdict_sim[k])
+                if c & _DIFFERING:
+                    if variant is None or sim > variant[0]:
+                        variant = (sim, k)
+                elif best is None or sim > best[0]:
+                    best = (sim, k, c)
+            if best is not None:
+                sim, k, c = best
+                code[i], duplicate_of[i], similarity[i] = c, js[k - lo_k], sim
+                kept[i] = 0
+            elif variant is not None:
+                sim, k = variant
+                variant_of[i], similarity[i], variant_pair[i] = js[k - lo_k], sim, k
+        r = hi
+    return total, -1
 
 
 def decide_texts(keys: list[str], settings: Settings) -> ClusterResult:

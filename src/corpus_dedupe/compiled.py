@@ -2,7 +2,7 @@
 
 ``pip install`` builds them when a C compiler is available; without one the build goes on and the
 same results come from numpy and Python (fingerprints, sketch agreements, match-key space runs,
-the first look at verification pairs, the radix sorts of the candidate search, the needle
+the first look at verification pairs, the keep-first loop of the duplicate decisions, the radix sorts of the candidate search, the needle
 prechecks of the boilerplate rules, the character traits of text that is not ASCII, the stretches
 of the mojibake test): the whole run about 22% slower (200 MB benchmark corpus, 2026-12-06). A
 build older than the code (its ``API_VERSION`` differs: a source tree where ``pip install -e .``
@@ -11,7 +11,7 @@ was not run again after a change to the C file) is not used.
 
 from __future__ import annotations
 
-API_VERSION = 10
+API_VERSION = 11
 
 try:
     from . import _speedups as speedups
