@@ -425,7 +425,7 @@ def test_compiled_space_squeeze_is_split_and_join_per_line(text):
     assert speedups.squeeze_spaces(text.encode("ascii")).decode("ascii") == expected
 
 
-_short_key = st.text(alphabet="abé z", max_size=40)
+_short_key = st.text(alphabet="abé zł", max_size=40)  # ł: a string of a wider kind than its anchor may be
 
 
 def _related(p: str, extra: str, how: int) -> str:
@@ -450,7 +450,7 @@ def test_compiled_pair_kinds_equal_the_python_loop(pairs):
     right = [q for _p, q, _f, _s in pairs]
     flags = np.array([f for _p, _q, f, _s in pairs], dtype=np.int8)
     near = np.array([s for _p, _q, _f, s in pairs], dtype=np.float64)
-    assert cluster._pair_kinds(left, right, flags, near).tolist() == cluster._pair_kinds_python(left, right, flags, near).tolist()
+    assert cluster._pair_kinds(left, right, flags, near, 0.0).tolist() == cluster._pair_kinds_python(left, right, flags, near).tolist()  # 0.0: no alignment ruled out
 
 
 @given(st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1, 255, 256]), max_size=300))
@@ -584,3 +584,125 @@ def test_compiled_keep_first_equals_the_python_loop(data):
               np.searchsorted(cand_i_a, rows, side="left"), np.searchsorted(cand_i_a, rows, side="right"),
               np.array(cand_j, dtype=np.int32), known, hidden_code, hidden_sim)
     assert _run_keep_first(cluster._compiled.keep_first, n, *arrays) == _run_keep_first(cluster._keep_first_python, n, *arrays)
+
+
+def _differing_numbers_by_regex(p: str, q: str, code: int):
+    """cluster._differing_numbers as written before its digit shortcut."""
+    from collections import Counter
+
+    from corpus_dedupe import cluster
+
+    found_i, found_j = cluster._DIGITS.findall(p), cluster._DIGITS.findall(q)
+    if found_i == found_j or (not found_i and code != cluster.NEAR):
+        return None
+    numbers_i, numbers_j = Counter(found_i), Counter(found_j)
+    if numbers_i == numbers_j if code == cluster.NEAR else not (numbers_i - numbers_j):
+        return None
+    return sorted(((numbers_i - numbers_j) + (numbers_j - numbers_i)).elements())
+
+
+_NUMBERY = st.lists(st.sampled_from(["a", "killed", " ", "1", "3", "13", "31", "٣", "۱", "x9", "é"]), max_size=12).map("".join)
+
+
+@given(_NUMBERY, _NUMBERY, st.sampled_from([1, 2, 3]))
+@settings(max_examples=500, deadline=None)
+def test_differing_numbers_shortcut_agrees_with_the_regex(p, q, code):
+    """Pairs found alike skip the number regex when a key has no digit; keys with ASCII digits,
+    with other digits ("٣" is one for the regex), or none must get the same verdict."""
+    from corpus_dedupe import cluster
+
+    assert cluster._differing_numbers(p, q, code) == _differing_numbers_by_regex(p, q, code)
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each (kind, position, character) edit applied: 0 replaces, 1 inserts, 2 deletes."""
+    chars = list(text)
+    for kind, pos, ch in edits:
+        if not chars:
+            break
+        pos %= len(chars)
+        if kind == 0:
+            chars[pos] = ch
+        elif kind == 1:
+            chars.insert(pos, ch)
+        else:
+            del chars[pos]
+    return "".join(chars)
+
+
+_ALIGN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789 éłЖ"  # many pairs, few by chance; ł, Ж: strings of wider kinds
+
+
+def _alignment_kinds(p: str, piece: str, extra: str, at_end: bool, threshold: float) -> tuple[int, int, int]:
+    """The compiled and the Python first look at p against a key holding ``piece`` (as long as p)
+    at its start (at its end) and ``extra`` beside it, checked against each other; returns
+    (compiled, python, alignments left out)."""
+    from rapidfuzz import fuzz
+
+    from corpus_dedupe import cluster
+
+    q = piece + extra if not at_end else extra + piece
+    flags, near = np.array([cluster._CONTAIN_OK], dtype=np.int8), np.zeros(1)
+    compiled = int(cluster._pair_kinds([p], [q], flags, near, threshold)[0])
+    python = int(cluster._pair_kinds_python([p], [q], flags, near)[0])
+    assert compiled & ~python == 0
+    assert compiled & ~(cluster._KIND_HEAD | cluster._KIND_TAIL) == python & ~(cluster._KIND_HEAD | cluster._KIND_TAIL)
+    left_out = 0
+    for bit, part in ((cluster._KIND_HEAD, q[: len(p)]), (cluster._KIND_TAIL, q[-len(p) :])):
+        if python & bit and not compiled & bit:
+            assert fuzz.ratio(p, part, score_cutoff=threshold * 100) == 0, (p, part, threshold)
+            left_out += 1
+    return compiled, python, left_out
+
+
+@given(st.text(alphabet=_ALIGN_CHARS, min_size=2, max_size=300), st.lists(st.tuples(st.sampled_from([0, 1, 1, 2, 2]), st.integers(0, 10**6), st.sampled_from(_ALIGN_CHARS)), max_size=80),
+       st.text(alphabet=_ALIGN_CHARS, min_size=1, max_size=30), st.booleans(), st.sampled_from([0.0, 0.8, 0.9, 0.95, 0.99]))
+@settings(max_examples=1000, deadline=None)
+def test_compiled_alignment_filter_never_drops_a_passing_alignment(p, edits, extra, at_end, threshold):
+    """The compiled first look leaves out truncated-copy alignments that its character-pair bound
+    says cannot pass; every one it leaves out must score below the threshold (the verdicts would
+    otherwise change), and it must agree with the Python loop on everything else."""
+    from corpus_dedupe import cluster
+
+    if cluster._compiled is None:
+        return  # test_fingerprint reports a missing build
+    piece = _edited(p, edits)
+    piece = (piece + p)[: len(p)] if not at_end else (p + piece)[-len(p) :]
+    _alignment_kinds(p, piece, extra, at_end, threshold)
+
+
+def test_compiled_alignment_filter_at_its_bound():
+    """Copies made with paired deletions and insertions (each unmatched character spoils three
+    character pairs, the worst case of the bound) near the threshold: the alignments that pass
+    are all kept, and most of those that fail are left out (the bound does its job)."""
+    import random
+
+    from rapidfuzz import fuzz
+
+    from corpus_dedupe import cluster
+
+    if cluster._compiled is None:
+        return  # test_fingerprint reports a missing build
+    rng = random.Random(7)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 "
+    passing = failing = left_out = 0
+    for _ in range(4000):
+        n = rng.randint(20, 300)
+        p = "".join(rng.choice(alphabet) for _ in range(n))
+        threshold = rng.choice([0.8, 0.9, 0.95])
+        chars = list(p)
+        for _ in range(rng.randint(1, int(n * (1 - threshold) * 1.5) + 2)):
+            del chars[rng.randrange(len(chars))]
+            chars.insert(rng.randrange(len(chars) + 1), rng.choice(alphabet))
+        piece = "".join(chars)
+        if piece[:16] != p[:16] and piece[-16:] != p[-16:]:
+            piece = p[:16] + piece[16:]  # the anchor holds: the alignment is looked at
+        at_end = piece[-16:] == p[-16:] and rng.random() < 0.5
+        _compiled, _python, dropped = _alignment_kinds(p, piece, "~", at_end, threshold)
+        if fuzz.ratio(p, piece, score_cutoff=threshold * 100):
+            passing += 1
+        else:
+            failing += 1
+            left_out += dropped
+    assert passing > 500 and failing > 500
+    assert left_out > 100

@@ -11,7 +11,7 @@ was not run again after a change to the C file) is not used.
 
 from __future__ import annotations
 
-API_VERSION = 11
+API_VERSION = 12
 
 try:
     from . import _speedups as speedups
