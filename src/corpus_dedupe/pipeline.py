@@ -341,7 +341,7 @@ class _DocumentEntry:
 def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None) -> RunSummary:
     """Run the whole pipeline from SRC to DST and return what was written."""
     started = time.time()
-    set_mmap_threshold()
+    set_mmap_threshold(top_pad=64 << 20, arenas=1)
     timings: dict[str, float] = {}
     peak_rss: dict[str, float] = {}  # this process's peak resident memory (MB) at the end of each stage
     cpu: dict[str, dict[str, float]] = {}  # CPU seconds of each stage, in this process and in its workers
