@@ -188,7 +188,7 @@ def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False,
         bucket_start = np.maximum.accumulate(np.where(new_bucket, position, 0))
         rank = position - bucket_start
         later = rank > 0
-        by_row = np.argsort(sorted_rows[later])  # a row is in one bucket of a column: no ties, any sort is the stable one
+        by_row = _stable_argsort(sorted_rows[later].astype(np.uint64))  # a row is in one bucket of a column: no ties, any sort is the stable one
         if release and isinstance(fp.buckets, list):
             fp.buckets[c] = None  # indexed: the column is not needed any more
         return (sorted_rows, sorted_rows[later][by_row], bucket_start[later][by_row].astype(np.int32),
