@@ -706,3 +706,12 @@ def test_compiled_alignment_filter_at_its_bound():
             left_out += dropped
     assert passing > 500 and failing > 500
     assert left_out > 100
+
+
+@given(st.lists(texts | st.sampled_from(["Iâ€™ve", "the Islamic â€œstreetâ€\x9d", "caf\u00c3\u00a9 &amp; bar"]), min_size=1, max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_cached_ftfy_repairs_as_ftfy_does(pieces):
+    """Short stretches go through a cache of ftfy's results: asked again (the same stretch in
+    another copy of a story), or longer than what is cached, the repair must be ftfy's."""
+    for text in pieces + pieces + [" ".join(pieces) * 300]:
+        assert normalise._ftfy_fix(text) == ftfy.fix_text(text, normalise._FTFY_CONFIG)

