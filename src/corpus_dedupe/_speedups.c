@@ -466,7 +466,8 @@ done:
    numbers differ makes it a variant. A row's outputs are written when the row is finished, so
    at a candidate whose verdict is not known yet (verdict code -1) the loop stops and returns
    (r, k): the caller fills verdict k and calls again from row r. Returns (len(rows), -1) when
-   done. About 2 s of Python at 200 MB (a million candidates) become a few tens of ms. */
+   done. Replacing the Python loop took decide at 200 MB (a million candidates) from 3.62 to
+   3.29 s, its main process from 2.96 to 2.49 CPU-s. */
 static PyObject *keep_first(PyObject *self, PyObject *args) {
     Py_buffer rows, is_exact, first_of, starts, ends, cand_j, kept, vcode, vsim, code, dup, sim, variant_of, variant_pair;
     Py_ssize_t max_verify, r0;
