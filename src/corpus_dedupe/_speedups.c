@@ -373,29 +373,12 @@ static int32_t pair_count[PAIR_SLOTS];
 
 static inline uint32_t pair_slot(Py_UCS4 a, Py_UCS4 b) { return (a * 64u + b + (a >> 7) * 40503u) & (PAIR_SLOTS - 1); }
 
-static int may_align(PyObject *p, PyObject *q, int at_end, double max_unmatched_share) {
-    Py_ssize_t n = PyUnicode_GET_LENGTH(p), qn = PyUnicode_GET_LENGTH(q);
-    if (n < 2 || n > qn) return 1;
-    Py_ssize_t unmatched = (Py_ssize_t)(max_unmatched_share * (double)n) + 1;
-    int pk = PyUnicode_KIND(p), qk = PyUnicode_KIND(q);
-    const void *pd = PyUnicode_DATA(p), *qd = PyUnicode_DATA(q);
-    Py_ssize_t off = at_end ? qn - n : 0, lo = 0, hi = n, shared = 0;
-    while (lo < n && PyUnicode_READ(pk, pd, lo) == PyUnicode_READ(qk, qd, off + lo)) lo++;
-    while (hi > lo && PyUnicode_READ(pk, pd, hi - 1) == PyUnicode_READ(qk, qd, off + hi - 1)) hi--;
-    Py_ssize_t need = (hi - lo - 1) - 3 * unmatched;
-    if (need <= 0) return 1;
-    if (pk == PyUnicode_1BYTE_KIND && qk == PyUnicode_1BYTE_KIND) {
-        const uint8_t *x = (const uint8_t *)pd, *y = (const uint8_t *)qd + off;
-        for (Py_ssize_t i = lo; i + 1 < hi; i++) pair_count[pair_slot(x[i], x[i + 1])]++;
-        for (Py_ssize_t i = lo; i + 1 < hi && shared < need && shared + (hi - 1 - i) >= need; i++) {
-            int32_t *count = &pair_count[pair_slot(y[i], y[i + 1])];
-            int hit = *count > 0;
-            *count -= hit;
-            shared += hit;
-        }
-        for (Py_ssize_t i = lo; i + 1 < hi; i++) pair_count[pair_slot(x[i], x[i + 1])] = 0;
-        return shared >= need;
-    }
+/* How many of p[lo:hi]'s adjacent pairs occur in q[off + lo:off + hi] (a multiset count, stopped
+   once it reaches need or can no longer reach it). Inlined with constant kinds for two Latin-1
+   strings, where the compiler reads bytes directly. */
+static inline __attribute__((always_inline)) Py_ssize_t shared_pairs(int pk, const void *pd, int qk, const void *qd, Py_ssize_t off,
+                                                                      Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t need) {
+    Py_ssize_t shared = 0;
     for (Py_ssize_t i = lo; i + 1 < hi; i++) pair_count[pair_slot(PyUnicode_READ(pk, pd, i), PyUnicode_READ(pk, pd, i + 1))]++;
     for (Py_ssize_t i = lo; i + 1 < hi && shared < need && shared + (hi - 1 - i) >= need; i++) {
         int32_t *count = &pair_count[pair_slot(PyUnicode_READ(qk, qd, off + i), PyUnicode_READ(qk, qd, off + i + 1))];
@@ -404,7 +387,23 @@ static int may_align(PyObject *p, PyObject *q, int at_end, double max_unmatched_
         shared += hit;
     }
     for (Py_ssize_t i = lo; i + 1 < hi; i++) pair_count[pair_slot(PyUnicode_READ(pk, pd, i), PyUnicode_READ(pk, pd, i + 1))] = 0;
-    return shared >= need;
+    return shared;
+}
+
+static int may_align(PyObject *p, PyObject *q, int at_end, double max_unmatched_share) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(p), qn = PyUnicode_GET_LENGTH(q);
+    if (n < 2 || n > qn) return 1;
+    Py_ssize_t unmatched = (Py_ssize_t)(max_unmatched_share * (double)n) + 1;
+    int pk = PyUnicode_KIND(p), qk = PyUnicode_KIND(q);
+    const void *pd = PyUnicode_DATA(p), *qd = PyUnicode_DATA(q);
+    Py_ssize_t off = at_end ? qn - n : 0, lo = 0, hi = n;
+    while (lo < n && PyUnicode_READ(pk, pd, lo) == PyUnicode_READ(qk, qd, off + lo)) lo++;
+    while (hi > lo && PyUnicode_READ(pk, pd, hi - 1) == PyUnicode_READ(qk, qd, off + hi - 1)) hi--;
+    Py_ssize_t need = (hi - lo - 1) - 3 * unmatched;
+    if (need <= 0) return 1;
+    if (pk == PyUnicode_1BYTE_KIND && qk == PyUnicode_1BYTE_KIND)
+        return shared_pairs(PyUnicode_1BYTE_KIND, pd, PyUnicode_1BYTE_KIND, qd, off, lo, hi, need) >= need;
+    return shared_pairs(pk, pd, qk, qd, off, lo, hi, need) >= need;
 }
 
 static PyObject *pair_kinds(PyObject *self, PyObject *args) {

@@ -176,18 +176,17 @@ _WINDOW_SEPARATOR = " ~|~ "  # plain ASCII, which ftfy leaves alone
 
 
 def _ftfy_fix(text: str) -> str:
-    """``ftfy.fix_text`` with this module's configuration; text up to ``_CACHED_FTFY_CHARS``
+    """``ftfy.fix_text`` with this module's configuration; text up to ``_CACHED_LINE_CHARS``
     through a cache of the process's last 8,192 (a few megabytes at most). The same damaged
     stretch recurs wherever a story was copied with its broken encoding: of the 17,124 stretches
     ftfy repaired in the 200 MB benchmark corpus, 10,448 were distinct, and a worker that sees
     half the corpus repairs about a third of its stretches once more (ftfy takes about 85 µs a
     call)."""
-    if len(text) <= _CACHED_FTFY_CHARS:
+    if len(text) <= _CACHED_LINE_CHARS:
         return _ftfy_fix_cached(text)
     return ftfy.fix_text(text, _FTFY_CONFIG)
 
 
-_CACHED_FTFY_CHARS = 2000
 _ftfy_fix_cached = functools.lru_cache(maxsize=8192)(functools.partial(ftfy.fix_text, config=_FTFY_CONFIG))
 
 

@@ -41,7 +41,7 @@ def set_mmap_threshold(threshold: int = 128 * 1024, trim: int | None = None, top
     is freed (and the next one faults in again, page by page). One heap with 64 MiB of pad: the
     duplicate search of the 200 MB benchmark corpus 3.25-3.61 s -> 2.58-2.86 s (three
     alternating runs each), the 1 GB run 106.8 -> 102.5 s and 5.2 -> 1.7 million page faults,
-    for a higher peak (2.49 -> 2.79 GB at 1 GB: one heap holds its free gaps longer)."""
+    for a higher peak (2.49 -> 2.79-2.84 GB at 1 GB: one heap holds its free gaps longer)."""
     if not sys.platform.startswith("linux"):
         return
     try:
