@@ -6,7 +6,7 @@ import codecs
 import os
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from corpus_dedupe.reader import InputError, decode_lines, detect_encoding, discover, read_document
 
@@ -196,3 +196,44 @@ def test_read_ahead_stays_within_its_window_and_stops_when_closed(tmp_path):
     finally:
         read_ahead.close()
     assert read_ahead.advised == 6
+
+
+# Pieces that make valid and invalid UTF-8 when run together: ASCII, characters of two, three and
+# four bytes, a lone continuation byte, a lead byte without its continuation, an overlong form, an
+# encoded surrogate and a code point above U+10FFFF.
+_UTF8_PIECES = [b"a", b"plain text ", "é".encode(), "€".encode(), "𝄞".encode(), b"\x80", b"\xc3", b"\xe2\x82",
+                b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xf0"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_UTF8_PIECES), max_size=12), st.integers(1, 5), st.integers(0, 3))
+@example([b"\xc3", b"a", b"\x80"], 1, 0)  # a lead byte, an ASCII slice, a continuation byte: not UTF-8
+def test_utf8_validity_check_agrees_with_the_damage_count(pieces, slice_size, start):
+    """The one-pass check that lets a valid file skip the damage count says "valid" exactly when
+    the count finds no invalid byte, whatever the slicing (sequences cut by a slice boundary, a
+    file ending inside a sequence, ASCII slices skipped while a sequence is pending)."""
+    from corpus_dedupe import reader
+
+    data = b"".join(pieces)
+    saved = reader._SLICE
+    reader._SLICE = slice_size
+    try:
+        assert reader._is_utf8(data, start) == (reader._utf8_damage(data, start)[0] == 0)
+    finally:
+        reader._SLICE = saved
+    assert reader._is_utf8(data, start) == _decodes_strictly(data[start:])
+
+
+def _decodes_strictly(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_files_with_invalid_utf8_still_report_how_many_bytes_were_replaced(tmp_path):
+    text = "Valid “quoted” words — naïve café — then one bad byte: ".encode() + b"\xff" + " and a cut one: ".encode() + b"\xe2\x82"
+    assert detect_encoding(text) == ("utf-8", 0, ["3 invalid UTF-8 byte(s) replaced with U+FFFD"])
+    assert detect_encoding(codecs.BOM_UTF8 + text)[2] == ["3 invalid UTF-8 byte(s) replaced with U+FFFD"]
+    assert detect_encoding(codecs.BOM_UTF8 + "“fine”".encode()) == ("utf-8", 3, [])

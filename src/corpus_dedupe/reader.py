@@ -193,12 +193,12 @@ def detect_encoding(data: bytes) -> tuple[str, int, list[str]]:
                 bad = _invalid_units(data, len(bom), codec)
                 return codec, len(bom), ([f"{bad} invalid {codec} code unit(s) replaced with U+FFFD"] if bad else [])
             _refuse_binary(data, len(bom))
-            invalid, _multibyte = _utf8_damage(data, len(bom))
+            invalid = 0 if _is_utf8(data, len(bom)) else _utf8_damage(data, len(bom))[0]
             return codec, len(bom), ([f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD"] if invalid else [])
     _refuse_binary(data, 0)
-    invalid, multibyte = _utf8_damage(data, 0)
-    if not invalid:
+    if _is_utf8(data, 0):
         return "utf-8", 0, []
+    invalid, multibyte = _utf8_damage(data, 0)
     if multibyte > invalid:
         return "utf-8", 0, [f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD"]
     codec = _legacy_codec(data)
@@ -218,6 +218,24 @@ def _refuse_binary(data: bytes, start: int) -> None:
         chunk = data[pos : pos + _SLICE]
         if len(chunk.translate(None, _BINARY_BYTES)) != len(chunk):
             raise InputError("binary file (contains NUL or other control bytes)")
+
+
+def _is_utf8(data: bytes, start: int) -> bool:
+    """Whether ``data[start:]`` is valid UTF-8: a strict decode, slice by slice (ASCII slices
+    skipped). Most files are valid, and for them this one pass in the codec is all the checking
+    they need; :func:`_utf8_damage`, which counts what is wrong, takes four passes (a decode and
+    three encodes) and ran on every file that was not ASCII: a fifth of reading a file (20 MB
+    benchmark corpus, py-spy)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    try:
+        for pos in range(start, len(data), _SLICE):
+            chunk = data[pos : pos + _SLICE]
+            if chunk.isascii() and not decoder.getstate()[0]:
+                continue
+            decoder.decode(chunk, final=pos + _SLICE >= len(data))
+    except UnicodeDecodeError:
+        return False
+    return True  # the last slice decoded was final (a sequence cut off at the end raised), or none was pending
 
 
 def _utf8_damage(data: bytes, start: int) -> tuple[int, int]:
