@@ -185,6 +185,7 @@ class Measurement:
     peak_rss_mb: float
     returncode: int
     stderr_tail: str
+    cpu_seconds: float  # user + system, the process and the children it waited for (dedupe's workers)
 
 
 def _wall_seconds(value: str) -> float:
@@ -212,8 +213,9 @@ def measure(cmd: list[str], workdir: Path, name: str, timeout: float | None) -> 
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report)
     if not wall or not rss:
         raise RuntimeError(f"could not parse /usr/bin/time output:\n{report}")
+    cpu = sum(float(m.group(1)) for m in re.finditer(r"(?:User|System) time \(seconds\): ([\d.]+)", report))
     tail = stderr_file.read_text(errors="replace")[-2000:]
-    return Measurement(_wall_seconds(wall.group(1)), int(rss.group(1)) * 1024 / 1e6, proc.returncode, tail)
+    return Measurement(_wall_seconds(wall.group(1)), int(rss.group(1)) * 1024 / 1e6, proc.returncode, tail, cpu)
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -252,18 +254,26 @@ def find_dedupe(explicit: str | None) -> str | None:
     return shutil.which("dedupe")
 
 
-def run_system(name, cmd, output_reader, complete, truth, input_bytes, workdir, timeout) -> dict:
+def run_system(name, cmd, output_reader, complete, truth, input_bytes, workdir, timeout, run_facts: Path | None = None) -> dict:
+    """Measure and score one system. ``run_facts``: where the system writes its own account of
+    the run (dedupe's run.json), copied into the report: its stages' wall and CPU seconds tell a
+    slow phase of the machine (every stage slower, CPU seconds up) from a slower stage."""
     print(f"running {name}: {shlex.join(cmd)}", file=sys.stderr)
     m = measure(cmd, workdir, name, timeout)
     result = {"system": name, "command": shlex.join(cmd), "returncode": m.returncode}
     result.update(
         wall_seconds=round(m.wall_seconds, 2),
+        cpu_seconds=round(m.cpu_seconds, 2),
         mb_per_s=round(input_bytes / 1e6 / m.wall_seconds, 3) if m.wall_seconds else None,
         peak_rss_mb=round(m.peak_rss_mb, 1),
     )
     if m.returncode != 0:
         result["error"] = m.stderr_tail
         return result
+    if run_facts is not None and run_facts.exists():
+        facts = json.loads(run_facts.read_text())
+        result["stages"] = {stage: {"wall_seconds": seconds, "cpu_seconds": facts.get("cpu_seconds", {}).get(stage)}
+                            for stage, seconds in facts.get("timings_seconds", {}).items()}
     result["score"] = asdict(score(truth, output_reader(), complete))
     return result
 
@@ -278,19 +288,19 @@ def fmt(value, digits=3) -> str:
 
 def markdown(report: dict) -> str:
     rows = [
-        "| system | wall s | MB/s | peak RSS MB | precision | recall | flagged | unmapped | missing |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| system | wall s | CPU s | MB/s | peak RSS MB | precision | recall | flagged | unmapped | missing |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report["systems"]:
         s = r.get("score", {})
         status = "" if r["returncode"] == 0 else f" (failed, exit {r['returncode']})"
         rows.append(
-            f"| {r['system']}{status} | {fmt(r['wall_seconds'], 2)} | {fmt(r['mb_per_s'], 2)} | "
+            f"| {r['system']}{status} | {fmt(r['wall_seconds'], 2)} | {fmt(r.get('cpu_seconds'), 2)} | {fmt(r['mb_per_s'], 2)} | "
             f"{fmt(r['peak_rss_mb'], 1)} | {fmt(s.get('precision'))} | {fmt(s.get('recall'))} | "
             f"{fmt(s.get('flagged'))} | {fmt(s.get('unmapped_records'))} | {fmt(s.get('missing'))} |"
         )
     for note in report.get("skipped", []):
-        rows.append(f"| {note} | - | - | - | - | - | - | - | - |")
+        rows.append(f"| {note} | - | - | - | - | - | - | - | - | - |")
     lines = [
         f"Corpus: `{report['corpus']}`: {report['input_mb']:.1f} MB, {report['files']} files, "
         f"{report['scored_paragraphs']} scored paragraphs, {report['true_duplicates']} true duplicates.",
@@ -303,6 +313,12 @@ def markdown(report: dict) -> str:
             "",
             f"dedupe/baseline: speed (MB/s) x{fmt(ratios['speed'], 2)}, peak RSS x{fmt(ratios['rss'], 2)}",
         ]
+    for r in report["systems"]:
+        if r.get("stages"):
+            lines += ["", f"{r['system']} by stage (its run.json), wall s (CPU s main + workers):",
+                      "; ".join(f"{stage} {v['wall_seconds']:.2f}" + (f" ({v['cpu_seconds']['main']:.1f} + {v['cpu_seconds']['workers']:.1f})"
+                                                                       if v.get("cpu_seconds") else "")
+                                for stage, v in r["stages"].items())]
     scored = [r for r in report["systems"] if "score" in r]
     if scored:
         lines.append("")
@@ -362,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
                 provenance = out / ".dedupe" / "provenance.jsonl"
                 report["systems"].append(
                     run_system("dedupe", cmd, lambda: read_provenance(provenance), True, truth, input_bytes,
-                               workdir, args.timeout)
+                               workdir, args.timeout, run_facts=out / ".dedupe" / "run.json")
                 )
         if not args.skip_baseline:
             flagged_file = workdir / "baseline.json"
