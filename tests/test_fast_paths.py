@@ -299,6 +299,20 @@ def test_match_keys_of_a_batch_are_each_texts_match_key(batch):
     assert normalise.match_keys(batch) == [normalise.match_key(text) for text in batch]
 
 
+@given(st.lists(_KEY_TEXTS, max_size=12), st.booleans())
+@settings(max_examples=300)
+def test_match_keys_as_utf8_are_the_encoded_match_keys(batch, compiled):
+    """The keys pass 1 hands to the fingerprints, cut from the folded batch as bytes, are each
+    text's match key encoded, with the compiled space squeezing and without it."""
+    saved = normalise._compiled
+    if not compiled:
+        normalise._compiled = None
+    try:
+        assert normalise.match_keys_utf8(batch) == [normalise.match_key(text).encode("utf-8") for text in batch]
+    finally:
+        normalise._compiled = saved
+
+
 def test_match_keys_at_the_edges_between_texts():
     batch = ["5.", ".3", "1,", "2", "", "  ", " a ", "x\ny", "4.5"]
     assert normalise.match_keys(batch) == ["5", "3", "1", "2", "", "", "a", "x y", "45"]

@@ -705,10 +705,11 @@ def template_candidate_key(p: Paragraph, max_words: int) -> str | None:
     return key if template_shaped(p.text, key, max_words) else None
 
 
-def template_shaped(text: str, key: str, max_words: int) -> bool:
-    """For an undecided paragraph that does not read as content, with its match key: short
-    enough and not a statement, so a corpus template line candidate. The pipeline has the key and
-    the content verdict already and asks only this."""
+def template_shaped(text: str, key: str | bytes, max_words: int) -> bool:
+    """For an undecided paragraph that does not read as content, with its match key (as text or
+    as its UTF-8: its words are separated by single ASCII spaces either way): short enough and not
+    a statement, so a corpus template line candidate. The pipeline has the key and the content
+    verdict already and asks only this."""
     return bool(key) and len(key.split()) <= max_words and not is_sentence_shaped(text)
 
 

@@ -440,7 +440,23 @@ def match_keys(texts: list[str]) -> list[str]:
     >>> match_keys(["Killed 1,450 militants.", "", "Pakistan’s “India-backed” claims", "4.5 % of\tthem!"])
     ['killed 1450 militants', '', 'pakistan s india backed claims', '45 of them']
     """
-    keys: list[str | None] = [None] * len(texts)
+    return _match_keys(texts, utf8=False)  # type: ignore[return-value]
+
+
+def match_keys_utf8(texts: list[str]) -> list[bytes]:
+    """``[match_key(t).encode("utf-8") for t in texts]``: the keys as the fingerprints and the
+    key store take them. The ASCII texts' keys are cut from the folded batch as bytes, never made
+    strings: pass 1 decoded the batch, split it into strings and encoded each key back (3% of
+    the per-document stages, 20 MB benchmark corpus).
+
+    >>> match_keys_utf8(["Killed 1,450 militants.", "Café “au lait”"])
+    [b'killed 1450 militants', b'caf\\xc3\\xa9 au lait']
+    """
+    return _match_keys(texts, utf8=True)  # type: ignore[return-value]
+
+
+def _match_keys(texts: list[str], utf8: bool) -> list[str] | list[bytes]:
+    keys: list = [None] * len(texts)
     batch_at: list[int] = []
     batch: list[str] = []
     for at, text in enumerate(texts):
@@ -450,18 +466,22 @@ def match_keys(texts: list[str]) -> list[str]:
             batch_at.append(at)
             batch.append(text)
         else:
-            keys[at] = match_key(text)
+            key = match_key(text)
+            keys[at] = key.encode("utf-8") if utf8 else key
     if batch:
         data = _join_digit_groups("\n".join(batch).encode("ascii")).translate(_ASCII_KEYS_TABLE)
         # Each line is now letters, digits and spaces: its space runs collapsed and its ends
-        # stripped, by the compiled loop in one pass, or by str.split and join.
+        # stripped, by the compiled loop in one pass, or by split and join.
         if _compiled is not None:
-            lines = _compiled.squeeze_spaces(data).decode("ascii").split("\n")
+            squeezed = _compiled.squeeze_spaces(data)
+            lines: list = squeezed.split(b"\n") if utf8 else squeezed.decode("ascii").split("\n")
+        elif utf8:
+            lines = list(map(b" ".join, map(bytes.split, data.split(b"\n"))))
         else:
             lines = list(map(" ".join, map(str.split, data.decode("ascii").split("\n"))))
         for at, key in zip(batch_at, lines):
             keys[at] = key
-    return keys  # type: ignore[return-value]
+    return keys
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

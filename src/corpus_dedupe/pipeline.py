@@ -46,7 +46,7 @@ from .boilerplate import (
 from .cluster import REASON_OF_CODE, KeyStore, decide
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .model import BOILERPLATE, Decision, Paragraph, ParagraphRef, Skipped
-from .normalise import match_keys
+from .normalise import match_keys_utf8
 from .reader import InputError, ReadAhead, discover, read_document
 from .segment import segment
 from .settings import Settings
@@ -139,7 +139,7 @@ class _TextAnalysis:
     paragraphs_blob: bytes
     candidate_index: list[int]
     candidate_line: list[int]
-    keys: list[str]
+    keys: list[bytes]  # UTF-8
     template_keys: list[int]  # positions (into keys) of distinct short non-sentence lines
     content_positions: list[int]  # positions (into keys) of paragraphs that read as content
 
@@ -154,11 +154,11 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Ski
     if settings.boilerplate:
         _rules(settings).classify(paragraphs)
     undecided = [p for p in paragraphs if p.reason is None]
-    keys = match_keys([p.text for p in undecided])
+    keys = match_keys_utf8([p.text for p in undecided])
     template_keys: list[int] = []
     content_positions: list[int] = []
     if settings.boilerplate:
-        seen: set[str] = set()
+        seen: set[bytes] = set()
         for pos, (p, key) in enumerate(zip(undecided, keys)):
             if p.prose:
                 content_positions.append(pos)
@@ -184,7 +184,7 @@ def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file:
     results = [_analyse_text(src, rel, settings) for rel in rels]
     analysed = [r for r in results if isinstance(r, _TextAnalysis)]
     spill_offset = _append_to_spill(spill_file, b"".join(r.paragraphs_blob for r in analysed))
-    keys = [k for r in analysed for k in r.keys]
+    encoded = [k for r in analysed for k in r.keys]  # UTF-8
     template_keys: list[int] = []
     content_positions: list[int] = []
     offset = 0
@@ -192,8 +192,6 @@ def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file:
         template_keys.extend(offset + pos for pos in r.template_keys)
         content_positions.extend(offset + pos for pos in r.content_positions)
         offset += len(r.keys)
-    encoded = [key.encode("utf-8") for key in keys]
-    del keys
     return AnalysedBatch(
         [r.document if isinstance(r, _TextAnalysis) else r for r in results],
         spill_offset,
