@@ -45,3 +45,12 @@ def seeds_run(tmp_path_factory) -> Path:
     result = run_cli(SEEDS, dst, "--jobs", "1")
     assert result.exit_code == 0, result.output
     return dst
+
+
+def decodes_as_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (a strict decode): the reference the tests compare with."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

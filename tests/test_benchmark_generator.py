@@ -19,6 +19,8 @@ from pathlib import Path
 import ftfy
 import pytest
 
+from conftest import decodes_as_utf8
+
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "benchmarks"
 SOURCE = Path("/work/shared/bench-text")
@@ -254,12 +256,4 @@ def test_typographic_copy_keeps_match_keys_and_non_utf8_files(corpus, tmp_path):
         assert [match_key(line) for line in lines] == [match_key(line) for line in new_lines], rel
         changed += new != text
     assert changed > len(before) // 2, done.stdout
-    assert f"{sum(1 for d in before.values() if _is_utf8(d))} files made typographic" in done.stdout
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    assert f"{sum(1 for d in before.values() if decodes_as_utf8(d))} files made typographic" in done.stdout

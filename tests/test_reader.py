@@ -10,7 +10,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from corpus_dedupe.reader import InputError, decode_lines, detect_encoding, discover, read_document
 
-from conftest import SHARED_BENCH_TEXT
+from conftest import SHARED_BENCH_TEXT, decodes_as_utf8
 
 
 TEXT = "Déjà vu: the “ministry” said — again — that costs rose 12 % to €5 million.\nSecond line, naïve café.\n"
@@ -221,15 +221,7 @@ def test_utf8_validity_check_agrees_with_the_damage_count(pieces, slice_size, st
         assert reader._is_utf8(data, start) == (reader._utf8_damage(data, start)[0] == 0)
     finally:
         reader._SLICE = saved
-    assert reader._is_utf8(data, start) == _decodes_strictly(data[start:])
-
-
-def _decodes_strictly(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    assert reader._is_utf8(data, start) == decodes_as_utf8(data[start:])
 
 
 def test_files_with_invalid_utf8_still_report_how_many_bytes_were_replaced(tmp_path):
