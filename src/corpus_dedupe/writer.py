@@ -432,7 +432,7 @@ def write_corpus(
         meta = staging / META_DIR
         meta.mkdir()
         files = []
-        file_texts = []  # each entry as it will stand in manifest.json, encoded while the workers write
+        file_texts = []  # each entry as it will stand in manifest.json, encoded by the worker that wrote the document
         totals: dict = {"files": 0, "files_written": 0, "paragraphs": 0, "kept": 0, "removed": {}, "input_bytes": 0, "output_bytes": 0}
         written_documents = iter(documents(staging))
         # Provenance is gathered into writes of 4 MiB, not written document by document: each
