@@ -440,22 +440,19 @@ def match_keys(texts: list[str]) -> list[str]:
     >>> match_keys(["Killed 1,450 militants.", "", "Pakistan’s “India-backed” claims", "4.5 % of\tthem!"])
     ['killed 1450 militants', '', 'pakistan s india backed claims', '45 of them']
     """
-    return _match_keys(texts, utf8=False)  # type: ignore[return-value]
+    return [key.decode("utf-8") for key in match_keys_utf8(texts)]
 
 
 def match_keys_utf8(texts: list[str]) -> list[bytes]:
     """``[match_key(t).encode("utf-8") for t in texts]``: the keys as the fingerprints and the
-    key store take them. The ASCII texts' keys are cut from the folded batch as bytes, never made
-    strings (pass 1 had decoded the batch, split it into strings and encoded each key back).
+    key store take them (what :func:`match_keys` decodes). The ASCII texts' keys are cut from the
+    folded batch as bytes, never made strings (pass 1 had decoded the batch, split it into
+    strings and encoded each key back).
 
     >>> match_keys_utf8(["Killed 1,450 militants.", "Café “au lait”"])
     [b'killed 1450 militants', b'caf\\xc3\\xa9 au lait']
     """
-    return _match_keys(texts, utf8=True)  # type: ignore[return-value]
-
-
-def _match_keys(texts: list[str], utf8: bool) -> list[str] | list[bytes]:
-    keys: list = [None] * len(texts)
+    keys: list[bytes] = [b""] * len(texts)
     batch_at: list[int] = []
     batch: list[str] = []
     for at, text in enumerate(texts):
@@ -465,19 +462,15 @@ def _match_keys(texts: list[str], utf8: bool) -> list[str] | list[bytes]:
             batch_at.append(at)
             batch.append(text)
         else:
-            key = match_key(text)
-            keys[at] = key.encode("utf-8") if utf8 else key
+            keys[at] = match_key(text).encode("utf-8")
     if batch:
         data = _join_digit_groups("\n".join(batch).encode("ascii")).translate(_ASCII_KEYS_TABLE)
         # Each line is now letters, digits and spaces: its space runs collapsed and its ends
         # stripped, by the compiled loop in one pass, or by split and join.
         if _compiled is not None:
-            squeezed = _compiled.squeeze_spaces(data)
-            lines: list = squeezed.split(b"\n") if utf8 else squeezed.decode("ascii").split("\n")
-        elif utf8:
-            lines = list(map(b" ".join, map(bytes.split, data.split(b"\n"))))
+            lines = _compiled.squeeze_spaces(data).split(b"\n")
         else:
-            lines = list(map(" ".join, map(str.split, data.decode("ascii").split("\n"))))
+            lines = list(map(b" ".join, map(bytes.split, data.split(b"\n"))))
         for at, key in zip(batch_at, lines):
             keys[at] = key
     return keys
