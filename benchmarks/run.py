@@ -8,6 +8,9 @@
    under ``/usr/bin/time -v`` for wall time and peak RSS;
 3. scores each against the ground truth and prints a Markdown table (also written as JSON).
 
+``--repeat N`` runs dedupe N times around the baseline (half before, half after) and reports the
+run with the median wall time, listing all of them (see benchmarks/README.md).
+
 Scoring. A ground-truth paragraph is a true duplicate when an earlier paragraph in corpus order
 (sorted path, then line) has the same origin; boilerplate is never scored. A system's output is
 mapped to ground truth by (path, first line). ``dedupe`` is scored from
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shlex
 import shutil
@@ -254,12 +258,13 @@ def find_dedupe(explicit: str | None) -> str | None:
     return shutil.which("dedupe")
 
 
-def run_system(name, cmd, output_reader, complete, truth, input_bytes, workdir, timeout, run_facts: Path | None = None) -> dict:
+def run_system(name, cmd, output_reader, complete, truth, input_bytes, workdir, timeout, run_facts: Path | None = None,
+               measure_name: str | None = None) -> dict:
     """Measure and score one system. ``run_facts``: where the system writes its own account of
     the run (dedupe's run.json), copied into the report: its stages' wall and CPU seconds tell a
     slow phase of the machine (every stage slower, CPU seconds up) from a slower stage."""
     print(f"running {name}: {shlex.join(cmd)}", file=sys.stderr)
-    m = measure(cmd, workdir, name, timeout)
+    m = measure(cmd, workdir, measure_name or name, timeout)
     result = {"system": name, "command": shlex.join(cmd), "returncode": m.returncode}
     result.update(
         wall_seconds=round(m.wall_seconds, 2),
@@ -276,6 +281,26 @@ def run_system(name, cmd, output_reader, complete, truth, input_bytes, workdir, 
                             for stage, seconds in facts.get("timings_seconds", {}).items()}
     result["score"] = asdict(score(truth, output_reader(), complete))
     return result
+
+
+def summarise_runs(runs: list[dict]) -> dict:
+    """One system's entry from its repeated runs: the run with the median wall time (the lower
+    of the two middle ones for an even count: a run that happened, not an average), with every
+    run's wall and CPU seconds, MB/s, peak RSS and place listed under "runs"; the peak RSS is the
+    highest of all runs, and "same_result" tells whether every run flagged the same paragraphs
+    (the output is deterministic, so anything else is a bug)."""
+    if len(runs) == 1:
+        return runs[0]
+    ok = [r for r in runs if r["returncode"] == 0]
+    if len(ok) < len(runs):
+        return next(r for r in runs if r["returncode"] != 0)
+    median = sorted(ok, key=lambda r: r["wall_seconds"])[(len(ok) - 1) // 2]
+    entry = dict(median)
+    entry["peak_rss_mb"] = max(r["peak_rss_mb"] for r in ok)
+    entry["runs"] = [{k: r.get(k) for k in ("wall_seconds", "cpu_seconds", "mb_per_s", "peak_rss_mb", "when")} for r in runs]
+    entry["median_run"] = runs.index(median)
+    entry["same_result"] = all(r["score"] == ok[0]["score"] for r in ok)
+    return entry
 
 
 def fmt(value, digits=3) -> str:
@@ -307,6 +332,12 @@ def markdown(report: dict) -> str:
         "",
         *rows,
     ]
+    for r in report["systems"]:
+        if r.get("runs"):
+            lines += ["", f"{r['system']}: {len(r['runs'])} runs, the table shows the median one (run {r['median_run'] + 1}); "
+                      + ("every run flagged the same paragraphs" if r["same_result"] else "THE RUNS FLAGGED DIFFERENT PARAGRAPHS") + ":"]
+            lines += [f"- run {k}: {run['wall_seconds']:.2f} s wall, {run['cpu_seconds']:.2f} CPU s, {run['peak_rss_mb']:.1f} MB peak RSS"
+                      + (f", {run['when']}" if run["when"] else "") for k, run in enumerate(r["runs"], 1)]
     if report.get("ratios"):
         ratios = report["ratios"]
         lines += [
@@ -352,7 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, help="seconds per system")
     parser.add_argument("--json-out", type=Path, help="write the report as JSON here")
     parser.add_argument("--keep-output", action="store_true", help="keep dedupe's output folder")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of dedupe, half before and half after the baseline's; the median one is reported (default 1)")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
 
     corpus = prepare_corpus(args)
     truth = load_truth(generate.truth_path(corpus))
@@ -368,25 +403,42 @@ def main(argv: list[str] | None = None) -> int:
     }
     workdir = Path(tempfile.mkdtemp(prefix="dedupe-bench-"))
     try:
-        if not args.skip_dedupe:
-            dedupe = find_dedupe(args.dedupe)
-            if dedupe is None:
-                report["skipped"].append("dedupe (not installed)")
-            else:
-                out = workdir / "out"
-                cmd = [dedupe, str(corpus), str(out), "--quiet", *shlex.split(args.dedupe_args)]
-                provenance = out / ".dedupe" / "provenance.jsonl"
-                report["systems"].append(
-                    run_system("dedupe", cmd, lambda: read_provenance(provenance), True, truth, input_bytes,
-                               workdir, args.timeout, run_facts=out / ".dedupe" / "run.json")
-                )
+        dedupe = None if args.skip_dedupe else find_dedupe(args.dedupe)
+        if not args.skip_dedupe and dedupe is None:
+            report["skipped"].append("dedupe (not installed)")
+        dedupe_runs: list[dict] = []
+
+        def run_dedupe(k: int, when: str) -> None:
+            out = workdir / "out"
+            cmd = [dedupe, str(corpus), str(out), "--quiet", *shlex.split(args.dedupe_args)]
+            provenance = out / ".dedupe" / "provenance.jsonl"
+            result = run_system("dedupe", cmd, lambda: read_provenance(provenance), True, truth, input_bytes,
+                                workdir, args.timeout, run_facts=out / ".dedupe" / "run.json", measure_name=f"dedupe{k}")
+            result["when"] = when
+            dedupe_runs.append(result)
+            if k < args.repeat - 1 or not args.keep_output:
+                # Each run writes a new DST; the last one's deletion is settled on disk before
+                # anything else is timed.
+                shutil.rmtree(out, ignore_errors=True)
+                os.sync()
+
+        # Repeated runs of dedupe are split around the baseline's: the machine's speed drifts
+        # during the baseline's minutes, and the runs on either side of it see that drift.
+        before = -(-args.repeat // 2) if not args.skip_baseline else args.repeat
+        if dedupe is not None:
+            for k in range(before):
+                run_dedupe(k, "before the baseline" if not args.skip_baseline else "")
         if not args.skip_baseline:
             flagged_file = workdir / "baseline.json"
             cmd = [sys.executable, str(HERE / "baseline_datasketch.py"), str(corpus), "--out", str(flagged_file)]
-            report["systems"].append(
-                run_system("baseline", cmd, lambda: read_flagged_list(flagged_file), False, truth, input_bytes,
-                           workdir, args.timeout)
-            )
+            baseline_result = run_system("baseline", cmd, lambda: read_flagged_list(flagged_file), False, truth, input_bytes,
+                                         workdir, args.timeout)
+        if dedupe is not None:
+            for k in range(before, args.repeat):
+                run_dedupe(k, "after the baseline")
+            report["systems"].append(summarise_runs(dedupe_runs))
+        if not args.skip_baseline:
+            report["systems"].append(baseline_result)
         by_name = {r["system"]: r for r in report["systems"] if r["returncode"] == 0}
         if "dedupe" in by_name and "baseline" in by_name:
             d, b = by_name["dedupe"], by_name["baseline"]

@@ -219,6 +219,27 @@ def test_scorer_on_a_fake_provenance(tmp_path):
     assert (s.boilerplate, s.boilerplate_as_boilerplate) == (2, 1)
 
 
+def test_runner_repeats_dedupe_around_the_baseline_and_reports_the_median_run(corpus, tmp_path, capsys):
+    out, _, _, _ = corpus
+    dedupe = Path(sys.executable).parent / "dedupe"
+    assert dedupe.exists(), "the test needs the project installed in this environment"
+    report_file = tmp_path / "report.json"
+    assert run.main(["--corpus", str(out), "--dedupe", str(dedupe), "--repeat", "3", "--json-out", str(report_file)]) == 0
+    report = json.loads(report_file.read_text())
+    entry, base = report["systems"]
+    assert (entry["system"], base["system"]) == ("dedupe", "baseline")
+    assert [r["when"] for r in entry["runs"]] == ["before the baseline"] * 2 + ["after the baseline"]
+    walls = [r["wall_seconds"] for r in entry["runs"]]
+    assert entry["wall_seconds"] == sorted(walls)[1] == walls[entry["median_run"]]
+    assert entry["peak_rss_mb"] == max(r["peak_rss_mb"] for r in entry["runs"])
+    assert entry["same_result"] is True and entry["score"]["recall"] > 0.9
+    assert report["ratios"]["speed"] == pytest.approx(entry["mb_per_s"] / base["mb_per_s"])
+    printed = capsys.readouterr().out
+    assert f"dedupe: 3 runs, the table shows the median one (run {entry['median_run'] + 1})" in printed
+    with pytest.raises(SystemExit):
+        run.main(["--corpus", str(out), "--repeat", "0"])
+
+
 def test_lsh_memory_script_measures_both_indexes(corpus):
     """benchmarks/lsh_memory.py on the tiny corpus: both indexes measured, and the numpy arrays
     take less memory per paragraph than datasketch's MinHashLSH (its dicts of band hashes)."""
