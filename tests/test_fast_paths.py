@@ -49,6 +49,18 @@ def test_reads_as_content_matches_general(text):
     assert boilerplate.reads_as_content(text) == _reads_as_content_general(text)
 
 
+@given(st.one_of(texts, ascii_texts, _WORDY, st.text(max_size=60)))
+@settings(max_examples=500)
+def test_ascii_word_starts_count_the_runs_of_ascii_letters(text):
+    """The word counts of the content test, compiled and in Python, against a regex's list of
+    the words (a non-ASCII letter, a digit or any other character separates them)."""
+    words = re.findall(r"[A-Za-z]+", text)
+    expected = (sum(w[0].islower() for w in words), sum(w[0].isupper() for w in words))
+    assert boilerplate._ascii_word_starts_python(text) == expected
+    if boilerplate._compiled is not None:  # test_fingerprint reports a missing build
+        assert boilerplate._compiled.ascii_word_starts(text) == expected
+
+
 @given(st.one_of(texts, _WORDY))
 def test_ends_like_sentence(text):
     stripped = text.strip()

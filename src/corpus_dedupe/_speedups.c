@@ -796,6 +796,32 @@ static PyObject *text_traits(PyObject *self, PyObject *args) {
     return PyLong_FromLong(found & wanted);
 }
 
+/* The words of a text as boilerplate._ascii_reads_as_content counts them: runs of ASCII letters
+   (any other character, a non-ASCII letter too, separates words), returned as (the number that
+   start with a lower-case letter, the number that start with a capital). The Python version
+   encodes the text to ASCII with "?" for the rest, maps its bytes to shapes and counts two byte
+   pairs: 2.2 µs for a 400-character paragraph, most of it the encoding's error handler on the
+   curly quotes of English news text; one pass here is a tenth of that. */
+static PyObject *ascii_word_starts(PyObject *self, PyObject *args) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t lower = 0, upper = 0;
+    int in_word = 0;
+    for (Py_ssize_t t = 0; t < len; t++) {
+        const Py_UCS4 ch = PyUnicode_READ(kind, data, t);
+        const int is_lower = ch >= 'a' && ch <= 'z', is_upper = ch >= 'A' && ch <= 'Z';
+        if (!in_word) {
+            lower += is_lower;
+            upper += is_upper;
+        }
+        in_word = is_lower || is_upper;
+    }
+    return Py_BuildValue("(nn)", lower, upper);
+}
+
 static int append_span(PyObject *list, Py_ssize_t lo, Py_ssize_t hi) {
     PyObject *span = Py_BuildValue("(nn)", lo, hi);
     if (span == NULL) return -1;
@@ -857,6 +883,9 @@ fail:
 }
 
 static PyMethodDef methods[] = {
+    {"ascii_word_starts", ascii_word_starts, METH_VARARGS,
+     "ascii_word_starts(text): (words starting lower-case, words starting with a capital), a word being a run "
+     "of ASCII letters (see boilerplate._ascii_reads_as_content)."},
     {"keep_first", keep_first, METH_VARARGS,
      "keep_first(rows, is_exact, first_of, starts, ends, cand_j, kept, verdict_code, verdict_sim, max_verify, r0, "
      "code, duplicate_of, similarity, variant_of, variant_pair): the keep-first loop of cluster.decide from row r0 "
@@ -895,7 +924,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups", "Compile
 PyMODINIT_FUNC PyInit__speedups(void) {
     for (int c = 0; c < 256; c++) latin1_fold[c] = (uint8_t)((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ? c + 32 : c);
     PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 12) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 13) < 0) {
         Py_DECREF(m);
         return NULL;
     }

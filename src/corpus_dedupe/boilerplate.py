@@ -457,17 +457,31 @@ def _ends_like_sentence(stripped: str) -> bool:
     return bool(body) and body[-1] in _SENTENCE_FINALS
 
 
+def _ascii_word_starts_python(text: str) -> tuple[int, int]:
+    """The words of ``text`` (runs of ASCII letters) that start lower-case and those that start
+    with a capital, counted on their shapes (``_ASCII_WORD_SHAPE``) instead of listed by a regex:
+    the reference for the compiled version, and the fallback where it was not built.
+
+    >>> _ascii_word_starts_python("The cat’s mat, 2x2 Élan")  # "Élan": "É" is no ASCII letter
+    (5, 1)
+    """
+    shape = b" " + text.encode("ascii", "replace").translate(_ASCII_WORD_SHAPE)  # other characters: "?", no letter
+    return shape.count(b" a"), shape.count(b" A")
+
+
+_ascii_word_starts = _compiled.ascii_word_starts if _compiled is not None else _ascii_word_starts_python
+
+
 def _ascii_reads_as_content(stripped: str) -> bool:
     """:func:`reads_as_content` for stripped, non-empty text whose letters and digits are all ASCII
-    (ASCII letters all have case), with the words counted on their shapes
-    (``_ASCII_WORD_SHAPE``) instead of listed by a regex.
+    (ASCII letters all have case), with the words counted by :func:`_ascii_word_starts` instead
+    of listed by a regex.
 
     >>> _ascii_reads_as_content("The minister said he would subscribe to the plan once the budget was agreed.")
     True
     """
-    shape = b" " + stripped.encode("ascii", "replace").translate(_ASCII_WORD_SHAPE)  # other characters: "?", no letter
-    lower = shape.count(b" a")
-    n_words = lower + shape.count(b" A")
+    lower, upper = _ascii_word_starts(stripped)
+    n_words = lower + upper
     if n_words < 12:
         return False
     if not _ends_like_sentence(stripped) and not (n_words >= 20 and _SENTENCE_BREAK.search(stripped)):
