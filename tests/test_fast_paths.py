@@ -437,18 +437,22 @@ def test_keys_fetched_together_are_the_keys_fetched_one_by_one(batches, data):
     assert store.many(np.array(indexes, dtype=np.int64)) == [store[i] for i in indexes]
 
 
-@given(st.text(alphabet="ab9 \n", max_size=40))
-@settings(max_examples=300, deadline=None)
-def test_compiled_space_squeeze_is_split_and_join_per_line(text):
-    """The compiled loop that collapses the space runs of a batch of match keys must give each
-    line exactly as ``" ".join(line.split())`` does (runs, leading and trailing spaces, empty
-    lines, a batch ending in a line feed)."""
+@given(st.one_of(st.text(alphabet="ab9 \n", max_size=40), st.text(alphabet="aZ09.,- \t\n", max_size=40), ascii_texts), st.booleans())
+@settings(max_examples=500, deadline=None)
+def test_compiled_ascii_keys_are_the_three_steps_in_python(text, keep_line_feeds):
+    """The compiled loop that makes the match keys of ASCII text (a batch, one text a line, or
+    one text) must give exactly what the Python steps give: digit groups joined, the table, then
+    ``" ".join(line.split())`` for each line (runs, leading and trailing spaces, empty lines, a
+    batch ending in a line feed, separators at the ends of lines)."""
     from corpus_dedupe.compiled import speedups
 
     if speedups is None:
         return  # test_fingerprint reports a missing build
-    expected = "\n".join(" ".join(line.split()) for line in text.split("\n"))
-    assert speedups.squeeze_spaces(text.encode("ascii")).decode("ascii") == expected
+    table = normalise._ASCII_KEYS_TABLE if keep_line_feeds else normalise._ASCII_KEY_TABLE
+    data = text.encode("ascii")
+    mapped = normalise._join_digit_groups(data).translate(table).decode("ascii")
+    expected = "\n".join(" ".join(line.split()) for line in mapped.split("\n"))
+    assert speedups.ascii_keys(data, table).decode("ascii") == expected
 
 
 _short_key = st.text(alphabet="abé zł", max_size=40)  # ł: a string of a wider kind than its anchor may be

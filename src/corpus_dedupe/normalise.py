@@ -414,9 +414,9 @@ def match_key(text: str) -> str:
     if text.isascii():
         # As bytes: digit groups joined and the table (what NFKC and casefold do to ASCII, and
         # punctuation made spaces) instead of the regexes below.
-        data = _join_digit_groups(text.encode("ascii")).translate(_ASCII_KEY_TABLE)
         if _compiled is not None:
-            return _compiled.squeeze_spaces(data).decode("ascii")
+            return _compiled.ascii_keys(text.encode("ascii"), _ASCII_KEY_TABLE).decode("ascii")
+        data = _join_digit_groups(text.encode("ascii")).translate(_ASCII_KEY_TABLE)
         return " ".join(data.decode("ascii").split())
     text = _DIGIT_GROUP.sub("", text)
     folded = unicodedata.normalize("NFKC", text).casefold()  # quotes and dashes already folded
@@ -464,12 +464,13 @@ def match_keys_utf8(texts: list[str]) -> list[bytes]:
         else:
             keys[at] = match_key(text).encode("utf-8")
     if batch:
-        data = _join_digit_groups("\n".join(batch).encode("ascii")).translate(_ASCII_KEYS_TABLE)
-        # Each line is now letters, digits and spaces: its space runs collapsed and its ends
-        # stripped, by the compiled loop in one pass, or by split and join.
-        if _compiled is not None:
-            lines = _compiled.squeeze_spaces(data).split(b"\n")
+        data = "\n".join(batch).encode("ascii")
+        if _compiled is not None:  # the three steps below in one pass
+            lines = _compiled.ascii_keys(data, _ASCII_KEYS_TABLE).split(b"\n")
         else:
+            # Digit groups joined and the table applied, each line is letters, digits and
+            # spaces: its space runs collapsed and its ends stripped by split and join.
+            data = _join_digit_groups(data).translate(_ASCII_KEYS_TABLE)
             lines = list(map(b" ".join, map(bytes.split, data.split(b"\n"))))
         for at, key in zip(batch_at, lines):
             keys[at] = key
