@@ -61,6 +61,26 @@ def test_ascii_word_starts_count_the_runs_of_ascii_letters(text):
         assert boilerplate._compiled.ascii_word_starts(text) == expected
 
 
+def test_ascii_word_starts_of_a_text_longer_than_a_counting_block():
+    # The compiled loop counts in blocks of 2**20 characters; a word straddles each boundary.
+    text = "Ab c" * (3 << 18) + "dE"
+    words = re.findall(r"[A-Za-z]+", text)
+    expected = (sum(w[0].islower() for w in words), sum(w[0].isupper() for w in words))
+    assert boilerplate._ascii_word_starts(text) == boilerplate._ascii_word_starts_python(text) == expected
+
+
+@given(st.one_of(texts, ascii_texts, st.text(alphabet="a .&\t\x7f\x1fé", max_size=12), st.text(max_size=30)))
+@settings(max_examples=500)
+def test_a_clean_ascii_line_is_one_repair_leaves_alone(text):
+    """The compiled check that spares most lines the repair: the same answer as Python's four
+    checks, and a line it passes comes out of repair_text unchanged."""
+    clean = normalise._ascii_line_is_clean_python(text)
+    if normalise._compiled is not None:  # test_fingerprint reports a missing build
+        assert normalise._compiled.ascii_line_is_clean(text) == clean
+    if clean:
+        assert normalise.repair_text(text) == text
+
+
 @given(st.one_of(texts, _WORDY))
 def test_ends_like_sentence(text):
     stripped = text.strip()
