@@ -38,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -385,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-output", action="store_true", help="keep dedupe's output folder")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of dedupe, half before and half after the baseline's; the median one is reported (default 1)")
+    parser.add_argument("--settle", type=float, default=60.0,
+                        help="seconds to wait after deleting one dedupe run's output before the next run (default 60)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be 1 or more")
@@ -417,10 +420,13 @@ def main(argv: list[str] | None = None) -> int:
             result["when"] = when
             dedupe_runs.append(result)
             if k < args.repeat - 1 or not args.keep_output:
-                # Each run writes a new DST; the last one's deletion is settled on disk before
-                # anything else is timed.
+                # Each run writes a new DST. Creating files soon after deleting many is slow
+                # here (ext4 passes over inodes freed in the last 30 s: see the README's trap),
+                # so a run that follows another straight away waits for the deletion to settle.
                 shutil.rmtree(out, ignore_errors=True)
                 os.sync()
+                if k + 1 < before or (args.skip_baseline and k + 1 < args.repeat):
+                    time.sleep(args.settle)
 
         # Repeated runs of dedupe are split around the baseline's: the machine's speed drifts
         # during the baseline's minutes, and the runs on either side of it see that drift.
