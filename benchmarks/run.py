@@ -31,14 +31,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -383,11 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--timeout", type=float, help="seconds per system")
     parser.add_argument("--json-out", type=Path, help="write the report as JSON here")
-    parser.add_argument("--keep-output", action="store_true", help="keep dedupe's output folder")
+    parser.add_argument("--keep-output", action="store_true", help="keep dedupe's output folders")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of dedupe, half before and half after the baseline's; the median one is reported (default 1)")
-    parser.add_argument("--settle", type=float, default=60.0,
-                        help="seconds to wait after deleting one dedupe run's output before the next run (default 60)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be 1 or more")
@@ -412,21 +408,17 @@ def main(argv: list[str] | None = None) -> int:
         dedupe_runs: list[dict] = []
 
         def run_dedupe(k: int, when: str) -> None:
-            out = workdir / "out"
+            # Each run writes a folder of its own, and none is deleted until every system has
+            # been timed: creating files soon after deleting many is slow on this machine (ext4
+            # passes over recently freed inodes; see the README's trap), so a deletion between
+            # runs would slow the next run's write stage.
+            out = workdir / f"out{k}"
             cmd = [dedupe, str(corpus), str(out), "--quiet", *shlex.split(args.dedupe_args)]
             provenance = out / ".dedupe" / "provenance.jsonl"
             result = run_system("dedupe", cmd, lambda: read_provenance(provenance), True, truth, input_bytes,
                                 workdir, args.timeout, run_facts=out / ".dedupe" / "run.json", measure_name=f"dedupe{k}")
             result["when"] = when
             dedupe_runs.append(result)
-            if k < args.repeat - 1 or not args.keep_output:
-                # Each run writes a new DST. Creating files soon after deleting many is slow
-                # here (ext4 passes over inodes freed in the last 30 s: see the README's trap),
-                # so a run that follows another straight away waits for the deletion to settle.
-                shutil.rmtree(out, ignore_errors=True)
-                os.sync()
-                if k + 1 < before or (args.skip_baseline and k + 1 < args.repeat):
-                    time.sleep(args.settle)
 
         # Repeated runs of dedupe are split around the baseline's: the machine's speed drifts
         # during the baseline's minutes, and the runs on either side of it see that drift.

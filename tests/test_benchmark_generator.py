@@ -224,7 +224,7 @@ def test_runner_repeats_dedupe_around_the_baseline_and_reports_the_median_run(co
     dedupe = Path(sys.executable).parent / "dedupe"
     assert dedupe.exists(), "the test needs the project installed in this environment"
     report_file = tmp_path / "report.json"
-    assert run.main(["--corpus", str(out), "--dedupe", str(dedupe), "--repeat", "3", "--settle", "0", "--json-out", str(report_file)]) == 0
+    assert run.main(["--corpus", str(out), "--dedupe", str(dedupe), "--repeat", "3", "--json-out", str(report_file)]) == 0
     report = json.loads(report_file.read_text())
     entry, base = report["systems"]
     assert (entry["system"], base["system"]) == ("dedupe", "baseline")
