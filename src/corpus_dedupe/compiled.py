@@ -1,12 +1,13 @@
 """The optional compiled loops (``_speedups.c``), or None where they were not built.
 
 ``pip install`` builds them when a C compiler is available; without one the build goes on and the
-same results come from numpy and Python (fingerprints, sketch agreements, the match keys of ASCII text,
-the first look at verification pairs, the keep-first loop of the duplicate decisions, the radix sorts of the candidate search, the needle
-prechecks of the boilerplate rules, the word counts of the content test, the check of an ASCII line that needs no repair, the character traits of text that is not ASCII, the stretches
-of the mojibake test): the whole run about 22% slower (200 MB benchmark corpus, 2026-12-06). A
-build older than the code (its ``API_VERSION`` differs: a source tree where ``pip install -e .``
-was not run again after a change to the C file) is not used.
+same results come from numpy and Python (fingerprints, sketch agreements, the match keys of ASCII
+text, the first look at verification pairs, the keep-first loop of the duplicate decisions, the
+radix sorts of the candidate search, the needle prechecks of the boilerplate rules, the word
+counts of the content test, the check of an ASCII line that needs no repair, the character traits
+of text that is not ASCII, the stretches of the mojibake test): the whole run about 22% slower
+(200 MB benchmark corpus, 2026-12-06). A build older than the code (its ``API_VERSION`` differs: a
+source tree where ``pip install -e .`` was not run again after a change to the C file) is not used.
 """
 
 from __future__ import annotations
