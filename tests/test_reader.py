@@ -53,12 +53,14 @@ def test_crlf_and_cr_end_lines():
     assert [(l.byte_start, l.byte_end) for l in lines] == [(0, 3), (5, 8), (9, 14), (15, 19)]
 
 
-def test_invalid_utf8_in_a_utf8_file_is_replaced_not_fatal():
-    data = "Prix: 5 €, “quoted” text — fine.\n".encode("utf-8") + b"bad \xff\xfe byte\n"
+def test_bytes_that_are_not_utf8_in_a_utf8_file_are_read_as_windows_1252_and_keep_their_bytes():
+    data = "Prix: 5 €, “quoted” text — fine.\n".encode("utf-8") + "Deuxième source: très élevé.\n".encode("cp1252")
     codec, _bom, notes = detect_encoding(data)
-    assert codec == "utf-8" and "invalid UTF-8" in notes[0]
+    assert codec == "utf-8+cp1252" and "read as cp1252" in notes[0]
     lines = decode_lines(data, codec, 0)
-    assert lines[1].raw.encode("utf-8", "surrogateescape") == b"bad \xff\xfe byte"
+    assert [l.raw for l in lines] == ["Prix: 5 €, “quoted” text — fine.", "Deuxième source: très élevé."]
+    for line in lines:  # the byte ranges are the lines' own bytes, read the same way
+        assert data[line.byte_start : line.byte_end].decode(codec) == line.raw
 
 
 @pytest.mark.parametrize("data", [b"PK\x03\x04\x00\x00binary", b"\x00\x01\x02\x03" * 10, b"text\x00with nul"])
@@ -68,15 +70,21 @@ def test_binary_files_are_refused(data):
 
 
 @pytest.mark.parametrize("where", [0, (1 << 20) - 1, 1 << 20, (1 << 20) + 7, -1])
-@pytest.mark.parametrize("byte", [b"\x00", b"\x08", b"\x0e", b"\x1a", b"\x1c", b"\x1f"])
-def test_a_control_byte_anywhere_in_a_large_file_is_refused(where, byte):
-    # 1.5 MiB of text: the check goes slice by slice, and a slice boundary must not hide a byte.
+@pytest.mark.parametrize("byte", [b"\x00", b"\x08", b"\x0c", b"\x0e", b"\x1a", b"\x1c", b"\x1f"])
+def test_a_stray_control_byte_anywhere_in_a_large_file_is_text_and_noted(where, byte):
+    # 1.5 MiB of text: the count goes slice by slice, and a slice boundary must not hide a byte.
     data = bytearray(b"Plain text line.\n" * 95000)
     data[where] = byte[0]
+    for body in (bytes(data), codecs.BOM_UTF8 + bytes(data)):
+        codec, _bom, notes = detect_encoding(body)
+        assert codec == "utf-8" and notes == ["1 control byte(s) left out of the output"]
+
+
+@pytest.mark.parametrize("data", [b"\x00\x00\x00\x00" + b"long text " * 1000, b"text\x00with nul", b"short \x01\x02 bytes",
+                                  b"%PDF-1.7 looks like text at first"])
+def test_nul_runs_a_high_share_of_control_bytes_or_a_binary_signature_are_binary(data):
     with pytest.raises(InputError, match="binary"):
-        detect_encoding(bytes(data))
-    with pytest.raises(InputError, match="binary"):
-        detect_encoding(codecs.BOM_UTF8 + bytes(data))
+        detect_encoding(data)
 
 
 @pytest.mark.parametrize("byte", [b"\t", b"\x0b", b"\x0c", b"\r", b"\x1b"])
@@ -226,6 +234,9 @@ def test_utf8_validity_check_agrees_with_the_damage_count(pieces, slice_size, st
 
 def test_files_with_invalid_utf8_still_report_how_many_bytes_were_replaced(tmp_path):
     text = "Valid “quoted” words — naïve café — then one bad byte: ".encode() + b"\xff" + " and a cut one: ".encode() + b"\xe2\x82"
-    assert detect_encoding(text) == ("utf-8", 0, ["3 invalid UTF-8 byte(s) replaced with U+FFFD"])
+    # Without a byte order mark the bytes are read in the code page that reads best (Windows-1252);
+    # with one the file declares itself UTF-8, and they are damage.
+    codec, _bom, notes = detect_encoding(text)
+    assert codec == "utf-8+cp1252" and notes[0].startswith("mostly UTF-8: 3 byte(s) that are not UTF-8 read as cp1252")
     assert detect_encoding(codecs.BOM_UTF8 + text)[2] == ["3 invalid UTF-8 byte(s) replaced with U+FFFD"]
     assert detect_encoding(codecs.BOM_UTF8 + "“fine”".encode()) == ("utf-8", 3, [])

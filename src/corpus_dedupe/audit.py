@@ -28,8 +28,10 @@ from rapidfuzz.distance import Levenshtein
 
 from .accounting import byte_coverage_problems
 from .model import DUPLICATE_REASONS, Decision, Paragraph
+from .codepage import C1_TO_REPLACEMENT, c1_bytes_are_undefined
 from .normalise import repair_text
-from .reader import InputError, detect_encoding, discover, sha256_hex
+from .reader import InputError, decide_encoding, discover, forced_codec, sha256_hex
+from .settings import parse_encoding_option
 from .segment import join_wrapped
 from .writer import MANIFEST, META_DIR, PROVENANCE, DocumentOutput, render_document
 
@@ -196,6 +198,8 @@ def paragraph_text_from_source(data: bytes, encoding: str, start: int, end: int)
     """
     errors = "replace" if encoding.startswith(("utf-16", "utf-32")) else "surrogateescape"  # as the reader decodes
     raw = data[start:end].decode(encoding, errors)
+    if c1_bytes_are_undefined(encoding):
+        raw = raw.translate(C1_TO_REPLACEMENT)
     return join_wrapped([repair_text(line) for line in re.split(r"\r\n|\r|\n", raw)])
 
 
@@ -492,6 +496,7 @@ def verify(src: Path, dst: Path) -> VerifyResult:
     except InputError as exc:
         raise AuditError(f"{src}: {exc}") from None
     found_set = set(found)
+    forced = tuple(parse_encoding_option(e) for e in params.get("encodings") or ())
     for rel in found:
         if rel not in listed and rel not in skipped:
             fail(f"{src / rel}: in SRC but not in the manifest (added since the run?)")
@@ -516,7 +521,7 @@ def verify(src: Path, dst: Path) -> VerifyResult:
             continue
         encoding = entry.get("encoding", "utf-8")
         try:
-            detected = detect_encoding(data)[0]
+            detected = decide_encoding(data, forced_codec(rel, forced)).codec
         except InputError as exc:
             detected = f"unreadable ({exc})"
         if detected != encoding:

@@ -36,7 +36,7 @@ from . import __version__
 from .boilerplate import RulesError
 from .pipeline import run as run_pipeline
 from .reader import InputError
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, parse_encoding_option
 from .writer import META_DIR, RUN, DestinationError, WriteError
 
 EXIT_OK = 0
@@ -149,19 +149,21 @@ def _show(path) -> str:
 @click.option("--template-min-documents", type=int, default=Settings.template_min_documents, show_default=True, help="A short line in this many documents of a site is template boilerplate.")
 @click.option("--template-max-words", type=int, default=Settings.template_max_words, show_default=True, help="Longest line (in words) that can be a template line.")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that stay inside SRC.")
+@click.option("--encoding", "encodings", multiple=True, metavar="[GLOB=]CODEC", help="Decode files as CODEC instead of detecting their code page: all files, or those whose relative path or name matches GLOB (repeatable; the first matching GLOB wins).")
 @click.option("--max-file-size", type=int, default=Settings.max_file_size, show_default=True, help="Skip (and record) files larger than this many bytes.")
 @click.option("--report", "html_report", is_flag=True, help="Also write the HTML audit report to DST/.dedupe/report.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="On failure, also the kind of error (and a traceback for an internal error); after a run, the time of each stage.")
 def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
                 min_words_near, min_words_contained, no_boilerplate, rules_file, template_min_documents, template_max_words,
-                follow_symlinks, max_file_size, html_report, quiet, verbose) -> None:
+                follow_symlinks, encodings, max_file_size, html_report, quiet, verbose) -> None:
     """Write the clean corpus of SRC to DST, with DST/.dedupe/ holding the provenance map."""
     try:
         settings = Settings(
             include=tuple(include),
             follow_symlinks=follow_symlinks,
             max_file_size=max_file_size,
+            encodings=tuple(parse_encoding_option(e) for e in encodings),
             num_perm=num_perm,
             bands=bands,
             shingle_words=shingle_words,

@@ -47,6 +47,7 @@ class Document:
     encoding: str  # codec name used to decode, e.g. "utf-8", "utf-16", "cp1252"
     lines: list[SourceLine]
     notes: list[str] = field(default_factory=list)  # e.g. "invalid UTF-8 bytes replaced"
+    encoding_confidence: float = 1.0  # how sure the reader is of ``encoding`` (see reader.EncodingDecision)
 
 
 @dataclass(slots=True)

@@ -70,6 +70,7 @@ class AnalysedDocument:
     notes: list[str]
     paragraphs_length: int
     n_candidates: int
+    encoding_confidence: float = 1.0
 
 
 @dataclass
@@ -147,7 +148,7 @@ class _TextAnalysis:
 def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Skipped:
     """The per-document stages for one file, fingerprints aside."""
     try:
-        doc = read_document(Path(src), rel, settings.max_file_size)[0]  # the bytes are not kept
+        doc = read_document(Path(src), rel, settings.max_file_size, settings.encodings)[0]  # the bytes are not kept
     except InputError as exc:
         return Skipped(rel, str(exc))
     paragraphs = segment(doc, split_line_edges if settings.boilerplate else None)
@@ -167,7 +168,7 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Ski
                 template_keys.append(pos)
     blob = pickle.dumps(paragraphs, protocol=pickle.HIGHEST_PROTOCOL)
     return _TextAnalysis(
-        AnalysedDocument(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, len(blob), len(undecided)),
+        AnalysedDocument(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, len(blob), len(undecided), doc.encoding_confidence),
         blob,
         [p.index for p in undecided],
         [p.first_line for p in undecided],
@@ -334,6 +335,7 @@ class _DocumentEntry:
     spill_length: int
     first_candidate: int
     n_candidates: int
+    encoding_confidence: float = 1.0
 
 
 def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None) -> RunSummary:
@@ -381,7 +383,8 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                         skipped.append(document)
                         continue
                     docs.append(_DocumentEntry(document.path, document.size, document.sha256, document.encoding, document.notes,
-                                               offset, document.paragraphs_length, first_candidate, document.n_candidates))
+                                               offset, document.paragraphs_length, first_candidate, document.n_candidates,
+                                               document.encoding_confidence))
                     offset += document.paragraphs_length
                     first_candidate += document.n_candidates
                     batch_docs.append(len(docs) - 1)
@@ -583,7 +586,7 @@ def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_Ren
                 for k, v in (p.metadata or {}).items():
                     metadata.setdefault(k, v)
             written = write_document(staging, dst, DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes,
-                                                                  paragraphs, decisions, metadata), folders)
+                                                                  paragraphs, decisions, metadata, doc.encoding_confidence), folders)
             written.orphan_headings = orphans
             out.append(written)
     return out

@@ -25,8 +25,10 @@ import os
 import re
 import stat
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
+from .codepage import MIXED_PREFIX, c1_bytes_are_undefined, choose_code_page
 from .model import Document, Skipped, SourceLine
 
 
@@ -43,8 +45,6 @@ _BOMS = (
 )
 _LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
 _LINE_BREAK_TEXT = re.compile(r"\r\n|\r|\n")
-# Bytes that do not occur in text: C0 controls other than tab, LF, VT, FF, CR and ESC.
-_BINARY_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 
 
 def discover(src: Path, include: tuple[str, ...] = (), follow_symlinks: bool = False) -> tuple[list[str], list[Skipped]]:
@@ -167,57 +167,138 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class EncodingDecision:
+    """How a file is decoded: the codec, the length of its byte order mark, the notes for the
+    manifest (damage, control bytes, how the code page was chosen) and how sure the reader is
+    (1.0 for a byte order mark, valid UTF-8 or a code page given with ``--encoding``)."""
+
+    codec: str
+    bom: int
+    notes: list[str]
+    confidence: float = 1.0
+
+
 def detect_encoding(data: bytes) -> tuple[str, int, list[str]]:
-    """Return (codec, number of BOM bytes, notes) for ``data``; raise InputError for binary data.
-
-    Order: a byte order mark wins; then strict UTF-8; then UTF-8 with a few bad bytes (text that
-    has more valid multi-byte UTF-8 sequences than invalid bytes is UTF-8 with damage, not a legacy
-    encoding); then charset-normalizer for legacy single-byte and CJK encodings. Damage is named in
-    the notes (they go into the manifest): invalid bytes of a UTF-8 file, invalid code units of a
-    UTF-16 or UTF-32 file, both replaced by U+FFFD in the text.
-
-    Memory stays bounded whatever the size: the checks decode the data in 1 MiB slices.
+    """(codec, number of BOM bytes, notes) of ``data``, as :func:`decide_encoding` decides.
 
     >>> detect_encoding("café".encode("utf-8"))[0]
     'utf-8'
-    >>> detect_encoding("Déjà vu, señor, très élégant".encode("cp1252"))[0] in ("cp1252", "latin_1", "iso8859_15")
-    True
-    >>> detect_encoding(b"caf\\xc3\\xa9 na\\xc3\\xafve, but one bad byte: \\xff")
-    ('utf-8', 0, ['1 invalid UTF-8 byte(s) replaced with U+FFFD'])
+    >>> detect_encoding("Déjà vu, señor, très élégant".encode("cp1252"))[0]
+    'cp1252'
+    >>> detect_encoding(b"caf\\xc3\\xa9 na\\xc3\\xafve, and a Windows-1252 letter: \\xe9t\\xe9")[0]
+    'utf-8+cp1252'
     >>> detect_encoding(codecs.BOM_UTF16_LE + b"A\\x00\\x00\\xd8B\\x00")
     ('utf-16-le', 2, ['1 invalid utf-16-le code unit(s) replaced with U+FFFD'])
+    """
+    decision = decide_encoding(data)
+    return decision.codec, decision.bom, decision.notes
+
+
+def decide_encoding(data: bytes, forced: str | None = None) -> EncodingDecision:
+    """Decide how to decode ``data``; raise InputError for binary data.
+
+    Order: a byte order mark wins; then ``forced`` (a code page the user named with
+    ``--encoding``); then strict UTF-8; then the reading that reads most like text
+    (:func:`corpus_dedupe.codepage.choose_code_page`): a legacy code page, or UTF-8 with the bytes
+    that are not UTF-8 read in a code page (``utf-8+cp1252``: two sources concatenated). Damage
+    and stray control bytes are named in the notes (they go into the manifest). Memory stays
+    bounded whatever the size: the checks go through the data in 1 MiB slices, and the code page
+    is chosen from a sample.
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
             if codec != "utf-8":
                 bad = _invalid_units(data, len(bom), codec)
-                return codec, len(bom), ([f"{bad} invalid {codec} code unit(s) replaced with U+FFFD"] if bad else [])
-            _refuse_binary(data, len(bom))
-            invalid = 0 if _is_utf8(data, len(bom)) else _utf8_damage(data, len(bom))[0]
-            return codec, len(bom), ([f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD"] if invalid else [])
-    _refuse_binary(data, 0)
+                return EncodingDecision(codec, len(bom), [f"{bad} invalid {codec} code unit(s) replaced with U+FFFD"] if bad else [])
+            notes = _control_notes(data, len(bom))
+            if forced is None or codecs.lookup(forced).name == "utf-8":
+                invalid = 0 if _is_utf8(data, len(bom)) else _utf8_damage(data, len(bom))[0]
+                if invalid:
+                    notes.append(f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD")
+                return EncodingDecision(codec, len(bom), notes)
+            break
+    notes = _control_notes(data, 0) if forced is None or not forced.startswith("utf_16") else []
+    if forced is not None:
+        return EncodingDecision(forced, 0, [*notes, f"decoded as {forced} (--encoding)"])
     if _is_utf8(data, 0):
-        return "utf-8", 0, []
-    invalid, multibyte = _utf8_damage(data, 0)
-    if multibyte > invalid:
-        return "utf-8", 0, [f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD"]
-    codec = _legacy_codec(data)
-    if codec in ("utf_16", "utf_32", "utf_16_le", "utf_16_be", "utf_32_le", "utf_32_be"):
-        raise InputError("binary file (UTF-16/32 without a byte order mark is not supported)")
-    return codec, 0, [f"decoded as {codec} (not valid UTF-8)"]
+        return EncodingDecision("utf-8", 0, notes)
+    choice = choose_code_page(data)
+    codec = choice.codec
+    how = f"sure {choice.confidence:.2f}" + (f", next best {choice.runner_up}" if choice.runner_up else "")
+    if codec.startswith(MIXED_PREFIX):
+        invalid = _utf8_damage(data, 0)[0]
+        notes.append(f"mostly UTF-8: {invalid} byte(s) that are not UTF-8 read as {codec[len(MIXED_PREFIX):]} ({how})")
+    else:
+        notes.append(f"decoded as {codec} (not valid UTF-8; {how})")
+    undefined = _undefined_bytes(data, codec)
+    if undefined:
+        notes.append(f"{undefined} byte(s) undefined in {codec} replaced with U+FFFD")
+    return EncodingDecision(codec, 0, notes, choice.confidence)
+
+
+def _undefined_bytes(data: bytes, codec: str) -> int:
+    """How many bytes of ``data`` ``codec`` cannot decode (each becomes U+FFFD in the output)."""
+    if c1_bytes_are_undefined(codec):
+        return len(data) - len(data.translate(None, bytes(range(0x80, 0xA0))))
+    try:
+        data.decode(codec)
+        return 0
+    except UnicodeDecodeError:
+        pass
+    count = 0
+    for pos in range(0, len(data), _SLICE):
+        text = data[pos : pos + _SLICE].decode(codec, "surrogateescape")
+        count += len(_LONE_SURROGATES.findall(text))
+    return count
+
+
+_LONE_SURROGATES = re.compile("[\udc80-\udcff]")
+# Control bytes that text does not hold (C0 controls but tab, LF, VT, FF, CR and ESC): a few in a
+# long file are stray (0x1C, a lone NUL) and left out of the output; a file where they are more
+# than 1% of the bytes, or that holds a run of NULs, is not text. Form feeds and vertical tabs
+# (page breaks of old text files) and DEL are left out of the output and noted, never proof of
+# binary data.
+_BINARY_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_PAGE_CONTROL_BYTES = b"\x0b\x0c\x7f"
+_NUL_RUN = b"\x00\x00\x00\x00"
+# Signatures of binary formats that hold a byte no text starts with (formats with a plain-ASCII
+# signature, "MZ", "RIFF", hold control bytes enough to be refused by their share).
+_BINARY_SIGNATURES = (
+    b"PK\x03\x04", b"%PDF-", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"\x7fELF", b"\x1f\x8b",
+    b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"\x28\xb5\x2f\xfd", b"SQLite format 3\x00",
+    b"\xd0\xcf\x11\xe0", b"\xca\xfe\xba\xbe",
+)
 
 
 _SLICE = 1 << 20
 
 
-def _refuse_binary(data: bytes, start: int) -> None:
-    """Refuse data holding one of ``_BINARY_BYTES`` from ``start`` on. Found by deleting them
-    (``bytes.translate``) and comparing lengths, 1 MiB at a time: five times faster than a regex
-    character class on text, and memory stays bounded."""
+def _control_notes(data: bytes, start: int) -> list[str]:
+    """The note on the stray control bytes of ``data[start:]`` (none when there are none); raise
+    InputError when the data is not text: control bytes making up more than 1% of it, a run of
+    NUL bytes, or a known binary signature at the start. A form feed between two paragraphs, a
+    0x1C inside a line, a lone NUL in a long file are text with a stray byte. Counted by deleting
+    them (``bytes.translate``) and comparing lengths, 1 MiB at a time: five times faster than a
+    regex character class on text, and memory stays bounded.
+    """
+    stray = page = 0
     for pos in range(start, len(data), _SLICE):
         chunk = data[pos : pos + _SLICE]
-        if len(chunk.translate(None, _BINARY_BYTES)) != len(chunk):
-            raise InputError("binary file (contains NUL or other control bytes)")
+        removed = len(chunk) - len(chunk.translate(None, _BINARY_CONTROL_BYTES))
+        if removed:
+            stray += removed
+            if _NUL_RUN in data[max(start, pos - 3) : pos + _SLICE]:
+                raise InputError(_NOT_TEXT)
+        page += len(chunk) - len(chunk.translate(None, _PAGE_CONTROL_BYTES))
+    if stray * 100 > len(data) - start:
+        raise InputError(_NOT_TEXT)
+    if data[start : start + 16].startswith(_BINARY_SIGNATURES):
+        raise InputError("binary file (starts with the signature of a binary format)")
+    return [f"{stray + page} control byte(s) left out of the output"] if stray + page else []
+
+
+_NOT_TEXT = "binary file (contains NUL or other control bytes)"
 
 
 def _is_utf8(data: bytes, start: int) -> bool:
@@ -283,91 +364,6 @@ def _invalid_units(data: bytes, start: int, codec: str) -> int:
     return _unit_errors.count
 
 
-def _plausible_share(text: str) -> float:
-    """How plausible the non-ASCII characters of mostly-ASCII prose are, from 0 to 1: typographic
-    punctuation 1, accented Latin-1 letters, fractions and the cent sign 0.9, common symbols 0.8, other Latin letters 0.6,
-    anything else 0 (box drawing, inverted marks, letters of other scripts)."""
-    total = 0
-    score = 0.0
-    for ch in text:
-        o = ord(ch)
-        if o < 0x80:
-            continue
-        total += 1
-        if 0x2010 <= o <= 0x203A:
-            score += 1.0
-        elif (0xC0 <= o <= 0xFF and o not in (0xD7, 0xF7)) or ch in "½¼¾¢":
-            score += 0.9
-        elif ch in "\u00a0©®°£€«»§":
-            score += 0.8
-        elif 0x100 <= o <= 0x24F:
-            score += 0.6
-    return score / total if total else 1.0
-
-
-def _legacy_codec(data: bytes) -> str:
-    """The legacy encoding of ``data`` (not UTF-8).
-
-    charset-normalizer's first choice is unreliable for mostly-ASCII text with a few non-ASCII
-    bytes: for "Déjà vu ... naïve café" in cp1252 it answers cp1257, and for a 1970 State of the
-    Union address whose dashes and quotes are Big5 punctuation (b"\xa1X" is "—") it answers cp775.
-    For such text (at most 30% high bytes: Western prose, unlike Cyrillic, Greek or CJK text where
-    most letters are high bytes) each candidate, cp1252 included, is scored by how plausible its
-    non-ASCII characters are (accented Latin letters, typographic punctuation) and the best wins;
-    otherwise charset-normalizer's choice stands.
-    """
-    import charset_normalizer
-
-    matches = [codecs.lookup(m.encoding).name for m in charset_normalizer.from_bytes(data)]
-    if not matches:
-        raise InputError("undecodable: not UTF-8 and no legacy encoding fits")
-    high = len(data) - len(data.translate(None, _HIGH_BYTES))
-    if high > 0.3 * len(data):
-        return matches[0]
-    sample = _lines_with_high_bytes(data)
-    best, best_score = matches[0], -1.0
-    for codec in dict.fromkeys(["cp1252"] + matches):  # ties go to cp1252, the web's usual legacy code page
-        try:
-            score = _plausible_share(sample.decode(codec))
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if score > best_score:
-            best, best_score = codec, score
-    return best
-
-
-_HIGH_BYTES = bytes(range(0x80, 0x100))
-_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
-_SAMPLE_BYTES = 1 << 20
-
-
-def _lines_with_high_bytes(data: bytes) -> bytes:
-    """``data`` itself up to 1 MiB; beyond, the lines holding non-ASCII bytes (whole lines, so that
-    a multi-byte character is never cut) until there is 1 MiB of them, so that scoring the
-    candidate encodings costs the same for a 200 MB file as for a 1 MB one."""
-    if len(data) <= _SAMPLE_BYTES:
-        return data
-    parts: list[bytes] = []
-    size = pos = 0
-    while size < _SAMPLE_BYTES:
-        m = _HIGH_BYTE.search(data, pos)
-        if m is None:
-            break
-        start = max(data.rfind(b"\n", 0, m.start()) + 1, m.start() - 4096)
-        end = data.find(b"\n", m.end())
-        if end < 0 or end > m.end() + 4096:  # no line end near: stop at a space
-            end = min(len(data), m.end() + 4096)
-            space = data.rfind(b" ", m.end(), end)
-            end = space if space >= 0 else end
-        if start == m.start() - 4096:  # an overlong line: begin at a space, never inside a character
-            space = data.find(b" ", start, m.start())
-            start = space + 1 if space >= 0 else m.start()
-        parts.append(data[start:end])
-        size += end - start
-        pos = end
-    return b"\n".join(parts)
-
-
 # A line longer than this is cut into pieces, each read as a paragraph of its own (see
 # decode_lines). Real paragraphs are far shorter; a file of megabytes without a line break would
 # otherwise become one "paragraph" that every later stage holds, hashes and compares whole.
@@ -400,7 +396,7 @@ def _cut_bytes(data: bytes, start: int, end: int, codec: str) -> list[int]:
             cut = max(data.rfind(b" ", pos + 1, limit), data.rfind(b"\t", pos + 1, limit))
         if cut <= pos:
             cut = limit
-            if codec.replace("_", "-") in ("utf-8", "utf-8-sig"):
+            if codec.replace("_", "-").startswith("utf-8"):  # utf-8+cp1252 too
                 while cut > pos + 1 and 0x80 <= data[cut] <= 0xBF:  # not before a continuation byte
                     cut -= 1
             else:
@@ -555,9 +551,10 @@ def encoded_length(text: str, codec: str) -> int:
 _READ_ATTEMPTS = 3
 
 
-def read_document(src: Path, rel: str, max_file_size: int) -> tuple[Document, bytes]:
+def read_document(src: Path, rel: str, max_file_size: int, encodings: tuple[tuple[str, str], ...] = ()) -> tuple[Document, bytes]:
     """Read and decode one file; raise InputError with a one-line reason when it cannot be used.
 
+    ``encodings``: the ``--encoding`` pairs (see :func:`forced_codec`).
     The file is opened once and read through that descriptor (never more than
     its size at that moment, plus one byte to notice growth; one copy in memory). When its size or modification time differ
     before and after the read (it was being written), it is read again, up to three times, then
@@ -571,9 +568,26 @@ def read_document(src: Path, rel: str, max_file_size: int) -> tuple[Document, by
             break
     else:
         raise InputError(f"file kept changing while being read ({_READ_ATTEMPTS} attempts)")
-    codec, bom, notes = detect_encoding(data)
-    lines = decode_lines(data, codec, bom)
-    return Document(rel, len(data), sha256_hex(data), codec, lines, notes), data
+    decision = decide_encoding(data, forced_codec(rel, encodings))
+    lines = decode_lines(data, decision.codec, decision.bom)
+    return Document(rel, len(data), sha256_hex(data), decision.codec, lines, decision.notes, decision.confidence), data
+
+
+def forced_codec(rel: str, encodings: tuple[tuple[str, str], ...]) -> str | None:
+    """The code page ``--encoding`` gives for the file ``rel``: the first ``GLOB=CODEC`` whose
+    glob matches its relative path or its name, else a plain ``CODEC`` (glob ""), else None.
+
+    >>> forced_codec("ru/a.txt", (("ru/*", "koi8_r"), ("", "cp1252"))), forced_codec("b.txt", (("ru/*", "koi8_r"), ("", "cp1252")))
+    ('koi8_r', 'cp1252')
+    """
+    name = rel.rsplit("/", 1)[-1]
+    default = None
+    for glob, codec in encodings:
+        if not glob:
+            default = default or codec
+        elif fnmatch.fnmatchcase(rel, glob) or fnmatch.fnmatchcase(name, glob):
+            return codec
+    return default
 
 
 def _read_snapshot(path: Path, max_file_size: int) -> tuple[bytes, bool]:

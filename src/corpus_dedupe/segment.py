@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .model import EMPTY, Document, Paragraph
+from .codepage import C1_TO_REPLACEMENT, c1_bytes_are_undefined
 from .normalise import repair_text
 from .reader import encoded_length
 
@@ -178,6 +179,7 @@ def _pieces_of_line(doc: Document, line_index: int, first_content: bool, splitte
         spans = []  # a legacy multi-byte line that does not re-encode to its bytes: never split it
     pieces: list[Piece] = []
     cursor = 0
+    c1_undefined = not raw.isascii() and c1_bytes_are_undefined(doc.encoding)
 
     def add(start: int, end: int, reason=None, rule=None, metadata=None) -> None:
         chunk = raw[start:end]
@@ -189,8 +191,17 @@ def _pieces_of_line(doc: Document, line_index: int, first_content: bool, splitte
         start += lead
         end -= trail
         b0 = line.byte_start + encoded_length(raw[:start], doc.encoding)
-        b1 = b0 + encoded_length(raw[start:end], doc.encoding)
-        pieces.append(Piece(line.number, b0, b1, repair_text(raw[start:end]), reason, rule, metadata))
+        if raw[end:].isspace() or end == len(raw):
+            # The piece ends the line: its end is the line's, less the whitespace after it. Exact
+            # even where the text does not re-encode to its bytes (a line of a utf-8+cp1252 file
+            # holding a Windows-1252 letter, one byte read as a character UTF-8 writes in two).
+            b1 = line.byte_end - encoded_length(raw[end:], doc.encoding)
+        else:
+            b1 = b0 + encoded_length(raw[start:end], doc.encoding)
+        text = raw[start:end]
+        if c1_undefined:
+            text = text.translate(C1_TO_REPLACEMENT)
+        pieces.append(Piece(line.number, b0, b1, repair_text(text), reason, rule, metadata))
 
     for start, end, reason, rule, metadata in sorted(spans):
         add(cursor, start)

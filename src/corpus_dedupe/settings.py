@@ -6,6 +6,7 @@ option fails before any file is read.
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,12 +16,33 @@ class SettingsError(ValueError):
     """An option value is out of its allowed range."""
 
 
+def _is_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def parse_encoding_option(value: str) -> tuple[str, str]:
+    """One ``--encoding`` value as (GLOB, CODEC): ``"cp1251"`` is ("", "cp1251") for every file,
+    ``"ru/*=koi8_r"`` is ("ru/*", "koi8_r").
+
+    >>> parse_encoding_option("ru/*=koi8-r"), parse_encoding_option("cp1250")
+    (('ru/*', 'koi8-r'), ('', 'cp1250'))
+    """
+    glob, sep, codec = value.rpartition("=")
+    return (glob, codec.strip()) if sep else ("", value.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     # Reading
     include: tuple[str, ...] = ()
     follow_symlinks: bool = False
     max_file_size: int = 256 * 1024 * 1024
+    # --encoding: (GLOB, CODEC) pairs, GLOB "" for every file (see reader.forced_codec)
+    encodings: tuple[tuple[str, str], ...] = ()
     # Fingerprints and matching (defaults chosen by measurement: see README "Matching defaults")
     num_perm: int = 128
     bands: int = 32
@@ -60,6 +82,8 @@ class Settings:
             f"template_min_documents must be at least 2, got {self.template_min_documents}",
         )
         check(self.template_max_words >= 1, f"template_max_words must be at least 1, got {self.template_max_words}")
+        for _glob, codec in self.encodings:
+            check(_is_codec(codec), f"unknown encoding {codec!r} (a Python codec name, such as cp1252, cp1251, koi8_r, shift_jis)")
         check(self.max_file_size >= 1, f"max_file_size must be positive, got {self.max_file_size}")
         check(1 <= self.jobs <= 256, f"jobs must be between 1 and 256, got {self.jobs}")
         if self.rules_file is not None:
@@ -71,6 +95,7 @@ class Settings:
         params = asdict(self)
         params.pop("jobs")
         params["include"] = list(self.include)
+        params["encodings"] = [f"{glob}={codec}" if glob else codec for glob, codec in self.encodings]
         if self.rules_file is not None:
             params["rules_file"] = Path(self.rules_file).name
         return params

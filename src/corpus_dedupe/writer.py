@@ -139,6 +139,7 @@ class DocumentOutput:
     paragraphs: list[Paragraph]
     decisions: list[Decision]
     metadata: dict = field(default_factory=dict)
+    encoding_confidence: float = 1.0
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -345,6 +346,7 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[s
     entry: dict = {
         "path": doc.path,
         "encoding": doc.encoding,
+        "encoding_confidence": doc.encoding_confidence,
         "input_bytes": doc.size,
         "input_sha256": doc.sha256,
     }
