@@ -198,7 +198,7 @@ def detect_encoding(data: bytes) -> tuple[str, int, list[str]]:
 def decide_encoding(data: bytes, forced: str | None = None) -> EncodingDecision:
     """Decide how to decode ``data``; raise InputError for binary data.
 
-    Order: a byte order mark wins; then ``forced`` (a code page the user named with
+    Order: a byte order mark wins (the file says what it is); then ``forced`` (a code page the user named with
     ``--encoding``); then strict UTF-8; then the reading that reads most like text
     (:func:`corpus_dedupe.codepage.choose_code_page`): a legacy code page, or UTF-8 with the bytes
     that are not UTF-8 read in a code page (``utf-8+cp1252``: two sources concatenated). Damage
@@ -212,12 +212,10 @@ def decide_encoding(data: bytes, forced: str | None = None) -> EncodingDecision:
                 bad = _invalid_units(data, len(bom), codec)
                 return EncodingDecision(codec, len(bom), [f"{bad} invalid {codec} code unit(s) replaced with U+FFFD"] if bad else [])
             notes = _control_notes(data, len(bom))
-            if forced is None or codecs.lookup(forced).name == "utf-8":
-                invalid = 0 if _is_utf8(data, len(bom)) else _utf8_damage(data, len(bom))[0]
-                if invalid:
-                    notes.append(f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD")
-                return EncodingDecision(codec, len(bom), notes)
-            break
+            invalid = 0 if _is_utf8(data, len(bom)) else _utf8_damage(data, len(bom))[0]
+            if invalid:
+                notes.append(f"{invalid} invalid UTF-8 byte(s) replaced with U+FFFD")
+            return EncodingDecision(codec, len(bom), notes)
     notes = _control_notes(data, 0) if forced is None or not forced.startswith("utf_16") else []
     if forced is not None:
         return EncodingDecision(forced, 0, [*notes, f"decoded as {forced} (--encoding)"])
