@@ -42,7 +42,9 @@ def test_latin1_bench_text_is_detected_not_mangled():
         data.decode("utf-8")
     codec, _bom, notes = detect_encoding(data)
     text = data.decode(codec)
-    assert "\ufffd" not in text and "Ã" not in text
+    # Its only non-ASCII bytes are "½¢" (half a cent), which GB18030 and Big5 also read, as one
+    # Chinese character alone in an English speech.
+    assert codec == "cp1252" and "the ½¢ decrease" in text
     assert notes and codec in notes[0]
 
 

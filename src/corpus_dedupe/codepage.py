@@ -538,7 +538,7 @@ def _language_score(letters: Counter, ascii_letters: Counter, codec: str) -> flo
     best = -math.inf
     for language in languages:
         if language in _CJK_LANGUAGES:
-            best = max(best, _frequent_fit(letters, language))
+            best = max(best, _ASCII_IN_OTHER_SCRIPT * ascii_total + _frequent_fit(letters, language))
             continue
         alphabet, script = _TABLES[language]
         fit = 0.0
