@@ -32,6 +32,20 @@ the recombined paragraph, and no two recombined paragraphs share a pair of sente
 different origins share at most one sentence, and that sentence is at most 60 % of either. The same
 sentence does recur in many unrelated originals across a big corpus; that is sentence reuse, not a
 duplicate paragraph.
+
+Extended kinds (``--extended``)
+-------------------------------
+Off by default (the default corpus is byte-identical to what this generator always wrote). With
+``--extended`` the corpus also holds copies that cut a paragraph's lines differently
+(``break_moved``, ``case_break_moved``), one-word edits of short paragraphs (``short_edit``),
+truncated copies of edited copies (``copy_of_copy``), and short lines that look like duplicates but
+must be kept: unique headlines above duplicates (``unique_short_line``), headings that differ from
+an earlier one only by a name, letter or identifier (``name_variant``) and labels repeated above
+different content (``repeated_label``). Each keep-kind line has an origin of its own, so the
+"same origin as an earlier paragraph" rule still says which paragraphs are duplicates. Every truth
+record then also carries ``lines`` ([first, last]), and a copy its ``source`` (where its origin
+was first written; for ``copy_of_copy`` also ``via``, the edited copy it was cut from).
+benchmarks/kinds.py scores a dedupe run per kind.
 """
 
 from __future__ import annotations
@@ -39,6 +53,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
 import random
 import re
 import shutil
@@ -57,7 +72,13 @@ DUPLICATE_KINDS = (
     "mojibake",
     "repeated_body",
 )
-KINDS = ("original", *DUPLICATE_KINDS, "boilerplate")
+KINDS = ("original", *DUPLICATE_KINDS, "boilerplate")  # what a default corpus holds
+# --extended adds these; the default corpus never has them (and is unchanged by their existence).
+EXTENDED_DUPLICATE_KINDS = ("break_moved", "case_break_moved", "short_edit", "copy_of_copy")
+KEEP_KINDS = ("unique_short_line", "name_variant", "repeated_label")  # short lines that must be kept
+ALL_DUPLICATE_KINDS = (*DUPLICATE_KINDS, *EXTENDED_DUPLICATE_KINDS)
+ORIGINAL_KINDS = ("original", *KEEP_KINDS)  # not duplicates: removing one is a precision error
+ALL_KINDS = ("original", *ALL_DUPLICATE_KINDS, *KEEP_KINDS, "boilerplate")
 
 # --- corpus shape -----------------------------------------------------------------------------
 MIN_WORDS = 8  # source paragraphs shorter than this are headings, datelines, applause notes
@@ -108,6 +129,81 @@ BOILERPLATE_FOOTERS = (
 BOILERPLATE_MIDDLE = ("Advertisement", "Related: more coverage from {site}")
 BOILERPLATE_TEMPLATES = BOILERPLATE_HEADERS + BOILERPLATE_FOOTERS + BOILERPLATE_MIDDLE
 BOILERPLATE_LINE_SHARE = 0.85  # a site's boilerplate line appears in this share of its documents
+# --- extended kinds (--extended) ---------------------------------------------------------------
+# Slot kind weights in extended corpora: the default kinds, somewhat less of each, and the new ones.
+EXTENDED_SLOT_KIND_WEIGHTS = {
+    "exact": 0.20,
+    "near_edit": 0.14,
+    "case_punct": 0.10,
+    "truncated": 0.08,
+    "rewrapped": 0.12,
+    "mojibake": 0.06,
+    "break_moved": 0.12,
+    "case_break_moved": 0.08,
+    "short_edit": 0.10,
+    "copy_of_copy": 0.08,
+}
+SHORT_WORDS = (8, 20)  # short originals: verbatim source paragraphs of this many words
+SHORT_ORIGINAL_SHARE = 0.07  # of original slots, while the short source paragraphs last
+BREAK_FIRST_WORDS = (1, 3)  # a moved break leaves this many words on the first line
+BREAK_TRAILING_SPACE_SHARE = 0.5  # "It is possible \nto open ...": a space before the break
+BREAK_WRAP_SHARE = 0.3  # the rest of the paragraph is hard-wrapped too (when long enough)
+UNIQUE_LINE_RATE = 0.15  # of slot duplicates, preceded by a unique headline-like line
+UNIQUE_LINE_WORDS = (3, 10)
+UNIQUE_LINE_REAL_SHARE = 0.4  # of unique lines, a real short heading of the source while they last
+LABEL_RATE = 0.06  # of originals, preceded by a repeated label
+LABEL_WORDS = (1, 4)
+LABEL_SAME_DOCUMENT_SHARE = 0.3  # a label already used in this document, when there is one
+NAME_VARIANT_RATE = 0.03  # of originals, preceded by a heading of a name-variant family
+NAME_VARIANT_STARTED_SHARE = 0.7  # continue a family that has appeared before, when there is one
+GENERIC_LABELS = (
+    "Meal 1", "Meal 2", "Pre-Workout Meal", "Post-Workout Meal", "Background", "Key Points",
+    "Summary", "Recommendations", "Foreign Policy", "The Economy", "Next Steps", "Our Goals",
+)
+# The presidents whose speeches are the source, for headings that differ only by the name.
+PRESIDENTS = (
+    "George Washington", "John Adams", "Thomas Jefferson", "James Madison", "James Monroe",
+    "John Quincy Adams", "Andrew Jackson", "Martin Van Buren", "William Henry Harrison",
+    "James K. Polk", "Zachary Taylor", "Franklin Pierce", "James Buchanan", "Abraham Lincoln",
+    "Ulysses S. Grant", "Rutherford B. Hayes", "James A. Garfield", "Grover Cleveland",
+    "Benjamin Harrison", "William McKinley", "Theodore Roosevelt", "William Howard Taft",
+    "Woodrow Wilson", "Warren G. Harding", "Calvin Coolidge", "Herbert Hoover",
+    "Franklin D. Roosevelt", "Harry S. Truman", "Dwight D. Eisenhower", "John F. Kennedy",
+    "Lyndon B. Johnson", "Richard Nixon", "Gerald R. Ford", "Jimmy Carter", "Ronald Reagan",
+    "George H.W. Bush", "Bill Clinton", "George W. Bush", "Barack Obama", "Donald J. Trump",
+    "Joseph R. Biden",
+)
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+_LETTERS = tuple("ABCDEFGHJKLM")
+# Heading families: (template, slot). Members of a family differ only in the slot's value: a name
+# ("... by George H.W. Bush" / "... by George W. Bush"), a letter ("Meal Plan A" / "Meal Plan B")
+# or an identifier (a year, a number). "year" takes the years of the source files.
+NAME_VARIANT_FAMILIES = (
+    ("State of the Union Address by {}", "name"),
+    ("Inaugural Address of President {}", "name"),
+    ("Remarks by {} to the Congress", "name"),
+    ("Annual Message to the Congress, {}", "year"),
+    ("State of the Union Address, {}", "year"),
+    ("Budget Message for Fiscal Year {}", "year"),
+    ("Meal Plan {}", "letter"),
+    ("Appendix {}", "letter"),
+    ("Option {}: Full Funding", "letter"),
+    ("Part {}", "roman"),
+    ("Chapter {}: The Years Ahead", "roman"),
+    ("Table {}", "number"),
+    ("Recommendation No. {}", "number"),
+)
+_STOP_WORDS = frozenset(
+    "a an the of to in on for and or but nor is are was were be been being by with as at from that this these "
+    "those it its we our ours us i my me you your he she him his her they them their there here will shall would "
+    "should can could may might must have has had do does did not no so than then which who whom whose what when "
+    "where why how all any each also very upon into if".split()
+)
+_HEADLINE_WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*$")
+_SHORT_LINE = re.compile(r"^[A-Z][A-Za-z ,'-]*[A-Za-z]$")  # a heading: capital first, letters, no digits, no final stop
+# Short lines of the source that are no section headings: a web page's navigation, a signature.
+_NOT_HEADINGS = frozenset({"state dinners", "reagan memorial page", "campaign finance database", "richard nixon"})
+
 SITE_NAME_PARTS = (
     ("The Daily", "The Evening", "Capitol", "National", "The Weekly", "Civic", "Union"),
     ("Ledger", "Courier", "Review", "Dispatch", "Herald", "Observer", "Record"),
@@ -274,6 +370,20 @@ def truncate(text: str, rng: random.Random) -> str:
     return " ".join(words[:keep])
 
 
+def truncate_keeping_edit(edited: str, original: str, rng: random.Random) -> str | None:
+    """Like :func:`truncate` (the first 60-95 % of the words, cut mid-sentence), of an edited copy,
+    keeping at least the first word where it differs from the original: a cut of the copy, not
+    one of the original. None when the edit is too near the end for such a cut."""
+    words, orig = edited.split(" "), original.split(" ")
+    edit = next((i for i, (a, b) in enumerate(zip(words, orig)) if a != b), min(len(words), len(orig)))
+    low = max(edit + 1, math.ceil(0.60 * len(words)))
+    high = max(low, math.floor(0.95 * len(words)))
+    cuts = [k for k in range(low, min(high, len(words) - 1) + 1) if not _COMPLETE_SENTENCE.search(words[k - 1])]
+    if not cuts:
+        cuts = [k for k in range(edit + 1, len(words)) if not _COMPLETE_SENTENCE.search(words[k - 1])]
+    return " ".join(words[: rng.choice(cuts)]) if cuts else None
+
+
 def rewrap(text: str, width: int) -> list[str]:
     """Hard-wrap at ``width`` columns (greedy, on spaces); joining the lines with spaces gives the
     text back. textwrap is avoided because it also breaks on hyphens."""
@@ -286,6 +396,80 @@ def rewrap(text: str, width: int) -> list[str]:
             current = f"{current} {word}" if current else word
     lines.append(current)
     return lines
+
+
+def title_case(text: str) -> str:
+    """Every word capitalised, the rest of each word as it was ("the U.S. economy" -> "The U.S. Economy")."""
+    return " ".join(w[:1].upper() + w[1:] for w in text.split(" "))
+
+
+def break_moved(text: str, rng: random.Random) -> list[str] | None:
+    """The text over two or more lines, the first break in mid-sentence after 1-3 words.
+
+    What a PDF or e-book extraction leaves ("It is possible " / "to open the bookmark group, ..."):
+    joined with spaces (the first line's trailing space, when there is one, stripped), the lines
+    are the text again. The rest is one line or, sometimes, hard-wrapped at 60-75 columns. None
+    when the first sentence is too short for a break in it.
+    """
+    words = text.split(" ")
+    low, high = BREAK_FIRST_WORDS
+    ks = [k for k in range(low, high + 1) if k <= len(words) - 2 and not any(_COMPLETE_SENTENCE.search(w) for w in words[:k])]
+    if not ks:
+        return None
+    k = rng.choice(ks)
+    first = " ".join(words[:k])
+    if rng.random() < BREAK_TRAILING_SPACE_SHARE:
+        first += " "
+    rest = " ".join(words[k:])
+    if len(rest) >= REWRAP_MIN_CHARS and rng.random() < BREAK_WRAP_SHARE:
+        return [first, *rewrap(rest, rng.randint(*REWRAP_WIDTH))]
+    return [first, rest]
+
+
+def short_edit(text: str, rng: random.Random, vocab: list[str]) -> str:
+    """Exactly one word substituted, deleted or inserted, as a copy editor would.
+
+    Never a number, a capitalised word (a name, or the word starting a sentence) or the first
+    word: only lower-case words are replaced or deleted, and an inserted word goes between two
+    words. A deleted word is a bare one (no punctuation attached to lose); a substitute keeps the
+    punctuation around the word it replaces.
+    """
+    tokens = text.split(" ")
+    lower = [i for i, tok in enumerate(tokens) if i > 0 and (m := _ALPHA_CORE.match(tok)) and m.group(2).islower()]
+    bare = [i for i in lower if tokens[i].isalpha()]
+    op = rng.choice(("substitute", "delete", "insert")) if lower else "insert"
+    if op == "delete" and not bare:
+        op = "substitute"
+    if op == "insert":
+        tokens.insert(rng.randint(1, len(tokens) - 1), rng.choice(vocab))
+    elif op == "delete":
+        del tokens[rng.choice(bare)]
+    else:
+        i = rng.choice(lower)
+        head, core, tail = _ALPHA_CORE.match(tokens[i]).groups()
+        new = rng.choice(vocab)
+        while new == core:
+            new = rng.choice(vocab)
+        tokens[i] = head + new + tail
+    return " ".join(tokens)
+
+
+def headline(sentence: str, rng: random.Random) -> str | None:
+    """A headline made of a real sentence's content words ("Tragic fate has thrust upon us grave
+    responsibilities." -> "Tragic Fate Thrust Grave Responsibilities"): 3-8 of them in order, the
+    small words between them dropped, title-cased. At least one word is dropped from inside the
+    run, so the headline is not a quote of the sentence. None when the sentence has no such run."""
+    words = [w.strip(".,;:!?\"'()[]") for w in sentence.split(" ")]
+    content = [i for i, w in enumerate(words) if _HEADLINE_WORD.match(w) and w.lower() not in _STOP_WORDS]
+    low = UNIQUE_LINE_WORDS[0]
+    if len(content) < low:
+        return None
+    n = rng.randint(low, min(8, len(content)))
+    start = rng.randint(0, len(content) - n)
+    picked = content[start : start + n]
+    if picked[-1] - picked[0] + 1 == n:
+        return None  # the words are next to each other in the sentence: a quote, not a headline
+    return " ".join(words[i][:1].upper() + words[i][1:] for i in picked)
 
 
 # --- the pool ----------------------------------------------------------------------------------
@@ -407,6 +591,51 @@ def build_pool(source: Path) -> Pool:
     )
 
 
+@dataclass
+class ShortLines:
+    """Real short lines of the source (the lines the pool leaves out), for the extended kinds."""
+
+    headings: list[str]  # 4-7 words, once in the source, in no pool paragraph: unique headlines
+    labels: list[str]  # 1-3 word headings ("CIVIL RIGHTS", "HOUSING") and GENERIC_LABELS: repeated labels
+    years: list[str]  # the years of the source files, identifiers for name-variant headings
+
+
+@functools.lru_cache(maxsize=4)
+def cached_short_lines(source: str) -> ShortLines:
+    return build_short_lines(Path(source), cached_pool(source))
+
+
+def build_short_lines(source: Path, pool: Pool) -> ShortLines:
+    """Heading-like lines of the source: letters only (no digits), no final stop or colon, fewer
+    than MIN_WORDS words. 1-3 word ones become labels (they may repeat in the source; a label is
+    meant to); 4-7 word ones that occur once and in no pool paragraph become unique headlines."""
+    texts = read_source(source)
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}  # fold key -> the line as first seen; insertion (source) order
+    for _, text in texts:
+        for line in text.splitlines():
+            line = _WS.sub(" ", line).strip()
+            if not _SHORT_LINE.match(line) or len(line.split(" ")) >= MIN_WORDS:
+                continue
+            key = fold(line)
+            if key in _NOT_HEADINGS:
+                continue
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, line)
+    pool_text = " " + " \n ".join(fold(p) for p in pool.paragraphs) + " "  # words stay whole: " key " matches words
+    headings, labels = [], []
+    for key, line in first.items():
+        n = len(key.split(" "))
+        if n <= 3:
+            labels.append(line)
+        elif counts[key] == 1 and f" {key} " not in pool_text:
+            headings.append(line)
+    label_keys = {fold(label) for label in labels}
+    labels += [label for label in GENERIC_LABELS if fold(label) not in label_keys]
+    years = sorted({name[:4] for name, _ in ((Path(rel).name, t) for rel, t in texts) if name[:4].isdigit()})
+    return ShortLines(headings=headings, labels=labels, years=years)
+
+
 # --- generation --------------------------------------------------------------------------------
 
 
@@ -417,6 +646,12 @@ class Paragraph:
     lines: list[str]
     origin: int
     kind: str
+    # Extended kinds: an earlier paragraph this one refers to, recorded in the truth under
+    # ref_field ("via": the edited copy a copy_of_copy was cut from; "variant_of": the previous
+    # heading of a name-variant family; "repeats": the previous use of a repeated label).
+    ref: Paragraph | None = field(default=None, repr=False, compare=False)
+    ref_field: str = ""
+    where: tuple[str, int] | None = field(default=None, repr=False, compare=False)  # (path, line) once written
 
 
 @dataclass
@@ -426,6 +661,7 @@ class Stats:
     paragraphs: int = 0
     real_originals: int = 0
     recombined_originals: int = 0
+    short_originals: int = 0  # extended corpora: real paragraphs of SHORT_WORDS words (short_edit's sources)
     kinds: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})
 
 
@@ -434,13 +670,17 @@ class CorpusGenerator:
     "already generated": every duplicate refers to an origin that was already written, and the first
     occurrence of every origin is its original."""
 
-    def __init__(self, pool: Pool, seed: int, target_bytes: int):
+    def __init__(self, pool: Pool, seed: int, target_bytes: int, short_lines: ShortLines | None = None):
+        """``short_lines`` turns the extended kinds on (see the module docstring)."""
         self.pool = pool
         self.rng = random.Random(seed)
         self.target_bytes = target_bytes
         self.real_order = list(range(len(pool.paragraphs)))
         self.rng.shuffle(self.real_order)
         self.real_next = 0
+        self.extended = short_lines is not None
+        if self.extended:
+            self.init_extended(short_lines)
         # Verbatim source paragraphs are mixed in at a rate that spreads them over the corpus (a
         # tiny corpus is up to half real, a 200 MB one ~2 %).
         real_bytes = sum(len(p) + 1 for p in pool.paragraphs)
@@ -454,6 +694,32 @@ class CorpusGenerator:
         self.used_rewrappable: list[int] = []
         self.used_mojibakeable: list[int] = []  # has quotes or non-ASCII to garble
         self.stats = Stats()
+        if self.extended:
+            self.stats.kinds = {k: 0 for k in ALL_KINDS}
+
+    def init_extended(self, short_lines: ShortLines) -> None:
+        """State of the extended kinds. Short source paragraphs are set apart for short originals
+        (so none is also used as an ordinary original: that would be an unrecorded duplicate)."""
+        words = self.pool.paragraph_words
+        is_short = [SHORT_WORDS[0] <= n <= SHORT_WORDS[1] for n in words]
+        self.short_order = [i for i in self.real_order if is_short[i]]
+        self.real_order = [i for i in self.real_order if not is_short[i]]
+        self.short_next = 0
+        self.used_short: list[int] = []
+        self.near_edit_copies: list[Paragraph] = []  # what a copy_of_copy is cut from
+        self.short_lines = short_lines
+        self.headings_order = list(short_lines.headings)
+        self.rng.shuffle(self.headings_order)
+        self.headings_next = 0
+        # Every short line's fold key, so that no two keep-kind lines are equal except a label
+        # repeated on purpose (the labels' keys are taken from the start).
+        self.short_keys: set[str] = {fold(label) for label in short_lines.labels}
+        self.label_last: dict[str, Paragraph] = {}
+        self.family_values: dict[int, list[str]] = {}  # family -> its slot values, shuffled at its first use
+        self.family_next: dict[int, int] = {}
+        self.family_last: dict[int, Paragraph] = {}
+        self.families_started: list[int] = []
+        self.first_seen: dict[int, tuple[str, int]] = {}  # origin -> (path, line) of its first occurrence
 
     # origins ---------------------------------------------------------------------------------
 
@@ -461,11 +727,28 @@ class CorpusGenerator:
         n_real = len(self.pool.paragraphs)
         if origin < n_real:
             return self.pool.paragraphs[origin]
-        return " ".join(self.pool.sentences[s] for s in self.recombined[origin - n_real])
+        entry = self.recombined[origin - n_real]
+        if isinstance(entry, str):  # an extended corpus's short line
+            return entry
+        return " ".join(self.pool.sentences[s] for s in entry)
+
+    def line_origin(self, text: str) -> int:
+        """A new origin for a keep-kind short line (its text stands where a recombined paragraph's
+        sentence ids would), so that it is the only paragraph with that origin."""
+        origin = len(self.pool.paragraphs) + len(self.recombined)
+        self.recombined.append(text)
+        return origin
 
     def new_origin(self) -> int:
-        """A never-used paragraph: a verbatim source paragraph or a recombined one."""
-        if self.real_next < len(self.real_order) and self.rng.random() < self.real_share:
+        """A never-used paragraph: a verbatim source paragraph or a recombined one (in an extended
+        corpus also a short source paragraph, the kind short_edit copies)."""
+        if self.extended and self.short_next < len(self.short_order) and self.rng.random() < SHORT_ORIGINAL_SHARE:
+            origin = self.short_order[self.short_next]
+            self.short_next += 1
+            self.used_short.append(origin)
+            self.stats.real_originals += 1
+            self.stats.short_originals += 1
+        elif self.real_next < len(self.real_order) and self.rng.random() < self.real_share:
             origin = self.real_order[self.real_next]
             self.real_next += 1
             self.stats.real_originals += 1
@@ -516,6 +799,12 @@ class CorpusGenerator:
     def duplicate(self, kind: str, doc_origins: list[int]) -> Paragraph | None:
         """A duplicate of an already-written origin, or None when no origin fits the kind yet."""
         rng = self.rng
+        if kind == "copy_of_copy":
+            if not self.near_edit_copies:
+                return None
+            via = rng.choice(self.near_edit_copies)
+            text = truncate_keeping_edit(via.lines[0], self.origin_text(via.origin), rng)
+            return None if text is None else Paragraph([text], via.origin, kind, ref=via, ref_field="via")
         candidates = {
             "exact": self.used,
             "case_punct": self.used,
@@ -523,6 +812,9 @@ class CorpusGenerator:
             "truncated": self.used_editable,
             "rewrapped": self.used_rewrappable,
             "mojibake": self.used_mojibakeable,
+            "break_moved": self.used,
+            "case_break_moved": self.used,
+            "short_edit": self.used_short if self.extended else [],
         }[kind]
         if kind == "exact" and doc_origins and rng.random() < SAME_DOCUMENT_SHARE:
             candidates = doc_origins
@@ -540,6 +832,16 @@ class CorpusGenerator:
             lines = [truncate(text, rng)]
         elif kind == "rewrapped":
             lines = rewrap(text, rng.randint(*REWRAP_WIDTH))
+        elif kind in ("break_moved", "case_break_moved"):
+            if kind == "case_break_moved":
+                upper = rng.random() < 0.5
+                cased = text.upper() if upper else title_case(text)
+                text = cased if cased != text else (title_case(text) if upper else text.upper())
+            lines = break_moved(text, rng)
+            if lines is None:
+                return None
+        elif kind == "short_edit":
+            lines = [short_edit(text, rng, self.pool.vocab)]
         else:  # mojibake
             lines = [mojibake(typographic_quotes(text))]
         return Paragraph(lines, origin, kind)
@@ -547,10 +849,12 @@ class CorpusGenerator:
     def body(self, blank_layout: bool) -> list[Paragraph]:
         """5-40 paragraphs, ~SLOT_DUPLICATE_RATE of them duplicates, plus maybe a repeated body."""
         rng = self.rng
-        kinds = [k for k in SLOT_KIND_WEIGHTS if blank_layout or k != "rewrapped"]
-        weights = [SLOT_KIND_WEIGHTS[k] for k in kinds]
+        slot_weights = EXTENDED_SLOT_KIND_WEIGHTS if self.extended else SLOT_KIND_WEIGHTS
+        kinds = [k for k in slot_weights if blank_layout or k != "rewrapped"]
+        weights = [slot_weights[k] for k in kinds]
         paragraphs: list[Paragraph] = []
         doc_origins: list[int] = []
+        doc_labels: list[str] = []
         for _ in range(rng.randint(*DOC_PARAGRAPHS)):
             para = None
             if rng.random() < SLOT_DUPLICATE_RATE:
@@ -559,11 +863,100 @@ class CorpusGenerator:
                 origin = self.new_origin()
                 doc_origins.append(origin)
                 para = Paragraph([self.origin_text(origin)], origin, "original")
+                if self.extended:
+                    paragraphs.extend(self.heading_above_original(doc_labels))
+            elif self.extended:
+                if para.kind == "near_edit":
+                    self.near_edit_copies.append(para)
+                if rng.random() < UNIQUE_LINE_RATE:
+                    paragraphs.extend(self.unique_short_line())
             paragraphs.append(para)
         if rng.random() < REPEAT_DOC_SHARE and len(paragraphs) >= 2 * REPEAT_PARAGRAPHS[0]:
             n = rng.randint(REPEAT_PARAGRAPHS[0], min(REPEAT_PARAGRAPHS[1], len(paragraphs) // 2))
             paragraphs.extend(Paragraph(p.lines, p.origin, "repeated_body") for p in paragraphs[:n])
         return paragraphs
+
+    # extended keep kinds ------------------------------------------------------------------------
+
+    def heading_above_original(self, doc_labels: list[str]) -> list[Paragraph]:
+        """Nothing, a repeated label or a name-variant heading, to go above an original."""
+        r = self.rng.random()
+        if r < LABEL_RATE:
+            return [self.repeated_label(doc_labels)]
+        if r < LABEL_RATE + NAME_VARIANT_RATE:
+            return self.name_variant()
+        return []
+
+    def repeated_label(self, doc_labels: list[str]) -> Paragraph:
+        """A 1-4 word label ("CIVIL RIGHTS", "Meal 1") used again and again above different
+        content, sometimes twice in one document. Every use is its own origin: not a duplicate."""
+        rng = self.rng
+        if doc_labels and rng.random() < LABEL_SAME_DOCUMENT_SHARE:
+            text = rng.choice(doc_labels)
+        else:
+            text = rng.choice(self.short_lines.labels)
+        doc_labels.append(text)
+        para = Paragraph([text], self.line_origin(text), "repeated_label", ref=self.label_last.get(text), ref_field="repeats")
+        self.label_last[text] = para
+        return para
+
+    def name_variant(self) -> list[Paragraph]:
+        """The next heading of a family whose members differ only by a name, a letter or an
+        identifier; mostly of a family that has appeared before. Empty when the families are
+        used up (every heading text is used once)."""
+        rng = self.rng
+        started = [f for f in self.families_started if self.family_next[f] < len(self.family_values[f])]
+        fresh = [f for f in range(len(NAME_VARIANT_FAMILIES)) if f not in self.family_values]
+        if started and (not fresh or rng.random() < NAME_VARIANT_STARTED_SHARE):
+            family = rng.choice(started)
+        elif fresh:
+            family = rng.choice(fresh)
+            template, slot = NAME_VARIANT_FAMILIES[family]
+            values = {
+                "name": list(PRESIDENTS),
+                "year": list(self.short_lines.years),
+                "letter": list(_LETTERS),
+                "roman": list(_ROMAN),
+                "number": [str(n) for n in range(1, 41)],
+            }[slot]
+            rng.shuffle(values)
+            self.family_values[family] = values
+            self.family_next[family] = 0
+            self.families_started.append(family)
+        else:
+            return []
+        template = NAME_VARIANT_FAMILIES[family][0]
+        while self.family_next[family] < len(self.family_values[family]):
+            text = template.format(self.family_values[family][self.family_next[family]])
+            self.family_next[family] += 1
+            key = fold(text)
+            if key in self.short_keys:
+                continue
+            self.short_keys.add(key)
+            para = Paragraph([text], self.line_origin(text), "name_variant", ref=self.family_last.get(family),
+                             ref_field="variant_of")
+            self.family_last[family] = para
+            return [para]
+        return []
+
+    def unique_short_line(self) -> list[Paragraph]:
+        """A unique 3-10 word headline-like line (to go right above a duplicate): a real heading
+        of the source used once, or a headline made of a real sentence's content words."""
+        rng = self.rng
+        for _ in range(100):
+            if self.headings_next < len(self.headings_order) and rng.random() < UNIQUE_LINE_REAL_SHARE:
+                text = self.headings_order[self.headings_next]
+                self.headings_next += 1
+            else:
+                text = headline(self.pool.sentences[rng.randrange(len(self.pool.sentences))], rng)
+            if text is None or not UNIQUE_LINE_WORDS[0] <= len(text.split(" ")) <= UNIQUE_LINE_WORDS[1]:
+                continue
+            key = fold(text)
+            if key in self.short_keys:
+                continue
+            self.short_keys.add(key)
+            return [Paragraph([text], self.line_origin(text), "unique_short_line")]
+        return []
 
     def new_site(self, index: int) -> dict:
         """A site: its name and which boilerplate lines its documents carry."""
@@ -593,7 +986,10 @@ class CorpusGenerator:
         body = self.body(blank_layout)
         middle = boilerplate(site["middle"])
         if middle:
-            at = rng.randint(1, len(body) - 1)
+            if self.extended:  # not between a short line and the paragraph it goes with
+                at = rng.choice([i for i in range(1, len(body)) if body[i - 1].kind not in KEEP_KINDS])
+            else:
+                at = rng.randint(1, len(body) - 1)
             body[at:at] = middle
         return blank_layout, boilerplate(site["header"]) + body + boilerplate(site["footer"])
 
@@ -616,12 +1012,17 @@ class CorpusGenerator:
                     for para in paragraphs:
                         if blank_layout and out_lines:
                             out_lines.append("")
-                        records.append(
-                            json.dumps(
-                                {"path": rel, "line": len(out_lines) + 1, "origin": para.origin, "kind": para.kind},
-                                ensure_ascii=False,
-                            )
-                        )
+                        first = len(out_lines) + 1
+                        record = {"path": rel, "line": first, "origin": para.origin, "kind": para.kind}
+                        if self.extended:
+                            para.where = (rel, first)
+                            record["lines"] = [first, first + len(para.lines) - 1]
+                            seen = self.first_seen.setdefault(para.origin, (rel, first))
+                            if para.kind in ALL_DUPLICATE_KINDS:
+                                record["source"] = {"path": seen[0], "line": seen[1]}
+                            if para.ref is not None:
+                                record[para.ref_field] = {"path": para.ref.where[0], "line": para.ref.where[1]}
+                        records.append(json.dumps(record, ensure_ascii=False))
                         out_lines.extend(para.lines)
                         stats.kinds[para.kind] += 1
                     data = ("\n".join(out_lines) + "\n").encode("utf-8")
@@ -635,8 +1036,9 @@ class CorpusGenerator:
         return stats
 
 
-def generate(source: Path, size_mb: float, seed: int, out: Path, force: bool = False) -> dict:
-    """Generate a corpus into ``out``; returns the metadata also written to ``<out>.meta.json``."""
+def generate(source: Path, size_mb: float, seed: int, out: Path, force: bool = False, extended: bool = False) -> dict:
+    """Generate a corpus into ``out``; returns the metadata also written to ``<out>.meta.json``.
+    ``extended``: add the extended kinds (module docstring); off, the corpus is what it always was."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         if not force:
@@ -645,7 +1047,8 @@ def generate(source: Path, size_mb: float, seed: int, out: Path, force: bool = F
     out.mkdir(parents=True, exist_ok=True)
     pool = cached_pool(str(Path(source).resolve()))
     target = int(size_mb * 1_000_000)
-    generator = CorpusGenerator(pool, seed, target)
+    short_lines = cached_short_lines(str(Path(source).resolve())) if extended else None
+    generator = CorpusGenerator(pool, seed, target, short_lines)
     stats = generator.write(out, truth_path(out))
     scored = stats.paragraphs - stats.kinds["boilerplate"]
     meta = {
@@ -655,7 +1058,7 @@ def generate(source: Path, size_mb: float, seed: int, out: Path, force: bool = F
         "files": stats.files,
         "bytes": stats.bytes,
         "paragraphs": stats.paragraphs,
-        "duplicate_share": round(sum(stats.kinds[k] for k in DUPLICATE_KINDS) / max(1, scored), 4),
+        "duplicate_share": round(sum(stats.kinds.get(k, 0) for k in ALL_DUPLICATE_KINDS) / max(1, scored), 4),
         "kinds": stats.kinds,
         "pool_paragraphs": len(pool.paragraphs),
         "pool_sentences": len(pool.sentences),
@@ -663,6 +1066,9 @@ def generate(source: Path, size_mb: float, seed: int, out: Path, force: bool = F
         "real_originals": stats.real_originals,
         "recombined_originals": stats.recombined_originals,
     }
+    if extended:  # (a default corpus's meta has exactly the fields it always had)
+        meta["extended"] = True
+        meta["short_originals"] = stats.short_originals
     meta_path(out).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
 
@@ -685,8 +1091,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True, help="corpus folder; truth goes to <out>.truth.jsonl")
     parser.add_argument("--force", action="store_true", help="replace an existing non-empty --out folder")
+    parser.add_argument("--extended", action="store_true",
+                        help="also write the extended kinds (break_moved, case_break_moved, short_edit, copy_of_copy, "
+                             "unique_short_line, name_variant, repeated_label); off: the default corpus, unchanged")
     args = parser.parse_args(argv)
-    meta = generate(args.source, args.size_mb, args.seed, args.out, force=args.force)
+    meta = generate(args.source, args.size_mb, args.seed, args.out, force=args.force, extended=args.extended)
     print(json.dumps(meta, indent=2), file=sys.stderr)
 
 

@@ -154,7 +154,7 @@ def score(truth: Truth, records: list[tuple[Key, bool, str | None]], complete: b
     s.flagged = len(flagged)
     s.precision = s.true_positives / s.flagged if s.flagged else None
     s.recall = s.true_positives / s.true_duplicates if s.true_duplicates else None
-    s.recall_by_kind = {k: per_kind_found[k] / per_kind_total[k] for k in generate.KINDS if k in per_kind_total}
+    s.recall_by_kind = {k: per_kind_found[k] / per_kind_total[k] for k in generate.ALL_KINDS if k in per_kind_total}
     if complete:
         s.missing = sum(1 for key in truth.scored if key not in mentioned)
         s.boilerplate_as_boilerplate = as_boilerplate
@@ -359,7 +359,7 @@ def markdown(report: dict) -> str:
                 f"{r['system']}: of {s['boilerplate']} boilerplate lines (not scored), {as_bp}"
                 f"{s['flagged_boilerplate']} flagged as duplicates; {s['unmapped_flagged']} unmapped records flagged."
             )
-        kinds = [k for k in generate.DUPLICATE_KINDS if any(k in r["score"]["recall_by_kind"] for r in scored)]
+        kinds = [k for k in generate.ALL_DUPLICATE_KINDS if any(k in r["score"]["recall_by_kind"] for r in scored)]
         lines += ["", "Recall by kind:", "", "| system | " + " | ".join(kinds) + " |", "|---|" + "---:|" * len(kinds)]
         for r in scored:
             by_kind = r["score"]["recall_by_kind"]

@@ -106,7 +106,7 @@ def test_run_facts_give_each_stage_its_time_memory_and_cpu_split(tmp_path):
     dst = tmp_path / "dst"
     assert run_cli(SEEDS, dst, "-q", "--jobs", "2").exit_code == 0
     facts = json.loads((dst / ".dedupe" / "run.json").read_text(encoding="utf-8"))
-    stages = ["discover", "read_normalise_segment_fingerprint", "templates", "dedupe", "write"]
+    stages = ["discover", "read_normalise_segment_fingerprint", "templates", "dedupe", "headings", "write"]
     assert list(facts["timings_seconds"]) == stages
     assert list(facts["peak_rss_mb"]) == stages
     assert list(facts["cpu_seconds"]) == stages

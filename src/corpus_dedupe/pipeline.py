@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import itertools
 import os
 import pickle
@@ -45,12 +46,12 @@ from .boilerplate import (
 )
 from .cluster import REASON_OF_CODE, KeyStore, decide
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
-from .model import BOILERPLATE, Decision, Paragraph, ParagraphRef, Skipped
+from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Paragraph, ParagraphRef, Skipped
 from .normalise import match_keys_utf8
 from .reader import InputError, ReadAhead, discover, read_document
 from .segment import segment
 from .settings import Settings
-from .structure import apply_orphan_headings
+from .structure import ORPHAN_RULE, settle_headings
 from .workers import in_order, set_mmap_threshold, worker_init
 from .writer import DocumentOutput, WrittenDocument, check_destination, spill_path, write_corpus, write_document
 
@@ -93,6 +94,7 @@ class AnalysedBatch:
     key_lengths: np.ndarray  # each key's length in bytes
     template_keys: np.ndarray  # candidates that are distinct short non-sentence lines of their document
     content_positions: np.ndarray  # candidates that read as content
+    heading_positions: np.ndarray  # candidates that are headings (see structure.settle_headings)
 
     @property
     def n_candidates(self) -> int:
@@ -143,6 +145,7 @@ class _TextAnalysis:
     keys: list[bytes]  # UTF-8
     template_keys: list[int]  # positions (into keys) of distinct short non-sentence lines
     content_positions: list[int]  # positions (into keys) of paragraphs that read as content
+    heading_positions: list[int]  # positions (into keys) of headings
 
 
 def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Skipped:
@@ -175,6 +178,7 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Ski
         keys,
         template_keys,
         content_positions,
+        [pos for pos, p in enumerate(undecided) if p.is_heading],
     )
 
 
@@ -188,10 +192,12 @@ def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file:
     encoded = [k for r in analysed for k in r.keys]  # UTF-8
     template_keys: list[int] = []
     content_positions: list[int] = []
+    heading_positions: list[int] = []
     offset = 0
     for r in analysed:
         template_keys.extend(offset + pos for pos in r.template_keys)
         content_positions.extend(offset + pos for pos in r.content_positions)
+        heading_positions.extend(offset + pos for pos in r.heading_positions)
         offset += len(r.keys)
     return AnalysedBatch(
         [r.document if isinstance(r, _TextAnalysis) else r for r in results],
@@ -203,6 +209,7 @@ def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file:
         np.fromiter(map(len, encoded), dtype=np.int32, count=len(encoded)),
         np.array(template_keys, dtype=np.int64),
         np.array(content_positions, dtype=np.int64),
+        np.array(heading_positions, dtype=np.int64),
     )
 
 
@@ -372,7 +379,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             keys = KeyStore()
             fp_parts = FingerprintCollector(settings.bands, settings.num_perm)
             cand_doc, cand_para, cand_line = [], [], []
-            template_cands, content_doc, content_hash = [], [], []
+            template_cands, content_doc, content_hash, heading_cands = [], [], [], []
             n_cand = 0
             for batch in _analyse_all(src, paths, settings, str(spill_file), progress):
                 offset = batch.spill_offset
@@ -396,6 +403,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 cand_para.append(batch.candidate_index)
                 cand_line.append(batch.candidate_line)
                 template_cands.append(n_cand + batch.template_keys)
+                heading_cands.append(n_cand + batch.heading_positions)
                 content_doc.append(doc_of_candidate[batch.content_positions].astype(np.int64))
                 content_hash.append(batch.fingerprints.key_hash[batch.content_positions])
                 n_cand += batch.n_candidates
@@ -416,8 +424,13 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             t = time.perf_counter()
             template_docs: dict[int, int] = {}
             if settings.boilerplate and docs:
-                # Copies of one article (sharing half their content paragraphs) count once.
-                groups = copy_groups_from_hashes(concat(content_doc, np.int64), concat(content_hash, np.uint64), len(docs))
+                # Copies of one article (sharing half their content paragraphs) count once; so do
+                # exact copies of a document without content paragraphs (a page of short lines),
+                # through a key standing for the whole document: a document copied at the end of
+                # the corpus must not make a line of the original a template line.
+                whole_doc, whole_hash = _document_hashes(docs, fp.key_hash)
+                groups = copy_groups_from_hashes(concat([*content_doc, whole_doc], np.int64),
+                                                 concat([*content_hash, whole_hash], np.uint64), len(docs))
                 # Each document's template candidates (they come in corpus order, hence by document).
                 bounds = np.searchsorted(cand_doc_a[template_cands_a], np.arange(len(docs) + 1)).tolist()
                 found = count_template_lines(
@@ -448,14 +461,29 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             clusters = decide(keys, fp, settings, release_buckets=True)
             end_stage("dedupe", t)
 
+            # Headings: repeated ones over different content stay, orphaned ones go.
+            t = time.perf_counter()
+            is_heading_a = np.zeros(n_cand, dtype=bool)
+            is_heading_a[concat(heading_cands, np.int64)] = True
+            template_a = np.zeros(n_cand, dtype=bool)
+            template_a[list(template_docs)] = True
+            first_candidates = [doc.first_candidate for doc in docs] + [n_cand]
+            is_label_a = is_heading_a & (fp.n_words <= _LABEL_WORDS)
+            orphan_a, restored = settle_headings(first_candidates, is_heading_a, is_label_a, clusters.code, clusters.duplicate_of,
+                                                 clusters.variant_of, template_a)
+            clusters.similarity[restored] = np.nan
+            clusters.code[orphan_a] = 0  # rendered as orphan headings, not as duplicates
+            clusters.duplicate_of[orphan_a] = -1
+            for c_, name in REASON_OF_CODE.items():
+                clusters.counts[name] = int((clusters.code == c_).sum())
+            clusters.counts["headings_restored"] = len(restored)
+            orphan_candidates = np.flatnonzero(orphan_a).tolist()
+            orphan_bounds = np.searchsorted(orphan_candidates, first_candidates).tolist()
+            end_stage("headings", t)
+
             # Pass 2: decide, render and write, document by document.
             t = time.perf_counter()
 
-            # Paragraphs that others were removed as copies (or variants) of stay, heading or not.
-            referenced: dict[int, set[int]] = {}
-            targets = np.unique(np.concatenate((clusters.duplicate_of, clusters.variant_of)))
-            for c in targets[targets >= 0].tolist():
-                referenced.setdefault(int(cand_doc_a[c]), set()).add(int(cand_para_a[c]))
             orphan_total = 0
 
             # The verdicts pass 2 needs, gathered once for the whole corpus and handed out as
@@ -472,7 +500,6 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                                    cand_para_a[target].tolist(), cand_line_a[target].tolist()))
             del removed_or_variant, target
             template_candidate = sorted(template_docs)
-            first_candidates = [doc.first_candidate for doc in docs] + [n_cand]
             verdict_bounds = np.searchsorted(verdict_candidate, first_candidates).tolist()
             template_bounds = np.searchsorted(template_candidate, first_candidates).tolist()
 
@@ -490,7 +517,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                         verdict_ref[v_lo:v_hi],
                         [clusters.differing_numbers.get(c) for c in candidates] if clusters.differing_numbers else None,
                         {c - lo: template_docs[c] for c in template_candidate[t_lo:t_hi]},
-                        frozenset(referenced.get(d_i, ())),
+                        frozenset(c - lo for c in orphan_candidates[orphan_bounds[d_i] : orphan_bounds[d_i + 1]]),
                     )
 
             def written_documents(staging: Path) -> Iterator[WrittenDocument]:
@@ -565,7 +592,7 @@ class _RenderTask:
     verdict_ref: list[tuple[str, int, int]]
     verdict_numbers: list[list[str] | None] | None
     template_documents: dict[int, int]
-    referenced: frozenset[int]
+    orphan_headings: frozenset[int]  # candidates removed as orphan headings (structure.settle_headings)
 
 
 def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_RenderTask]) -> list[WrittenDocument]:
@@ -580,19 +607,33 @@ def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_Ren
             spill.seek(doc.spill_offset)
             paragraphs: list[Paragraph] = pickle.loads(spill.read(doc.spill_length))
             decisions = _decisions_for(paragraphs, task)
-            orphans = apply_orphan_headings(paragraphs, decisions, task.referenced)
             metadata: dict = {}
             for p in paragraphs:
                 for k, v in (p.metadata or {}).items():
                     metadata.setdefault(k, v)
             written = write_document(staging, dst, DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes,
                                                                   paragraphs, decisions, metadata, doc.encoding_confidence), folders)
-            written.orphan_headings = orphans
+            written.orphan_headings = len(task.orphan_headings)
             out.append(written)
     return out
 
 
+def _document_hashes(docs: list[_DocumentEntry], key_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(document, hash of its candidates' keys in order) of every document that has candidates:
+    equal for exact copies (as far as matching can tell)."""
+    doc_ids, hashes = [], []
+    for d, doc in enumerate(docs):
+        if doc.n_candidates:
+            digest = hashlib.blake2b(key_hash[doc.first_candidate : doc.first_candidate + doc.n_candidates].tobytes(), digest_size=8)
+            doc_ids.append(d)
+            hashes.append(int.from_bytes(digest.digest(), "little"))
+    return np.array(doc_ids, dtype=np.int64), np.array(hashes, dtype=np.uint64)
+
+
 _RENDER_BATCH = 16
+# The longest heading that counts as a label or title a page may repeat over different content
+# ("Pre-Workout Meal", "CIVIL RIGHTS", "What happens next"; see structure.settle_headings).
+_LABEL_WORDS = 10
 
 
 def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_RenderTask], settings: Settings) -> Iterator[WrittenDocument]:
@@ -626,7 +667,9 @@ def _decisions_for(paragraphs: list[Paragraph], task: _RenderTask) -> list[Decis
         if p.reason is not None:
             decisions.append(Decision(p.reason, rule=p.rule))
             continue
-        if c in task.template_documents:
+        if c in task.orphan_headings:
+            decisions.append(Decision(ORPHAN_HEADING, rule=ORPHAN_RULE))
+        elif c in task.template_documents:
             decisions.append(Decision(BOILERPLATE, rule=TEMPLATE_RULE, template_documents=task.template_documents[c]))
         elif c in verdicts:
             reason_code, similarity, ref, differing = verdicts[c]

@@ -259,6 +259,7 @@ _LONE_SURROGATES = re.compile("[\udc80-\udcff]")
 # binary data.
 _BINARY_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 _PAGE_CONTROL_BYTES = b"\x0b\x0c\x7f"
+_CONTROL_BYTES = _BINARY_CONTROL_BYTES + _PAGE_CONTROL_BYTES
 _NUL_RUN = b"\x00\x00\x00\x00"
 # Signatures of binary formats that hold a byte no text starts with (formats with a plain-ASCII
 # signature, "MZ", "RIFF", hold control bytes enough to be refused by their share).
@@ -283,6 +284,8 @@ def _control_notes(data: bytes, start: int) -> list[str]:
     stray = page = 0
     for pos in range(start, len(data), _SLICE):
         chunk = data[pos : pos + _SLICE]
+        if len(chunk.translate(None, _CONTROL_BYTES)) == len(chunk):
+            continue  # the usual slice: one pass finds no control byte of either kind
         removed = len(chunk) - len(chunk.translate(None, _BINARY_CONTROL_BYTES))
         if removed:
             stray += removed

@@ -1,53 +1,124 @@
-"""Document structure rules that depend on the duplicate decisions.
+"""Document structure rules that depend on the duplicate decisions, decided for the whole corpus
+in corpus order on the dedupe candidates (boilerplate, metadata and empty paragraphs are neither
+kept nor duplicates, so they change no section and can be left out).
 
-The orphan-heading rule: a heading whose whole section was removed, at least partly as duplicate,
-is removed too, because a heading with nothing under it is noise in the output. The motivating
-case is a scraper that captured an article twice and the second copy carries the section headings
-("What happened in the 40 hours in Balochistan?") that the first copy lacks: every paragraph under
-the heading duplicates the first copy, and the heading alone would be left dangling.
+Two rules, one for each way a short line can be wrong after the duplicates are decided:
+
+* **A repeated heading stays when it heads different content.** "Meal 1" over each of six meal
+  plans on one page, "CIVIL RIGHTS" over a section of two different speeches: the line is an
+  exact duplicate, but what it heads is not, and removing it would merge the sections into one
+  unlabelled list. A short line goes as a duplicate only with what it heads: when nothing under
+  it is kept, or when it repeats its own document's title (seed 004 holds its article twice, the
+  second time as a rewrite under the title again: a second version of the document).
+* **An orphaned heading goes.** A heading whose whole section was removed, at least partly as
+  duplicate, inside a run of removed duplicates, is removed too: a scraper that captured an
+  article twice carries section headings in the second copy ("What happened in the 40 hours in
+  Balochistan?", seed 003) that the first copy lacks, and each would be left dangling. A heading
+  preceded by kept text is not in a copy: it is kept (a bug title "Downloader goes into -ve
+  numbers after 2 Gb limit is reached" followed by posts that were copies is unique text).
+
+Both are decided from a document's own paragraphs only: a paragraph that a later document copies
+is no different for it (an exact copy of a document added at the end of a corpus leaves every
+earlier document's output as it was). A later copy of a heading that was removed as an orphan
+follows it (it is removed as an orphan heading too), so that every ``duplicate_of`` still names a
+kept paragraph.
 """
 
 from __future__ import annotations
 
-from .model import DUPLICATE_REASONS, ORPHAN_HEADING, Decision, Paragraph
+import numpy as np
+
+from .cluster import EXACT
+
+KEPT, DUPLICATE, OTHER = 0, 1, 2
+ORPHAN_RULE = "structure.orphan_heading"
 
 
-def orphan_headings(paragraphs: list[Paragraph], decisions: list[Decision], protected: frozenset[int] = frozenset()) -> list[int]:
-    """Indexes (into ``paragraphs``, one document in order) of kept headings to remove.
+def settle_headings(bounds: list[int], is_heading: np.ndarray, is_label: np.ndarray, code: np.ndarray, duplicate_of: np.ndarray,
+                    variant_of: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Apply both rules to the candidates of every document (``bounds[d]:bounds[d + 1]``, corpus
+    order). ``code`` (0: kept, else the duplicate reason) and ``duplicate_of`` are updated in place
+    for the repeated headings that stay; ``variant_of`` loses links to orphaned headings.
+    ``is_label``: the headings short enough to be a label or title that a page repeats (only an
+    exact duplicate of one is restored: a truncated sentence of 14 words without its full stop is
+    a heading for the orphan rule, not a label).
+    ``other``: candidates removed for another reason (corpus template lines). Returns a mask of
+    the candidates removed as orphan headings (a heading, or a later copy of one) and the
+    candidates restored.
 
-    A section runs from the heading to the next heading or the end of the document. It is
-    orphaned when it is not empty, nothing in it is kept, and at least one of its paragraphs was
-    removed as a duplicate (a section removed only as boilerplate, such as a heading over a
-    dateline, is left alone). ``protected`` holds the paragraphs that other paragraphs were removed
-    as duplicates (or variants) of: removing such a "heading" would lose its text altogether.
+    >>> import numpy as np
 
-    >>> from corpus_dedupe.model import Paragraph, Decision
-    >>> def p(i, text, heading=False):
-    ...     return Paragraph("a.txt", i, i + 1, i + 1, 0, 0, text, is_heading=heading)
-    >>> ps = [p(0, "Intro", True), p(1, "Body one."), p(2, "Again", True), p(3, "Body one.")]
-    >>> ds = [Decision(None), Decision(None), Decision(None), Decision("exact_duplicate")]
-    >>> orphan_headings(ps, ds)
-    [2]
+from .cluster import EXACT
+    >>> heading = np.array([1, 0, 1, 0, 1, 0], dtype=bool)      # "Plan", body, "Meal 1", body, "Meal 1", body
+    >>> code = np.array([0, 0, 0, 0, 1, 0], dtype=np.int8)     # the second "Meal 1" is an exact duplicate
+    >>> dup = np.array([-1, -1, -1, -1, 2, -1], dtype=np.int32)
+    >>> orphan, restored = settle_headings([0, 6], heading, heading, code, dup, np.full(6, -1), np.zeros(6, dtype=bool))
+    >>> restored, code.tolist(), bool(orphan.any())
+    ([4], [0, 0, 0, 0, 0, 0], False)
     """
-    orphans: list[int] = []
-    for h, heading in enumerate(paragraphs):
-        if not heading.is_heading or not decisions[h].kept or h in protected:
+    orphan = np.zeros(len(code), dtype=bool)
+    restored: list[int] = []
+    running = np.concatenate(([0], np.cumsum(is_heading, dtype=np.int64)))
+    has_heading = (running[bounds[1:]] - running[bounds[:-1]]).tolist() if len(bounds) > 1 else []
+    follows_orphan: set[int] = set()
+    for d in range(len(bounds) - 1):
+        lo, hi = bounds[d], bounds[d + 1]
+        if hi <= lo:
             continue
-        section = []
-        for k in range(h + 1, len(paragraphs)):
-            if paragraphs[k].is_heading and decisions[k].kept:
-                break
-            if paragraphs[k].is_heading and decisions[k].reason in DUPLICATE_REASONS:
-                break
-            section.append(decisions[k])
-        if section and not any(d.kept for d in section) and any(d.reason in DUPLICATE_REASONS for d in section):
-            orphans.append(h)
-    return orphans
+        # Later copies of headings removed as orphans follow them (only these can point at one).
+        if orphan[:lo].any():
+            for c in range(lo, hi):
+                target = int(duplicate_of[c])
+                if code[c] and target >= 0 and orphan[target]:
+                    orphan[c] = True
+                    follows_orphan.add(c)
+                if variant_of[c] >= 0 and orphan[int(variant_of[c])]:
+                    variant_of[c] = -1
+        if not has_heading[d]:
+            continue
+        _settle_document(lo, hi, is_heading, is_label, code, duplicate_of, variant_of, other, orphan, restored)
+    return orphan, restored
 
 
-def apply_orphan_headings(paragraphs: list[Paragraph], decisions: list[Decision], protected: frozenset[int] = frozenset()) -> int:
-    """Mark orphaned headings in place; returns how many."""
-    orphans = orphan_headings(paragraphs, decisions, protected)
-    for h in orphans:
-        decisions[h] = Decision(ORPHAN_HEADING, rule="structure.orphan_heading")
-    return len(orphans)
+def _settle_document(lo: int, hi: int, is_heading: np.ndarray, is_label: np.ndarray, code: np.ndarray, duplicate_of: np.ndarray,
+                     variant_of: np.ndarray, other: np.ndarray, orphan: np.ndarray, restored: list[int]) -> None:
+    heading = is_heading[lo:hi].tolist()
+    label = is_label[lo:hi].tolist()
+    exact = (code[lo:hi] == EXACT).tolist()
+    state = [OTHER if other[c] or orphan[c] else DUPLICATE if code[c] else KEPT for c in range(lo, hi)]
+    targets = duplicate_of[lo:hi].tolist()
+    n = hi - lo
+    # Rule 1: a duplicated heading over kept content stays, unless it repeats this document's title.
+    for k in range(n):
+        if not label[k] or not exact[k] or state[k] != DUPLICATE or targets[k] == lo:
+            continue
+        section = _section(k, heading, state)
+        if any(state[j] == KEPT for j in section):
+            state[k] = KEPT
+            code[lo + k] = 0
+            duplicate_of[lo + k] = -1
+            restored.append(lo + k)
+    # Rule 2: a kept heading whose section is removed, in a run of removed duplicates, goes;
+    # unless a paragraph of this document was removed as its copy (or is its variant).
+    protected = {t - lo for t in duplicate_of[lo:hi].tolist() + variant_of[lo:hi].tolist() if lo <= t < hi}
+    for k in range(n):
+        if not heading[k] or state[k] != KEPT or k in protected:
+            continue
+        before = next((state[j] for j in range(k - 1, -1, -1) if state[j] != OTHER), None)
+        if before != DUPLICATE:
+            continue
+        section = _section(k, heading, state)
+        if section and not any(state[j] == KEPT for j in section) and any(state[j] == DUPLICATE for j in section):
+            orphan[lo + k] = True
+    return None
+
+
+def _section(k: int, heading: list[bool], state: list[int]) -> list[int]:
+    """The candidates a heading at ``k`` heads: up to the next heading that is kept or removed as
+    a duplicate (a heading removed for another reason is part of the section)."""
+    section = []
+    for j in range(k + 1, len(heading)):
+        if heading[j] and state[j] in (KEPT, DUPLICATE):
+            break
+        section.append(j)
+    return section
