@@ -35,6 +35,7 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cpdist
 
 from .compiled import speedups as _compiled
@@ -50,6 +51,7 @@ _MIN_JACCARD = 0.3  # see _estimates
 _MIN_CONTAINMENT = 0.7
 _MIN_AFFIX_CONTAINMENT = 0.3
 _NEAR_OK, _CONTAIN_OK = 1, 2  # the tests a candidate pair gets
+_TITLE = 4  # a pair's bit: one of the two is a heading, title or label (see _differing_words)
 _ANCHOR = 16  # characters that must agree at the start (end) of a truncated copy with an edit
 KEEP, EXACT, NEAR, CONT = 0, 1, 2, 3
 REASON_OF_CODE = {EXACT: EXACT_DUPLICATE, NEAR: NEAR_DUPLICATE, CONT: CONTAINED}
@@ -139,8 +141,35 @@ def verify(p: str, q: str, settings: Settings) -> tuple[int, float] | None:
     words = p.count(" ") + 1
     near = None
     if words >= settings.min_words_near:
-        near = fuzz.ratio(p, q, score_cutoff=settings.near_threshold * 100) / 100 or None
+        near = fuzz.ratio(p, q, score_cutoff=settings.near_threshold * 100) / 100 or _near_by_one_word(p, q)
     return _verdict(p, q, near, words >= settings.min_words_contained, settings)
+
+
+# A short paragraph (this many words or fewer, and at least _ONE_WORD_MIN) is a near-duplicate of
+# another when one word was changed, added or left out, whatever the character similarity: in a
+# sentence of eleven words a replaced word can be a tenth of the characters ("Our third goal is to
+# improve the quality of American life." with "footsteps" for "improve": 0.897), under any
+# threshold that keeps distinct long paragraphs apart. Numbers, letters and, in titles, any word still make a variant.
+_ONE_WORD_MAX = 21
+_ONE_WORD_MIN = 7
+
+
+def _near_by_one_word(p: str, q: str) -> float | None:
+    """The similarity of two short keys that differ by one word (replaced, added or left out),
+    else None.
+
+    >>> _near_by_one_word("our third goal is to improve the quality of american life", "our third goal is to footsteps the quality of american life")
+    0.8966
+    >>> _near_by_one_word("the cup of peril is full", "the cup of danger is full") is None  # too short
+    True
+    """
+    words_p, words_q = p.split(), q.split()
+    shorter, longer = sorted((len(words_p), len(words_q)))
+    if shorter < _ONE_WORD_MIN or longer > _ONE_WORD_MAX or longer - shorter > 1:
+        return None
+    if Levenshtein.distance(words_p, words_q, score_cutoff=1) > 1:
+        return None
+    return round(fuzz.ratio(p, q) / 100, 4)
 
 
 def _verdict(p: str, q: str, near: float | None, can_contain: bool, settings: Settings) -> tuple[int, float] | None:
@@ -278,6 +307,8 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     # sketches the alignment needed shared first/last words or three shared bands, which missed a
     # copy cut short with an edit among its first eight words.
     flags = near_ok[keep] * _NEAR_OK + contain_ok[keep] * _CONTAIN_OK
+    if fp.title is not None:
+        flags = flags + (fp.title[i] | fp.title[j]) * _TITLE
     score = np.maximum(jaccard, containment)[keep]
     order = _most_similar_first(i, score)
     i, j, flags = i[order], j[order], flags[order]
@@ -359,6 +390,9 @@ def _compare_pairs(get_keys, cand_i, cand_j, flags, settings: Settings, index: n
         rows = near_rows.tolist()
         near[near_rows] = cpdist([left[k] for k in rows], [right[k] for k in rows], scorer=fuzz.ratio,
                                  score_cutoff=settings.near_threshold * 100, dtype=np.float64) / 100
+        for k in near_rows[near[near_rows] == 0].tolist():  # below the threshold: a short one-word edit?
+            if left[k].count(" ") < _ONE_WORD_MAX:
+                near[k] = _near_by_one_word(left[k], right[k]) or 0.0
     # _verdict, with the alignments gathered to be computed in two calls below.
     kinds = _pair_kinds(left, right, pair_flags, near, settings.contained_threshold)
     verdicts: list[tuple[int, int, float]] = [(pos, CONT, 1.0) for pos in np.flatnonzero(kinds == _KIND_CONTAINED).tolist()]  # (pair, code, similarity)
@@ -380,7 +414,7 @@ def _compare_pairs(get_keys, cand_i, cand_j, flags, settings: Settings, index: n
                     best[k] = score
         verdicts.extend((k, CONT, score / 100) for k, score in best.items())
     for pos, c, sim in verdicts:
-        numbers = _differing_numbers(left[pos], right[pos], c)
+        numbers = _variant_differences(left[pos], right[pos], c, bool(pair_flags[pos] & _TITLE))
         if numbers is not None:
             variants[pos] = numbers
         codes[pos], sims[pos] = c, sim
@@ -428,11 +462,11 @@ def _pair_kinds_python(left: list[str], right: list[str], pair_flags: np.ndarray
 def _compare_pair(p: str, q: str, flags: int, settings: Settings) -> tuple[int, float, list[str] | None]:
     """:func:`_compare_pairs` for one pair of keys, without its fixed cost per call (the
     keep-first loop compares a pair now and then, when a row's first candidates were removed)."""
-    near = (fuzz.ratio(p, q, score_cutoff=settings.near_threshold * 100) / 100 or None) if flags & _NEAR_OK else None
+    near = (fuzz.ratio(p, q, score_cutoff=settings.near_threshold * 100) / 100 or _near_by_one_word(p, q)) if flags & _NEAR_OK else None
     verdict = _verdict(p, q, near, bool(flags & _CONTAIN_OK), settings)
     if verdict is None:
         return 0, 0.0, None
-    return verdict[0], verdict[1], _differing_numbers(p, q, verdict[0])
+    return verdict[0], verdict[1], _variant_differences(p, q, verdict[0], bool(flags & _TITLE))
 
 
 def _has_digit(text: str) -> bool:
@@ -443,6 +477,23 @@ def _has_digit(text: str) -> bool:
     if not text.isascii():
         return _DIGITS.search(text) is not None
     return any(digit in text for digit in "0123456789")
+
+
+def _variant_differences(p: str, q: str, code: int, title: bool = False) -> list[str] | None:
+    """What makes two keys found alike a variant, kept and linked instead of removed (None:
+    nothing): differing numbers (:func:`_differing_numbers`), and for near keys names, letters
+    and identifiers, which count as numbers do (:func:`_differing_words`).
+
+    >>> _variant_differences("meal prep menu for eating plan b", "meal prep menu for eating plan a", NEAR, title=True)
+    ['a', 'b']
+    >>> _variant_differences("killed 31 people in the attack", "killed 13 people in the attack", NEAR)
+    ['13', '31']
+    """
+    if code == NEAR:
+        words = _differing_words(p, q, title)
+        if words is not None:
+            return words
+    return _differing_numbers(p, q, code)
 
 
 def _differing_numbers(p: str, q: str, code: int) -> list[str] | None:
@@ -458,6 +509,41 @@ def _differing_numbers(p: str, q: str, code: int) -> list[str] | None:
     if numbers_i == numbers_j if code == NEAR else not (numbers_i - numbers_j):
         return None
     return sorted(((numbers_i - numbers_j) + (numbers_j - numbers_i)).elements())
+
+
+# One-letter words of the languages most text is in: a deleted "a" is an edit, a changed "B" in
+# "Plan B" is not.
+_ONE_LETTER_WORDS = frozenset("aeiouy")
+
+
+def _differing_words(p: str, q: str, title: bool = False) -> list[str] | None:
+    """The words that make two near keys different paragraphs (None: an edit): a single letter
+    ("George H.W. Bush" and "George W. Bush", "Plan A" and "Plan B"; in a sentence only a letter
+    that is no word of its own: a deleted "a" is an edit); and when either is a heading, title or
+    label (``title``: a short line that does not end like a sentence, see segment.is_heading) any
+    word replaced, added or left out ("Address by President Reagan" and "... Clinton", "John
+    Adams" and "John Quincy Adams"): in a title one word in five is no edit, and its words are
+    mostly names. The keys are case-folded, so a name is known here by where it stands, not by
+    its capital; in a sentence a changed name is left to the similarity threshold, and a word
+    left out of a sentence of eight words ("... our programs for world economic recovery.") is an
+    edit.
+
+    >>> _differing_words("george h w bush s address", "george w bush s address")
+    ['h']
+    >>> _differing_words("second we will continue our programs for world economic recovery", "second we will continue our programs world economic recovery") is None
+    True
+    >>> _differing_words("address by president ronald reagan", "address by president bill clinton", title=True)
+    ['bill', 'clinton', 'reagan', 'ronald']
+    """
+    words_p, words_q = p.split(), q.split()
+    only_p = Counter(words_p) - Counter(words_q)
+    only_q = Counter(words_q) - Counter(words_p)
+    if not only_p and not only_q:
+        return None
+    differing = sorted((only_p + only_q).elements())
+    if title or any(len(w) == 1 and w.isalpha() and w not in _ONE_LETTER_WORDS for w in differing):
+        return differing
+    return None
 
 
 def _compare_in_worker(lo: int, hi: int, index: np.ndarray):

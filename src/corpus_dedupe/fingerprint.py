@@ -74,6 +74,7 @@ class Fingerprints:
     n_words: np.ndarray  # (n,) int32
     buckets: np.ndarray | list  # (n, bands + 2) uint64; or, for a whole corpus, a list of its columns
     sketch: np.ndarray  # (n, num_perm) uint8; all zero for keys too short to have a signature
+    title: np.ndarray | None = None  # (n,) bool: headings, titles and labels (set for a corpus by the pipeline)
 
     @property
     def n_columns(self) -> int:

@@ -458,13 +458,14 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             t = time.perf_counter()
             if progress:
                 progress("dedupe", 0, n_cand)
+            is_heading_a = np.zeros(n_cand, dtype=bool)
+            is_heading_a[concat(heading_cands, np.int64)] = True
+            fp.title = is_heading_a  # a heading that differs by a word is a variant, not a copy
             clusters = decide(keys, fp, settings, release_buckets=True)
             end_stage("dedupe", t)
 
             # Headings: repeated ones over different content stay, orphaned ones go.
             t = time.perf_counter()
-            is_heading_a = np.zeros(n_cand, dtype=bool)
-            is_heading_a[concat(heading_cands, np.int64)] = True
             template_a = np.zeros(n_cand, dtype=bool)
             template_a[list(template_docs)] = True
             first_candidates = [doc.first_candidate for doc in docs] + [n_cand]

@@ -10,12 +10,14 @@ Two rules, one for each way a short line can be wrong after the duplicates are d
   unlabelled list. A short line goes as a duplicate only with what it heads: when nothing under
   it is kept, or when it repeats its own document's title (seed 004 holds its article twice, the
   second time as a rewrite under the title again: a second version of the document).
-* **An orphaned heading goes.** A heading whose whole section was removed, at least partly as
-  duplicate, inside a run of removed duplicates, is removed too: a scraper that captured an
-  article twice carries section headings in the second copy ("What happened in the 40 hours in
-  Balochistan?", seed 003) that the first copy lacks, and each would be left dangling. A heading
-  preceded by kept text is not in a copy: it is kept (a bug title "Downloader goes into -ve
-  numbers after 2 Gb limit is reached" followed by posts that were copies is unique text).
+* **An orphaned heading goes.** A heading inside a second copy of its own document's text goes
+  with it: when its whole section was removed, as copies of paragraphs of the same document, and
+  the paragraph before it was removed as such a copy too. A scraper that captured an article twice
+  carries section headings in the second copy ("What happened in the 40 hours in Balochistan?",
+  seed 003) that the first copy lacks, and each would be left dangling. A heading over paragraphs
+  copied from other documents, or preceded by kept text, is unique text and stays (a bug title
+  "Downloader goes into -ve numbers after 2 Gb limit is reached" followed by posts that were
+  copies of other threads).
 
 Both are decided from a document's own paragraphs only: a paragraph that a later document copies
 is no different for it (an exact copy of a document added at the end of a corpus leaves every
@@ -98,8 +100,9 @@ def _settle_document(lo: int, hi: int, is_heading: np.ndarray, is_label: np.ndar
             code[lo + k] = 0
             duplicate_of[lo + k] = -1
             restored.append(lo + k)
-    # Rule 2: a kept heading whose section is removed, in a run of removed duplicates, goes;
-    # unless a paragraph of this document was removed as its copy (or is its variant).
+    # Rule 2: a kept heading whose section is removed as copies of this document's own paragraphs,
+    # in a run of such copies, goes; unless a paragraph of this document was removed as its copy
+    # (or is its variant).
     protected = {t - lo for t in duplicate_of[lo:hi].tolist() + variant_of[lo:hi].tolist() if lo <= t < hi}
     for k in range(n):
         if not heading[k] or state[k] != KEPT or k in protected:
@@ -108,7 +111,8 @@ def _settle_document(lo: int, hi: int, is_heading: np.ndarray, is_label: np.ndar
         if before != DUPLICATE:
             continue
         section = _section(k, heading, state)
-        if section and not any(state[j] == KEPT for j in section) and any(state[j] == DUPLICATE for j in section):
+        copies = [j for j in section if state[j] == DUPLICATE]
+        if section and copies and not any(state[j] == KEPT for j in section) and all(lo <= targets[j] < hi for j in copies):
             orphan[lo + k] = True
     return None
 
