@@ -771,6 +771,98 @@ def _keep_first_python(rows, is_exact, first_of, starts, ends, cand_j, kept, ver
     return total, -1
 
 
+# A line of at most this many words that a moved line break cut off a copy ("It is possible" /
+# "to open the bookmark group, ...").
+_FRAGMENT_WORDS = 5
+
+
+def absorb_fragments(keys: "KeyStore | list[str]", n_words: np.ndarray, result: ClusterResult, doc_of: np.ndarray,
+                     para_of: np.ndarray, settings: Settings, template: "set[int] | dict[int, int]" = frozenset()) -> list[int]:
+    """Short pieces that a moved line break cut off a copy, removed with it. Scraped text breaks
+    lines where a link or an inline tag was ("It is possible \nto open NC:BookmarksRoot group
+    bookmark, ..."): the segmenter keeps a line of one to three words apart (it may be a heading),
+    the rest of the copy is found as a truncated copy of the original, and the piece would stay
+    in the output alone. A kept piece of at most :data:`_FRAGMENT_WORDS` words right before (or
+    after) a paragraph removed as a copy of ``t``, in the same document, goes as a copy of ``t``
+    too when the two together are still a copy of ``t`` and ``t`` holds the piece's words right
+    before (after) the words it was cut from: the decision does not depend on where the line
+    broke, nor on the case (the keys are folded), and a heading over a copy ("The Economy" over a
+    paragraph quoted from elsewhere) stays unless the original has those words at that place.
+    Several pieces in a row are taken one by one. A piece found as a corpus template line
+    (``template``: "The" or "We" alone on a line in three documents of a site, because moved
+    breaks left it there) is such a piece too. ``result`` is updated in place; returns the
+    candidates removed (the caller takes them out of ``template``).
+
+    >>> s = Settings(jobs=1)
+    >>> keys = ["it is possible to open the bookmarks root group bookmark from the menu of the sidebar",
+    ...         "it is possible", "to open the bookmarks root group bookmark from the menu of the sidebar"]
+    >>> r = decide_texts(keys, s)
+    >>> r.code.tolist(), absorb_fragments(keys, np.array([15, 3, 12]), r, np.zeros(3, dtype=np.int32), np.arange(3), s), r.code.tolist()
+    ([0, 0, 3], [1], [0, 2, 3])
+    """
+    code, duplicate_of, similarity = result.code, result.duplicate_of, result.similarity
+    removed: list[int] = []
+    n = len(code)
+    for c in np.flatnonzero((code == NEAR) | (code == CONT)).tolist():
+        target = int(duplicate_of[c])
+        if target < 0:
+            continue
+        target_key = keys[target]
+        for step in (-1, 1):
+            joined = keys[c]
+            f = c
+            while 0 <= f + step < n:
+                g = f + step
+                if (doc_of[g] != doc_of[c] or para_of[g] != para_of[f] + step or code[g] != KEEP or result.variant_of[g] >= 0
+                        or not (0 < n_words[g] <= _FRAGMENT_WORDS or (g in template and keys[g].count(" ") < _FRAGMENT_WORDS))):
+                    break
+                piece = keys[g]
+                # The piece must stand in the original right where it was cut off: its words
+                # followed (preceded) by the first (last) words of what it was cut from.
+                seam = piece + " " + " ".join(joined.split()[:3]) if step < 0 else " ".join(joined.split()[-3:]) + " " + piece
+                if seam not in target_key:
+                    break
+                joined = piece + " " + joined if step < 0 else joined + " " + piece
+                verdict = verify(joined, target_key, settings) if joined != target_key else (NEAR, 1.0)
+                if verdict is None:
+                    break
+                code[g], duplicate_of[g], similarity[g] = CONT if verdict[0] == CONT else NEAR, target, verdict[1]
+                removed.append(g)
+                f = g
+    _repoint_copies_of(removed, result)
+    result.counts["fragments"] = len(removed)
+    for c, name in REASON_OF_CODE.items():
+        result.counts[name] = int((code == c).sum())
+    return sorted(removed)
+
+
+def _repoint_copies_of(removed: list[int], result: ClusterResult) -> None:
+    """Every ``duplicate_of`` and ``variant_of`` must name a kept paragraph: the copies of a piece
+    that :func:`absorb_fragments` removed (another "It is possible" alone on a line elsewhere,
+    with no copy beside it) are kept in its place, the first of them kept and the others its
+    copies, in corpus order."""
+    if not removed:
+        return
+    gone = np.zeros(len(result.code), dtype=bool)
+    gone[removed] = True
+    code, duplicate_of, variant_of = result.code, result.duplicate_of, result.variant_of
+    heir: dict[int, int] = {}
+    for e in np.flatnonzero(((duplicate_of >= 0) & gone[np.maximum(duplicate_of, 0)] & ~gone)).tolist():
+        g = int(duplicate_of[e])
+        if g in heir:
+            duplicate_of[e] = heir[g]
+        else:
+            heir[g] = e
+            code[e], duplicate_of[e], result.similarity[e] = KEEP, -1, np.nan
+    for e in np.flatnonzero((variant_of >= 0) & gone[np.maximum(variant_of, 0)]).tolist():
+        g = int(variant_of[e])
+        if g in heir and heir[g] < e:
+            variant_of[e] = heir[g]
+        else:
+            variant_of[e] = -1
+            result.differing_numbers.pop(e, None)
+
+
 def decide_texts(keys: list[str], settings: Settings) -> ClusterResult:
     """Fingerprint and decide a list of match keys in one call (tests, tuning)."""
     fp = fingerprint(keys, settings.num_perm, settings.bands, settings.shingle_words,

@@ -44,7 +44,7 @@ from .boilerplate import (
     split_line_edges,
     template_shaped,
 )
-from .cluster import REASON_OF_CODE, KeyStore, decide
+from .cluster import REASON_OF_CODE, KeyStore, absorb_fragments, decide
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Paragraph, ParagraphRef, Skipped
 from .normalise import match_keys_utf8
@@ -462,6 +462,8 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             is_heading_a[concat(heading_cands, np.int64)] = True
             fp.title = is_heading_a  # a heading that differs by a word is a variant, not a copy
             clusters = decide(keys, fp, settings, release_buckets=True)
+            for c in absorb_fragments(keys, fp.n_words, clusters, cand_doc_a, cand_para_a, settings, template_docs):
+                template_docs.pop(c, None)
             end_stage("dedupe", t)
 
             # Headings: repeated ones over different content stay, orphaned ones go.

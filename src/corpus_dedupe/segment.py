@@ -90,6 +90,8 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
     False
     >>> ends_mid_sentence("A bomber rammed the gate, reported Karachi-based", "Security forces responded, killing six militants.")
     False
+    >>> ends_mid_sentence("It is possible", "to open NC:BookmarksRoot group bookmark, as the manual says.")
+    True
     """
     line = line.rstrip()
     nxt = next_line.lstrip()
@@ -97,7 +99,12 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
         return False
     if line[-1] in _TERMINAL:
         return False
-    if len(line.split()) < 6 or _title_case_share(line) > 0.6:
+    words = len(line.split())
+    if words <= _CUT_OFF_WORDS and nxt[0].islower() and line[-1].isalnum() and not line.isupper():
+        # A break moved into the first words of a sentence ("It is possible" / "to open the
+        # bookmark group, ..."): where a link or an inline tag was, scraped text breaks the line.
+        return True
+    if words < 6 or _title_case_share(line) > 0.6:
         return False
     if nxt[0].islower():
         return True
@@ -220,15 +227,43 @@ def _wrapped_at_width(line: str, next_line: str) -> bool:
 def _looks_hard_wrapped(block: list[Piece]) -> bool:
     """A whole blank-line-separated block wrapped at a fixed width (book and e-mail style): three or
     more lines, most line breaks fall in mid-sentence. Then the block is one paragraph even where a
-    break happens to fall after a full stop."""
+    break happens to fall after a full stop. Its first line may be short when it is cut off the
+    sentence the next line goes on with (:func:`_cut_off_first_line`)."""
     if len(block) < 3 or any(is_list_item(p.text) for p in block[1:]):
         return False
-    lengths = [len(p.text) for p in block[:-1]]
+    wrapped = block[1:-1] if len(block) >= 4 and _cut_off_first_line(block[0].text, block[1].text) else block[:-1]
+    lengths = [len(p.text) for p in wrapped]
     if min(lengths) < 0.6 * max(lengths):
         return False  # lines of a fixed-width wrap are of similar length; a page of short lines is not one
     breaks = len(block) - 1
     mid = sum(1 for a, b in zip(block, block[1:]) if _wrapped_at_width(a.text, b.text))
     return mid * 2 > breaks
+
+
+_CUT_OFF_WORDS = 3  # the most words a moved line break leaves alone on the line before the rest
+
+
+def _cut_off_first_line(line: str, next_line: str) -> bool:
+    """The first line of a wrapped block is the start of the sentence its next line goes on with,
+    cut off by a moved break: at most three words, no sentence-final punctuation, and written as
+    the next line is (both upper case, both title case: the case of a copy that was upper- or
+    title-cased, where no capital can tell a heading from a sentence's first words; or the next
+    line going on in lower case). "THEY CANNOT" over "BE ACHIEVED UNLESS OUR WORKINGMEN AND
+    WOMEN AND THEIR UNIONS HELP TO" in an upper-cased copy.
+
+    >>> _cut_off_first_line("THEY CANNOT", "BE ACHIEVED UNLESS OUR WORKINGMEN AND WOMEN AND THEIR UNIONS HELP TO")
+    True
+    >>> _cut_off_first_line("Introduction", "The report was written over three years by a team of")
+    False
+    """
+    line, nxt = line.strip(), next_line.strip()
+    if not line or not nxt or len(line.split()) > _CUT_OFF_WORDS or line[-1] in _TERMINAL or line[-1] == ",":
+        return False
+    if nxt[0].islower():
+        return True
+    if line.isupper() and nxt.isupper():
+        return True
+    return _title_case_share(line) == 1.0 and _title_case_share(nxt) > 0.9 and len(nxt.split()) >= 6
 
 
 def segment(doc: Document, splitter: EdgeSplitter | None = None) -> list[Paragraph]:
