@@ -219,3 +219,27 @@ def test_comparing_pairs_in_worker_processes_gives_the_same_decisions(monkeypatc
     assert one.similarity.tobytes() == two.similarity.tobytes()
     assert one.counts == two.counts
     assert (one.code != KEEP).sum() >= len(copies)
+
+
+def test_a_copy_whose_line_breaks_moved_is_removed_whole(tmp_path):
+    """Scraped copies break lines where a link was ("It is possible" / "to open ..."), or are
+    upper-cased and wrapped elsewhere: no piece of the copy may stay in the output."""
+    from conftest import write_files
+
+    original = ("It is possible to open the bookmarks root group from the sidebar menu, but the manual does not say "
+                "where the exported file is written or how to restore it afterwards.")
+    other = "The second release fixed the crash on start-up that several readers had reported in the forum."
+    words = original.split()
+    moved = " ".join(words[:3]) + "\n" + " ".join(words[3:])
+    upper = "\n".join([" ".join(words[:2]).upper(), " ".join(words[2:14]).upper(), " ".join(words[14:]).upper()])
+    src = write_files(tmp_path / "src", {
+        "a.txt": original + "\n\n" + other + "\n",
+        "b.txt": "A new post about something else entirely, written by another reader.\n\n" + moved + "\n",
+        "c.txt": "Yet another post, which quotes the first one in capitals below.\n\n" + upper + "\n",
+    })
+    dst = tmp_path / "dst"
+    assert run_cli(src, dst, "-q", "--jobs", "1").exit_code == 0
+    for name in ("b.txt", "c.txt"):
+        out = (dst / name).read_text(encoding="utf-8").split("\n")
+        assert [line for line in out if line] == [out[0]], (name, out)  # only the post's own first paragraph
+    assert run_cli("verify", src, dst).exit_code == 0

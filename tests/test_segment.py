@@ -97,3 +97,20 @@ def test_every_byte_is_in_one_paragraph_or_is_whitespace(lines, newline, encodin
     paras = segment(doc, split_line_edges)
     assert byte_coverage_problems(data, codec, [(p.byte_start, p.byte_end) for p in paras]) == []
     assert [p.index for p in paras] == list(range(len(paras)))
+
+
+def test_a_break_moved_into_the_first_words_joins_the_line_to_its_sentence():
+    from corpus_dedupe.segment import ends_mid_sentence
+    assert ends_mid_sentence("It is possible", "to open NC:BookmarksRoot group bookmark, as described in the manual.")
+    assert ends_mid_sentence("That's", "not the right thing to do, and the committee knows it.")
+    # A heading over a paragraph that happens to start in lower case, or a title-cased heading, stays apart.
+    assert not ends_mid_sentence("Many Already Serving", "corresponding estimates for the past three months depict the economy")
+    assert not ends_mid_sentence("Introduction", "The report was written over three years.")
+
+
+def test_an_upper_cased_wrapped_paragraph_is_one_paragraph_but_its_heading_is_not():
+    from corpus_dedupe.segment import ends_mid_sentence
+    assert ends_mid_sentence("BE ACHIEVED UNLESS OUR WORKINGMEN AND WOMEN AND THEIR UNIONS HELP TO",
+                             "INCREASE PRODUCTIVITY AND OBTAIN FOR LABOR A FAIR SHARE OF THE")
+    assert not ends_mid_sentence("BENEFITS OF OUR ECONOMIC SYSTEM AND THE WAGES OF ITS WORKERS", "LABOR AND MANAGEMENT")
+    assert not ends_mid_sentence("Raised In Unrivalled Prosperity, We Inherit An Economy That Is Strong", "LABOR AND MANAGEMENT")

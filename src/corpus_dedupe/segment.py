@@ -100,10 +100,20 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
     if line[-1] in _TERMINAL:
         return False
     words = len(line.split())
-    if words <= _CUT_OFF_WORDS and nxt[0].islower() and line[-1].isalnum() and not line.isupper():
+    if (words <= _CUT_OFF_WORDS and nxt[0].islower() and line[-1].isalnum() and not line.isupper()
+            and not (words > 1 and _title_case_share(line) == 1.0)):  # "Many Already Serving" is a heading
         # A break moved into the first words of a sentence ("It is possible" / "to open the
         # bookmark group, ..."): where a link or an inline tag was, scraped text breaks the line.
         return True
+    # An upper- or title-cased paragraph wrapped at a width, where no capital can mark a new
+    # sentence: a long line, and a next line that is long too or ends the sentence (a short one
+    # that does not is a heading: "LABOR AND MANAGEMENT").
+    goes_on = len(nxt.split()) >= 6 or bool(_ENDS_SENTENCE.search(nxt))
+    if words >= 6 and line.isupper() and nxt.isupper() and goes_on:
+        return True
+    if (words >= 8 and not line.isupper() and not nxt.isupper() and _title_case_share(line) > 0.9 and _title_case_share(nxt) > 0.9
+            and (len(nxt.split()) >= 8 or _ENDS_SENTENCE.search(nxt))):
+        return True  # "What While We Here In This Chamber Can Make A Difference On"
     if words < 6 or _title_case_share(line) > 0.6:
         return False
     if nxt[0].islower():
@@ -309,8 +319,11 @@ def segment(doc: Document, splitter: EdgeSplitter | None = None) -> list[Paragra
             emit(block)
             continue
         group = [block[0]]
-        for prev, piece, ok_prev, ok in zip(block, block[1:], joinable, joinable[1:]):
-            if ok_prev and ok and piece.line != prev.line and ends_mid_sentence(prev.text, piece.text):
+        for k, (prev, piece, ok_prev, ok) in enumerate(zip(block, block[1:], joinable, joinable[1:]), 1):
+            if ok_prev and ok and piece.line != prev.line and (
+                    ends_mid_sentence(prev.text, piece.text)
+                    or (len(group) == 1 and k + 1 < len(block) and joinable[k + 1] and _cut_off_first_line(prev.text, piece.text)
+                        and ends_mid_sentence(piece.text, block[k + 1].text))):
                 group.append(piece)
             else:
                 emit(group)
