@@ -243,3 +243,23 @@ def test_a_copy_whose_line_breaks_moved_is_removed_whole(tmp_path):
         out = (dst / name).read_text(encoding="utf-8").split("\n")
         assert [line for line in out if line] == [out[0]], (name, out)  # only the post's own first paragraph
     assert run_cli("verify", src, dst).exit_code == 0
+
+
+def test_a_truncated_copy_of_an_edited_copy_points_at_the_original(tmp_path):
+    """The cut copy is nearer the edited copy it was cut from than the original: it is compared
+    with removed paragraphs too, and its link names the kept original."""
+    from conftest import write_files
+
+    original = ("The harbour authority announced on Monday that the old ferry terminal will close for two years "
+                "while engineers replace the pier, the waiting hall and the ticket office, and that a temporary "
+                "landing stage will open on the north quay before the summer timetable begins.")
+    edited = original.replace("announced on Monday", "said this week").replace("engineers replace", "contractors rebuild")
+    cut = " ".join(edited.split()[:24])
+    src = write_files(tmp_path / "src", {"a.txt": original + "\n", "b.txt": edited + "\n", "c.txt": cut + "\n"})
+    dst = tmp_path / "dst"
+    assert run_cli(src, dst, "-q", "--jobs", "1").exit_code == 0
+    by = {r["source"]: r for r in provenance(dst)}
+    assert by["b.txt"].get("reason") == "near_duplicate"
+    assert by["c.txt"].get("reason") in ("contained", "near_duplicate")
+    assert by["c.txt"]["duplicate_of"]["source"] == "a.txt"
+    assert run_cli("verify", src, dst).exit_code == 0

@@ -701,6 +701,7 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
             if k < 0:
                 break
             verdicts.fill(k, k - int(starts[r]) < _MAX_VERIFY)
+        counts["copies_of_copies"] = _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts)
     finally:
         verdicts.close()
     decided = np.flatnonzero(~np.isnan(sims))
@@ -713,6 +714,61 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
     for c, name in REASON_OF_CODE.items():
         counts[name] = int((code == c).sum())
     return ClusterResult(code, duplicate_of, similarity, variant_of, differing, dict(counts))
+
+
+def _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts: "_PairVerdicts") -> int:
+    """Kept paragraphs that copy a removed one, removed as copies of what that one copied. The
+    keep-first loop compares a paragraph with kept paragraphs only; a truncated copy of an edited
+    copy is less like the original than like the edited copy it was cut from, and stays when the
+    original alone is below the thresholds. Each kept row (in corpus order) is compared with its
+    removed candidates too (at most ``_MAX_VERIFY``, most similar first); a match makes it a copy
+    of the kept paragraph its match was removed as a copy of, so every ``duplicate_of`` still
+    names a kept paragraph. Rows that copied a row removed here point at its kept paragraph too.
+    Returns how many rows were removed."""
+    kept_rows = (code[active] == KEEP) & (variant_of[active] < 0)
+    has_pairs = ends[kept_rows] > starts[kept_rows]
+    rows = np.flatnonzero(kept_rows)[has_pairs]
+    if len(rows) == 0:
+        return 0
+    pair_of_removed = code[cand_j] != KEEP  # whose candidate was removed (before this pass)
+    removed_here: list[int] = []
+    for r in rows.tolist():
+        s, e = int(starts[r]), int(ends[r])
+        candidates = np.flatnonzero(pair_of_removed[s:e])[:_MAX_VERIFY]
+        if len(candidates) == 0:
+            continue
+        best = None
+        for k in (s + candidates).tolist():
+            if verdicts.code[k] < 0:
+                verdicts.fill(k, k - s < _MAX_VERIFY)
+            c = int(verdicts.code[k])
+            if c <= 0 or c & _DIFFERING:
+                continue
+            sim = float(verdicts.similarity[k])
+            if best is None or sim > best[0]:
+                best = (sim, k, c)
+        if best is None:
+            continue
+        sim, k, c = best
+        i = int(active[r])
+        root = int(duplicate_of[int(cand_j[k])])
+        while root >= 0 and code[root] != KEEP:
+            root = int(duplicate_of[root])
+        if root < 0:
+            continue
+        code[i], duplicate_of[i], sims[i] = c, root, sim
+        removed_here.append(i)
+    if removed_here:
+        gone = np.zeros(len(code), dtype=bool)
+        gone[removed_here] = True
+        for x in np.flatnonzero((duplicate_of >= 0) & gone[np.maximum(duplicate_of, 0)]).tolist():
+            g = int(duplicate_of[x])
+            if code[x] == EXACT:  # an exact copy of the removed row is what that row is
+                code[x], sims[x] = code[g], sims[g]
+            duplicate_of[x] = duplicate_of[g]  # the removed row's own kept paragraph
+        for x in np.flatnonzero((variant_of >= 0) & gone[np.maximum(variant_of, 0)]).tolist():
+            variant_of[x] = duplicate_of[int(variant_of[x])]
+    return len(removed_here)
 
 
 def _keep_first_python(rows, is_exact, first_of, starts, ends, cand_j, kept, verdict_code, verdict_sim, max_verify: int, r0: int,
