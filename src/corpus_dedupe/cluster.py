@@ -511,15 +511,16 @@ def _differing_numbers(p: str, q: str, code: int) -> list[str] | None:
     return sorted(((numbers_i - numbers_j) + (numbers_j - numbers_i)).elements())
 
 
-# One-letter words of the languages most text is in: a deleted "a" is an edit, a changed "B" in
-# "Plan B" is not.
-_ONE_LETTER_WORDS = frozenset("aeiouy")
+# One-letter words of the languages most text is in, and the letters that contractions and
+# elisions leave as words of their own in a key ("it's", "don't", "l'homme"): a deleted "a" or a
+# dropped "'s" is an edit, a changed "B" in "Plan B" is not.
+_ONE_LETTER_WORDS = frozenset("aeiouystdmlncj")
 
 
 def _differing_words(p: str, q: str, title: bool = False) -> list[str] | None:
     """The words that make two near keys different paragraphs (None: an edit): a single letter
     ("George H.W. Bush" and "George W. Bush", "Plan A" and "Plan B"; in a sentence only a letter
-    that is no word of its own: a deleted "a" is an edit); and when either is a heading, title or
+    that is no word of its own: a deleted "a" or "'s" is an edit); and when either is a heading, title or
     label (``title``: a short line that does not end like a sentence, see segment.is_heading) any
     word replaced, added or left out ("Address by President Reagan" and "... Clinton", "John
     Adams" and "John Quincy Adams"): in a title one word in five is no edit, and its words are
@@ -844,7 +845,8 @@ def absorb_fragments(keys: "KeyStore | list[str]", n_words: np.ndarray, result: 
     before (after) the words it was cut from: the decision does not depend on where the line
     broke, nor on the case (the keys are folded), and a heading over a copy ("The Economy" over a
     paragraph quoted from elsewhere) stays unless the original has those words at that place.
-    Several pieces in a row are taken one by one. A piece found as a corpus template line
+    Several pieces in a row are taken one by one. A piece that is an exact copy of another piece
+    (the same break moved the same way in a second copy) is taken as well. A piece found as a corpus template line
     (``template``: "The" or "We" alone on a line in three documents of a site, because moved
     breaks left it there) is such a piece too. ``result`` is updated in place; returns the
     candidates removed (the caller takes them out of ``template``).
@@ -869,7 +871,7 @@ def absorb_fragments(keys: "KeyStore | list[str]", n_words: np.ndarray, result: 
             f = c
             while 0 <= f + step < n:
                 g = f + step
-                if (doc_of[g] != doc_of[c] or para_of[g] != para_of[f] + step or code[g] != KEEP or result.variant_of[g] >= 0
+                if (doc_of[g] != doc_of[c] or para_of[g] != para_of[f] + step or code[g] not in (KEEP, EXACT) or result.variant_of[g] >= 0
                         or not (0 < n_words[g] <= _FRAGMENT_WORDS or (g in template and keys[g].count(" ") < _FRAGMENT_WORDS))):
                     break
                 piece = keys[g]

@@ -22,6 +22,10 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪–—]\s+|\d{1,3}[.)]\s+|\(?[a-z][.
 _LIST_ITEM_STARTS = "-*•·▪–—("
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# A sentence ends inside the line: a full stop, "!" or "?" after a word of two letters or more
+# (not an initial, "U.S." or a title such as "Mr."), then a space and a capital.
+_SENTENCE_BOUNDARY = re.compile(r"[^\W\d_]{2,}(?<!\bMrs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bMt)(?<!\bJr)(?<!\bSr)(?<!\bNo)(?<!\bvs)"
+                                r"[.!?][\"')\]”’]*\s+[\"'(“‘]?[A-Z]")
 
 
 def is_list_item(text: str) -> bool:
@@ -48,6 +52,8 @@ def is_heading(text: str) -> bool:
     True
     >>> is_heading("Security forces responded, killing six militants.")
     False
+    >>> is_heading("Nice intensity. Aniseed. Fades a touch"), is_heading("U.S. Steel Strikes Back"), is_heading("Mr. Smith Goes to Washington")
+    (False, True, True)
     """
     stripped = text.strip()
     if not stripped or len(stripped) > 120 or is_list_item(stripped):
@@ -59,6 +65,8 @@ def is_heading(text: str) -> bool:
         return True
     if stripped[-1] in _TERMINAL or stripped[-1] == ",":
         return False
+    if _SENTENCE_BOUNDARY.search(stripped):
+        return False  # "Nice intensity. Aniseed. Fades a touch": sentences, not a heading
     return bool(_WORD.search(stripped))
 
 
