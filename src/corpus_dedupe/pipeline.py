@@ -51,7 +51,7 @@ from .normalise import match_keys_utf8
 from .reader import InputError, ReadAhead, discover, read_document
 from .segment import segment
 from .settings import Settings
-from .structure import ORPHAN_RULE, settle_headings
+from .structure import ORPHAN_RULE, labels_that_stay_rare, settle_headings
 from .workers import in_order, set_mmap_threshold, worker_init
 from .writer import DocumentOutput, WrittenDocument, check_destination, spill_path, write_corpus, write_document
 
@@ -423,6 +423,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             # Corpus template lines: removed before duplicates are looked for.
             t = time.perf_counter()
             template_docs: dict[int, int] = {}
+            groups = np.arange(len(docs))  # copies of one article (see below): each its own without templates
             if settings.boilerplate and docs:
                 # Copies of one article (sharing half their content paragraphs) count once; so do
                 # exact copies of a document without content paragraphs (a page of short lines),
@@ -472,8 +473,13 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             template_a[list(template_docs)] = True
             first_candidates = [doc.first_candidate for doc in docs] + [n_cand]
             is_label_a = is_heading_a & (fp.n_words <= _LABEL_WORDS)
+            if settings.boilerplate and docs:
+                site_ids: dict[str, int] = {}
+                site_of_doc = np.array([site_ids.setdefault(site_of(doc.path), len(site_ids)) for doc in docs], dtype=np.int64)
+                is_label_a &= labels_that_stay_rare(first_candidates, is_heading_a, is_label_a, clusters.code, clusters.duplicate_of,
+                                                    template_a, site_of_doc[cand_doc_a], fp.key_hash, settings.template_min_documents)
             orphan_a, restored = settle_headings(first_candidates, is_heading_a, is_label_a, clusters.code, clusters.duplicate_of,
-                                                 clusters.variant_of, template_a)
+                                                 clusters.variant_of, template_a, groups[cand_doc_a])
             clusters.similarity[restored] = np.nan
             clusters.code[orphan_a] = 0  # rendered as orphan headings, not as duplicates
             clusters.duplicate_of[orphan_a] = -1

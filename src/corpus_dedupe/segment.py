@@ -17,7 +17,7 @@ from .codepage import C1_TO_REPLACEMENT, c1_bytes_are_undefined
 from .normalise import repair_text
 from .reader import encoded_length
 
-_TERMINAL = ".!?:;…\"'”’)]»"
+_TERMINAL = ".!?:;…\"'”’)]»。！？」』"  # the CJK full stops end a sentence too: "…テストします。" is no heading
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪–—]\s+|\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
 _LIST_ITEM_STARTS = "-*•·▪–—("
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -116,14 +116,15 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
     # An upper- or title-cased paragraph wrapped at a width, where no capital can mark a new
     # sentence: a long line, and a next line that is long too or ends the sentence (a short one
     # that does not is a heading: "LABOR AND MANAGEMENT").
-    goes_on = len(nxt.split()) >= 6 or bool(_ENDS_SENTENCE.search(nxt))
-    if words >= 6 and line.isupper() and nxt.isupper() and goes_on:
-        return True
-    if (words >= 8 and not line.isupper() and not nxt.isupper() and _title_case_share(line) > 0.9 and _title_case_share(nxt) > 0.9
-            and (len(nxt.split()) >= 8 or _ENDS_SENTENCE.search(nxt))):
-        return True  # "What While We Here In This Chamber Can Make A Difference On"
-    if words < 6 or _title_case_share(line) > 0.6:
+    if words < 6:
         return False
+    if line.isupper():
+        return nxt.isupper() and (len(nxt.split()) >= 6 or bool(_ENDS_SENTENCE.search(nxt)))
+    share = _title_case_share(line)
+    if share > 0.6:
+        # "What While We Here In This Chamber Can Make A Difference On"
+        return (words >= 8 and share > 0.9 and not nxt.isupper() and _title_case_share(nxt) > 0.9
+                and (len(nxt.split()) >= 8 or bool(_ENDS_SENTENCE.search(nxt))))
     if nxt[0].islower():
         return True
     # The next line starts a capitalised word: it continues the sentence only when it is a short
@@ -330,8 +331,8 @@ def segment(doc: Document, splitter: EdgeSplitter | None = None) -> list[Paragra
         for k, (prev, piece, ok_prev, ok) in enumerate(zip(block, block[1:], joinable, joinable[1:]), 1):
             if ok_prev and ok and piece.line != prev.line and (
                     ends_mid_sentence(prev.text, piece.text)
-                    or (len(group) == 1 and k + 1 < len(block) and joinable[k + 1] and _cut_off_first_line(prev.text, piece.text)
-                        and ends_mid_sentence(piece.text, block[k + 1].text))):
+                    or (len(group) == 1 and prev.text.count(" ") < 2 * _CUT_OFF_WORDS and k + 1 < len(block) and joinable[k + 1]
+                        and _cut_off_first_line(prev.text, piece.text) and ends_mid_sentence(piece.text, block[k + 1].text))):
                 group.append(piece)
             else:
                 emit(group)

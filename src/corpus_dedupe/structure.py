@@ -30,27 +30,71 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cluster import EXACT
+from .cluster import EXACT, KEEP
 
 KEPT, DUPLICATE, OTHER = 0, 1, 2
 ORPHAN_RULE = "structure.orphan_heading"
 
 
+def labels_that_stay_rare(bounds: list[int], is_heading: np.ndarray, is_label: np.ndarray, code: np.ndarray,
+                          duplicate_of: np.ndarray, other: np.ndarray, site: np.ndarray, key_hash: np.ndarray,
+                          min_documents: int) -> np.ndarray:
+    """``is_label`` less the labels whose restoring would put their line in ``min_documents`` or
+    more outputs of one site. Restored ("Meal 1" over each plan, "CIVIL RIGHTS" in two speeches),
+    such a line would be a corpus template line on a second run over the output, where the copies
+    that grouped its documents are gone: the output must be a fixed point of the tool. Counted
+    are the documents whose output carries the line: where it is kept, and where rule 1 of
+    :func:`settle_headings` would restore it (an exact copy of a document restores nothing: its
+    sections are copies too, so adding one changes no count)."""
+    allowed = is_label.copy()
+    candidates = np.flatnonzero(is_label & (code == EXACT))
+    if len(candidates) == 0:
+        return allowed
+    would: list[int] = []
+    doc_of_candidate = np.searchsorted(bounds, candidates, side="right") - 1
+    for d in np.unique(doc_of_candidate).tolist():
+        lo, hi = bounds[d], bounds[d + 1]
+        heading = is_heading[lo:hi].tolist()
+        state = [OTHER if other[c] else DUPLICATE if code[c] else KEPT for c in range(lo, hi)]
+        title = next((lo + k for k in range(hi - lo) if state[k] == KEPT), -1)
+        for c in candidates[doc_of_candidate == d].tolist():
+            k = c - lo
+            if int(duplicate_of[c]) in (title, _kept_before(k, state, lo)):
+                continue
+            if any(state[j] == KEPT for j in _section(k, heading, state)):
+                would.append(c)
+    if not would:
+        return allowed
+    keys = np.unique(key_hash[would])
+    carriers = np.flatnonzero(np.isin(key_hash, keys) & (((code == KEEP) & ~other) | np.isin(np.arange(len(code)), would)))
+    doc_of_carrier = np.searchsorted(bounds, carriers, side="right") - 1
+    seen = np.unique(np.stack([site[carriers].astype(np.uint64), key_hash[carriers], doc_of_carrier.astype(np.uint64)]), axis=1)
+    pairs, counts = np.unique(seen[:2], axis=1, return_counts=True)
+    crowded = {(int(s), int(k)) for (s, k), n in zip(pairs.T.tolist(), counts.tolist()) if n >= min_documents}
+    for c in would:
+        if (int(site[c]), int(key_hash[c])) in crowded:
+            allowed[c] = False
+    return allowed
+
+
 def settle_headings(bounds: list[int], is_heading: np.ndarray, is_label: np.ndarray, code: np.ndarray, duplicate_of: np.ndarray,
-                    variant_of: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, list[int]]:
+                    variant_of: np.ndarray, other: np.ndarray, copy_group: np.ndarray | None = None) -> tuple[np.ndarray, list[int]]:
     """Apply both rules to the candidates of every document (``bounds[d]:bounds[d + 1]``, corpus
     order). ``code`` (0: kept, else the duplicate reason) and ``duplicate_of`` are updated in place
     for the repeated headings that stay; ``variant_of`` loses links to orphaned headings.
     ``is_label``: the headings short enough to be a label or title that a page repeats (only an
     exact duplicate of one is restored: a truncated sentence of 14 words without its full stop is
     a heading for the orphan rule, not a label).
-    ``other``: candidates removed for another reason (corpus template lines). Returns a mask of
+    ``other``: candidates removed for another reason (corpus template lines). ``copy_group``: per
+    candidate, the copy group of its document (documents sharing half their content paragraphs,
+    see boilerplate.copy_groups): a heading repeated in another copy of its document is not
+    restored, because once the copies' shared paragraphs are gone the documents are no longer
+    copies, and a line in three of them would be a template line on a second run (the output
+    would not be a fixed point of the tool). Returns a mask of
     the candidates removed as orphan headings (a heading, or a later copy of one) and the
     candidates restored.
 
     >>> import numpy as np
-
-from .cluster import EXACT
     >>> heading = np.array([1, 0, 1, 0, 1, 0], dtype=bool)      # "Plan", body, "Meal 1", body, "Meal 1", body
     >>> code = np.array([0, 0, 0, 0, 1, 0], dtype=np.int8)     # the second "Meal 1" is an exact duplicate
     >>> dup = np.array([-1, -1, -1, -1, 2, -1], dtype=np.int32)
@@ -78,22 +122,27 @@ from .cluster import EXACT
                     variant_of[c] = -1
         if not has_heading[d]:
             continue
-        _settle_document(lo, hi, is_heading, is_label, code, duplicate_of, variant_of, other, orphan, restored)
+        _settle_document(lo, hi, is_heading, is_label, code, duplicate_of, variant_of, other, orphan, restored, copy_group)
     return orphan, restored
 
 
 def _settle_document(lo: int, hi: int, is_heading: np.ndarray, is_label: np.ndarray, code: np.ndarray, duplicate_of: np.ndarray,
-                     variant_of: np.ndarray, other: np.ndarray, orphan: np.ndarray, restored: list[int]) -> None:
+                     variant_of: np.ndarray, other: np.ndarray, orphan: np.ndarray, restored: list[int],
+                     copy_group: np.ndarray | None) -> None:
     heading = is_heading[lo:hi].tolist()
     label = is_label[lo:hi].tolist()
     exact = (code[lo:hi] == EXACT).tolist()
     state = [OTHER if other[c] or orphan[c] else DUPLICATE if code[c] else KEPT for c in range(lo, hi)]
     targets = duplicate_of[lo:hi].tolist()
     n = hi - lo
-    # Rule 1: a duplicated heading over kept content stays, unless it repeats this document's title.
+    # Rule 1: a duplicated heading over kept content stays, unless it repeats this document's title
+    # (its first kept paragraph: the same on a second run over the output) or the line just before.
+    title = next((lo + k for k in range(n) if state[k] == KEPT), -1)
     for k in range(n):
-        if not label[k] or not exact[k] or state[k] != DUPLICATE or targets[k] == lo:
+        if not label[k] or not exact[k] or state[k] != DUPLICATE or targets[k] in (title, _kept_before(k, state, lo)):
             continue
+        if copy_group is not None and not lo <= targets[k] < hi and copy_group[targets[k]] == copy_group[lo]:
+            continue  # repeated in another copy of this document
         section = _section(k, heading, state)
         if any(state[j] == KEPT for j in section):
             state[k] = KEPT
@@ -115,6 +164,12 @@ def _settle_document(lo: int, hi: int, is_heading: np.ndarray, is_label: np.ndar
         if section and copies and not any(state[j] == KEPT for j in section) and all(lo <= targets[j] < hi for j in copies):
             orphan[lo + k] = True
     return None
+
+
+def _kept_before(k: int, state: list[int], lo: int) -> int:
+    """The candidate kept last before ``k`` (as the output will show it; -1: none): a heading that
+    repeats it is a stutter, not a label over new content."""
+    return next((lo + j for j in range(k - 1, -1, -1) if state[j] == KEPT), -1)
 
 
 def _section(k: int, heading: list[bool], state: list[int]) -> list[int]:
