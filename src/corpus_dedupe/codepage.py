@@ -98,6 +98,7 @@ PRIORS = dict(CANDIDATES)
 MIXED_PREFIX = "utf-8+"
 
 
+@lru_cache(maxsize=None)
 def c1_bytes_are_undefined(codec: str) -> bool:
     """Whether the bytes 0x80-0x9F, which ISO-8859 code pages (but Latin-1 itself) decode as C1
     control characters, stand for nothing in ``codec``: no text holds C1 controls, so in a file

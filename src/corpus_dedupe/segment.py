@@ -65,7 +65,7 @@ def is_heading(text: str) -> bool:
         return True
     if stripped[-1] in _TERMINAL or stripped[-1] == ",":
         return False
-    if _SENTENCE_BOUNDARY.search(stripped):
+    if ("." in stripped or "!" in stripped or "?" in stripped) and _SENTENCE_BOUNDARY.search(stripped):
         return False  # "Nice intensity. Aniseed. Fades a touch": sentences, not a heading
     return bool(_WORD.search(stripped))
 
