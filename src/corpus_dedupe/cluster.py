@@ -857,10 +857,11 @@ def absorb_fragments(keys: "KeyStore | list[str]", n_words: np.ndarray, result: 
     lines where a link or an inline tag was ("It is possible \nto open NC:BookmarksRoot group
     bookmark, ..."): the segmenter keeps a line of one to three words apart (it may be a heading),
     the rest of the copy is found as a truncated copy of the original, and the piece would stay
-    in the output alone. A kept piece of at most :data:`_FRAGMENT_WORDS` words right before (or
-    after) a paragraph removed as a copy of ``t``, in the same document, goes as a copy of ``t``
-    too when the two together are still a copy of ``t`` and ``t`` holds the piece's words right
-    before (after) the words it was cut from: the decision does not depend on where the line
+    in the output alone. A kept piece right before (or after) a paragraph removed as a copy of
+    ``t``, in the same document, goes as a copy of ``t`` too when the two together are still a
+    copy of ``t`` and ``t`` holds the piece's words, exactly, right before (after) the words it
+    was cut from (a piece of any length: the lines of a hard-wrapped copy that were kept apart,
+    too short to be found on their own): the decision does not depend on where the line
     broke, nor on the case (the keys are folded), and a heading over a copy ("The Economy" over a
     paragraph quoted from elsewhere) stays unless the original has those words at that place.
     Several pieces in a row are taken one by one. A piece that is an exact copy of another piece
@@ -890,7 +891,7 @@ def absorb_fragments(keys: "KeyStore | list[str]", n_words: np.ndarray, result: 
             while 0 <= f + step < n:
                 g = f + step
                 if (doc_of[g] != doc_of[c] or para_of[g] != para_of[f] + step or code[g] not in (KEEP, EXACT) or result.variant_of[g] >= 0
-                        or not (0 < n_words[g] <= _FRAGMENT_WORDS or (g in template and keys[g].count(" ") < _FRAGMENT_WORDS))):
+                        or not (0 < n_words[g] or (g in template and keys[g].count(" ") < _FRAGMENT_WORDS))):
                     break
                 piece = keys[g]
                 # The piece must stand in the original right where it was cut off: its words
