@@ -51,7 +51,7 @@ _MIN_JACCARD = 0.3  # see _estimates
 _MIN_CONTAINMENT = 0.7
 _MIN_AFFIX_CONTAINMENT = 0.3
 _NEAR_OK, _CONTAIN_OK = 1, 2  # the tests a candidate pair gets
-_TITLE = 4  # a pair's bit: one of the two is a heading, title or label (see _differing_words)
+_TITLE = 4  # a pair's bit: both are headings, titles or labels (see _differing_words)
 _ANCHOR = 16  # characters that must agree at the start (end) of a truncated copy with an edit
 KEEP, EXACT, NEAR, CONT = 0, 1, 2, 3
 REASON_OF_CODE = {EXACT: EXACT_DUPLICATE, NEAR: NEAR_DUPLICATE, CONT: CONTAINED}
@@ -309,7 +309,8 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     # copy cut short with an edit among its first eight words.
     flags = near_ok[keep] * _NEAR_OK + contain_ok[keep] * _CONTAIN_OK
     if fp.title is not None:
-        flags = flags + (fp.title[i] | fp.title[j]) * _TITLE
+        # Both headings, titles or labels: a sentence whose copy lost its full stop is no title.
+        flags = flags + (fp.title[i] & fp.title[j]) * _TITLE
     score = np.maximum(jaccard, containment)[keep]
     order = _most_similar_first(i, score)
     i, j, flags = i[order], j[order], flags[order]
@@ -520,8 +521,8 @@ _ONE_LETTER_WORDS = frozenset("aeiouystdmlncj")
 def _differing_words(p: str, q: str, title: bool = False) -> list[str] | None:
     """The words that make two near keys different paragraphs (None: an edit): a single letter
     ("George H.W. Bush" and "George W. Bush", "Plan A" and "Plan B"; in a sentence only a letter
-    that is no word of its own: a deleted "a" or "'s" is an edit); and when either is a heading, title or
-    label (``title``: a short line that does not end like a sentence, see segment.is_heading) any
+    that is no word of its own: a deleted "a" or "'s" is an edit); and when both are headings, titles or
+    labels (``title``: a short line that does not end like a sentence, see segment.is_heading) any
     word replaced, added or left out ("Address by President Reagan" and "... Clinton", "John
     Adams" and "John Quincy Adams"): in a title one word in five is no edit, and its words are
     mostly names. The keys are case-folded, so a name is known here by where it stands, not by

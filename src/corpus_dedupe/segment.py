@@ -118,6 +118,8 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
     # that does not is a heading: "LABOR AND MANAGEMENT").
     if words < 6:
         return False
+    if len(line) > _WRAP_WIDTH and (line.isupper() or _title_case_share(line) > 0.6):
+        return False  # a whole capitalised paragraph on its line, not a line of a wrapped one
     if line.isupper():
         return nxt.isupper() and (len(nxt.split()) >= 6 or bool(_ENDS_SENTENCE.search(nxt)))
     share = _title_case_share(line)
@@ -260,6 +262,7 @@ def _looks_hard_wrapped(block: list[Piece]) -> bool:
 
 
 _CUT_OFF_WORDS = 3  # the most words a moved line break leaves alone on the line before the rest
+_WRAP_WIDTH = 100  # the longest line that counts as a line of a paragraph wrapped at a width
 
 
 def _cut_off_first_line(line: str, next_line: str) -> bool:

@@ -59,7 +59,7 @@ def labels_that_stay_rare(bounds: list[int], is_heading: np.ndarray, is_label: n
         title = next((lo + k for k in range(hi - lo) if state[k] == KEPT), -1)
         for c in candidates[doc_of_candidate == d].tolist():
             k = c - lo
-            if int(duplicate_of[c]) in (title, _kept_before(k, state, lo)):
+            if not is_heading[int(duplicate_of[c])] or int(duplicate_of[c]) in (title, _kept_before(k, state, lo)):
                 continue
             if any(state[j] == KEPT for j in _section(k, heading, state)):
                 would.append(c)
@@ -139,8 +139,9 @@ def _settle_document(lo: int, hi: int, is_heading: np.ndarray, is_label: np.ndar
     # (its first kept paragraph: the same on a second run over the output) or the line just before.
     title = next((lo + k for k in range(n) if state[k] == KEPT), -1)
     for k in range(n):
-        if not label[k] or not exact[k] or state[k] != DUPLICATE or targets[k] in (title, _kept_before(k, state, lo)):
-            continue
+        if (not label[k] or not exact[k] or state[k] != DUPLICATE or not is_heading[targets[k]]
+                or targets[k] in (title, _kept_before(k, state, lo))):
+            continue  # (a copy of a sentence that lost its full stop is no repeated heading)
         if copy_group is not None and not lo <= targets[k] < hi and copy_group[targets[k]] == copy_group[lo]:
             continue  # repeated in another copy of this document
         section = _section(k, heading, state)
