@@ -43,3 +43,14 @@ def test_a_word_left_out_of_a_sentence_is_still_an_edit(tmp_path):
     by = {(r["source"], r["paragraph"]): r for r in provenance(dst)}
     assert by[("b.txt", 0)].get("reason") == "near_duplicate"
     assert by[("d.txt", 0)].get("reason") == "near_duplicate"
+
+
+def test_a_short_sentence_with_its_middle_word_replaced_is_found():
+    """Nine words with the fifth replaced share no 3-word-shingle band and no first- or
+    last-eight-words key: the first and last three words find the pair."""
+    from corpus_dedupe.cluster import NEAR, decide_texts
+    from corpus_dedupe.settings import Settings
+
+    result = decide_texts(["tonight the cup of peril is full in vietnam", "tonight the cup of motor is full in vietnam",
+                           "the harbour ferry leaves at seven every morning in summer"], Settings(jobs=1))
+    assert result.code.tolist() == [0, NEAR, 0] and result.duplicate_of[1] == 0

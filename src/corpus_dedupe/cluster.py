@@ -25,6 +25,7 @@ only where a verdict has not arrived yet.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import re
@@ -262,14 +263,14 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     ``_CONTAIN_OK`` bits); at most ``_MAX_CANDIDATES`` per ``i`` are kept, the most
     similar first. Sorted by ``i``."""
     n = len(fp.key_hash)
-    affix_from = len(columns) - 2
+    affix_columns = (settings.bands, settings.bands + 1)  # the first- and last-words columns (truncated copies)
     parts = []
     for c, (sorted_rows, rows, start, rank) in enumerate(columns):
         a, b = np.searchsorted(rows, (lo, hi))
         if a == b:
             continue
         rows, start, rank = rows[a:b].astype(np.int64), start[a:b], rank[a:b]
-        affix_bit = int(c >= affix_from)
+        affix_bit = int(c in affix_columns)
         for k in range(_BUCKET_KEEP):
             sel = rank > k
             if not sel.any():
@@ -641,6 +642,45 @@ class _PairVerdicts:
         _shared_for_workers = None
 
 
+# Keys of this many words get two more bucket keys, their first and their last three words: a
+# one-word edit of a sentence of nine words breaks every 3-word-shingle band and both first- and
+# last-eight-words keys ("tonight the cup of peril is full in vietnam" / "... of motor ..."), but
+# leaves one of its ends alone. The pairs found still pass the sketch filters and verification.
+_SHORT_KEY_WORDS = (_ONE_WORD_MIN, _ONE_WORD_MAX)
+_END_WORDS = 3
+
+
+def _add_short_key_columns(keys: "KeyStore | list[str]", fp: Fingerprints) -> None:
+    """Append to ``fp`` the two bucket columns of short keys: a 64-bit hash of the first and of the
+    last :data:`_END_WORDS` words of each key of 7 to 21 words (0: none); a key's value does not
+    depend on anything else, so decisions do not depend on batches or workers."""
+    n = len(fp.n_words)
+    lo, hi = _SHORT_KEY_WORDS
+    short = np.flatnonzero((fp.n_words >= lo) & (fp.n_words <= hi))
+    first = np.zeros(n, dtype=np.uint64)
+    last = np.zeros(n, dtype=np.uint64)
+    if len(short):
+        texts = keys.many(short) if isinstance(keys, KeyStore) else [keys[i] for i in short.tolist()]
+        heads, tails = [], []
+        for text in texts:
+            words = text.split(" ")
+            heads.append(" ".join(words[:_END_WORDS]))
+            tails.append(" ".join(words[-_END_WORDS:]))
+        first[short] = _stable_hashes(heads, b"head") | np.uint64(1)
+        last[short] = _stable_hashes(tails, b"tail") | np.uint64(1)
+    if isinstance(fp.buckets, list):
+        fp.buckets.extend([first, last])
+    else:
+        fp.buckets = np.column_stack([fp.buckets, first, last])
+
+
+def _stable_hashes(texts: list[str], salt: bytes) -> np.ndarray:
+    """64-bit hashes of ``texts`` that are the same in every process (Python's str hash is not)."""
+    digest = hashlib.blake2b
+    return np.fromiter((int.from_bytes(digest(t.encode("utf-8"), digest_size=8, key=salt).digest(), "little") for t in texts),
+                       dtype=np.uint64, count=len(texts))
+
+
 def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, release_buckets: bool = False) -> ClusterResult:
     """Decisions for every candidate (index order is corpus order). ``release_buckets``: the
     bucket columns of ``fp`` are dropped as they are indexed (the pipeline does not need them
@@ -664,6 +704,7 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
 
     # Buckets: an exact copy is never kept, so it is no bucket's member; a paragraph repeated
     # 100,000 times is one member, not 100,000.
+    _add_short_key_columns(keys, fp)
     columns = _bucket_columns(fp, ~exact, release=release_buckets, threads=settings.jobs)
     in_bucket = np.zeros(n, dtype=bool)
     for sorted_rows, rows, start, _rank in columns:
