@@ -512,16 +512,23 @@ def _differing_numbers(p: str, q: str, code: int) -> list[str] | None:
     return sorted(((numbers_i - numbers_j) + (numbers_j - numbers_i)).elements())
 
 
-# One-letter words of the languages most text is in, and the letters that contractions and
+# One-letter words of the languages most text is in (a letter outside ASCII alone, "à", "и", is
+# taken for a word), and the letters that contractions and
 # elisions leave as words of their own in a key ("it's", "don't", "l'homme"): a deleted "a" or a
 # dropped "'s" is an edit, a changed "B" in "Plan B" is not.
 _ONE_LETTER_WORDS = frozenset("aeiouystdmlncj")
+_SIGNIFICANT_LETTER = re.compile(r"(?<!\S)[bfghkpqrvwxz](?!\S)")  # an ASCII letter alone that is none of those
+# Keys longer than this (about 25 words) are paragraphs, where a letter that differs is an edit: the
+# letter rule is for names and titles ("George H.W. Bush", "Plan B"), and skipping it for long keys
+# saves a regex scan per near pair (most near pairs are long).
+_LETTER_RULE_CHARS = 160
 
 
 def _differing_words(p: str, q: str, title: bool = False) -> list[str] | None:
     """The words that make two near keys different paragraphs (None: an edit): a single letter
-    ("George H.W. Bush" and "George W. Bush", "Plan A" and "Plan B"; in a sentence only a letter
-    that is no word of its own: a deleted "a" or "'s" is an edit); and when both are headings, titles or
+    ("George H.W. Bush" and "George W. Bush", "Plan A" and "Plan B"; in a short sentence only a
+    letter that is no word of its own: a deleted "a" or "'s" is an edit; in a long paragraph no
+    letter: a letter that differs there is a typo); and when both are headings, titles or
     labels (``title``: a short line that does not end like a sentence, see segment.is_heading) any
     word replaced, added or left out ("Address by President Reagan" and "... Clinton", "John
     Adams" and "John Quincy Adams"): in a title one word in five is no edit, and its words are
@@ -539,13 +546,15 @@ def _differing_words(p: str, q: str, title: bool = False) -> list[str] | None:
     """
     if p == q:
         return None
+    if not title and (len(p) > _LETTER_RULE_CHARS or not (_SIGNIFICANT_LETTER.search(p) or _SIGNIFICANT_LETTER.search(q))):
+        return None  # a long paragraph (most pairs), or no letter standing alone
     words_p, words_q = p.split(), q.split()
     if not title:
         # Only a letter can make a sentence a variant here: look for one among the words that
         # are not in both (a set difference: ten times cheaper than counting, 4,000 near pairs
         # of the 20 MB benchmark corpus); a letter that only differs in how often it occurs is
         # left to the threshold.
-        if not any(len(w) == 1 and w.isalpha() and w not in _ONE_LETTER_WORDS for w in set(words_p).symmetric_difference(words_q)):
+        if not any(len(w) == 1 and w.isascii() and w.isalpha() and w not in _ONE_LETTER_WORDS for w in set(words_p).symmetric_difference(words_q)):
             return None
     if len(words_p) + len(words_q) > 40:
         only_p = Counter(words_p) - Counter(words_q)
