@@ -3,7 +3,7 @@ numbers, single letters, identifiers, and in a short title or heading a word rep
 
 from __future__ import annotations
 
-from conftest import manifest, provenance, run_cli, write_files
+from conftest import provenance, run_cli, write_files
 
 
 def decisions(dst):

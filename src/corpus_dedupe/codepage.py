@@ -16,14 +16,15 @@ So every candidate code page decodes the file, and each reading is scored by wha
   a symbol or punctuation mark between two letters ("SPLO»NA", "è³owjeæich"), a C1 control
   character, a byte the code page leaves undefined, box drawing among prose: each costs, by how
   rarely it occurs in real text.
-* **The letters as a language**: the reading's letters (ASCII ones included) are scored against
-  the letter frequencies of about forty languages that charset-normalizer ships
-  (``charset_normalizer.constant.FREQUENCIES``) and a few alphabets it lacks
-  (:data:`_EXTRA_ALPHABETS`), and the best language counts. A non-ASCII letter that the language
-  does not use costs far more than a rare one that it does. A reading that fits no language is
-  not punished for that: the language score is taken relative to the best fit of the ASCII
-  letters alone, and never below a neutral alphabet, so that text in a language without a table
-  (Achehnese, Quechua) is decided by the context costs and the prior.
+* **The letters as a language**: the reading's non-ASCII letters are measured against the
+  alphabets of the languages the code page is made for (:data:`_LANGUAGES_OF`: Windows-1250 for
+  Czech, Polish, Hungarian, Croatian...; Windows-1257 for the Baltic languages), from
+  charset-normalizer's letter tables (``charset_normalizer.constant.FREQUENCIES``) and
+  :data:`ALPHABETS`. A letter the best language does not use costs a little (a name, a loanword,
+  a language without a table), a letter of another script more; for Cyrillic, Greek, Hebrew,
+  Arabic, Thai and CJK readings the share of the language's most frequent letters counts too.
+  Croatian read as Windows-1252 ("è", "æ", "ð" beside "š", "ž") fits no Western language; its
+  Windows-1250 reading fits Croatian whole.
 * **A prior per code page**: Windows-1252 is by far the most common legacy code page on the web;
   the other Windows code pages, ISO-8859 and the CJK encodings next; DOS and Mac code pages are
   rare. With little evidence (a file with one non-ASCII byte) the prior decides, and a tie goes to
@@ -300,7 +301,6 @@ def _utf8_multibyte_share(sample: bytes) -> float:
 
 
 _HIGH_BYTES = bytes(range(0x80, 0x100))
-_ASCII_LETTER = re.compile(rb"[A-Za-z]")
 
 
 def _ascii_letter_counts(sample: bytes) -> Counter:
