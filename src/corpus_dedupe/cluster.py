@@ -904,8 +904,8 @@ def _keep_first_python(rows, is_exact, first_of, starts, ends, cand_j, kept, ver
     return total, -1
 
 
-# A line of at most this many words that a moved line break cut off a copy ("It is possible" /
-# "to open the bookmark group, ...").
+# A corpus template line of at most this many words can be a piece that a moved line break cut off
+# a copy ("The" alone on its line in three documents of a site); absorb_fragments takes it back.
 _FRAGMENT_WORDS = 5
 
 

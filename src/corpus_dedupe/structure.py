@@ -56,17 +56,16 @@ def labels_that_stay_rare(bounds: list[int], is_heading: np.ndarray, is_label: n
         lo, hi = bounds[d], bounds[d + 1]
         heading = is_heading[lo:hi].tolist()
         state = [OTHER if other[c] else DUPLICATE if code[c] else KEPT for c in range(lo, hi)]
-        title = next((lo + k for k in range(hi - lo) if state[k] == KEPT), -1)
+        title = _first_kept(state, lo)
         for c in candidates[doc_of_candidate == d].tolist():
-            k = c - lo
-            if not is_heading[int(duplicate_of[c])] or int(duplicate_of[c]) in (title, _kept_before(k, state, lo)):
-                continue
-            if any(state[j] == KEPT for j in _section(k, heading, state)):
+            if _heads_new_content(c - lo, lo, int(duplicate_of[c]), title, heading, state, is_heading):
                 would.append(c)
     if not would:
         return allowed
     keys = np.unique(key_hash[would])
-    carriers = np.flatnonzero(np.isin(key_hash, keys) & (((code == KEEP) & ~other) | np.isin(np.arange(len(code)), would)))
+    carries = (code == KEEP) & ~other
+    carries[would] = True
+    carriers = np.flatnonzero(np.isin(key_hash, keys) & carries)
     doc_of_carrier = np.searchsorted(bounds, carriers, side="right") - 1
     seen = np.unique(np.stack([site[carriers].astype(np.uint64), key_hash[carriers], doc_of_carrier.astype(np.uint64)]), axis=1)
     pairs, counts = np.unique(seen[:2], axis=1, return_counts=True)
@@ -135,17 +134,15 @@ def _settle_document(lo: int, hi: int, is_heading: np.ndarray, is_label: np.ndar
     state = [OTHER if other[c] or orphan[c] else DUPLICATE if code[c] else KEPT for c in range(lo, hi)]
     targets = duplicate_of[lo:hi].tolist()
     n = hi - lo
-    # Rule 1: a duplicated heading over kept content stays, unless it repeats this document's title
-    # (its first kept paragraph: the same on a second run over the output) or the line just before.
-    title = next((lo + k for k in range(n) if state[k] == KEPT), -1)
+    # Rule 1: a duplicated heading over kept content stays (_heads_new_content), unless it is
+    # repeated in another copy of this document.
+    title = _first_kept(state, lo)
     for k in range(n):
-        if (not label[k] or not exact[k] or state[k] != DUPLICATE or not is_heading[targets[k]]
-                or targets[k] in (title, _kept_before(k, state, lo))):
-            continue  # (a copy of a sentence that lost its full stop is no repeated heading)
+        if not label[k] or not exact[k] or state[k] != DUPLICATE:
+            continue
         if copy_group is not None and not lo <= targets[k] < hi and copy_group[targets[k]] == copy_group[lo]:
             continue  # repeated in another copy of this document
-        section = _section(k, heading, state)
-        if any(state[j] == KEPT for j in section):
+        if _heads_new_content(k, lo, targets[k], title, heading, state, is_heading):
             state[k] = KEPT
             code[lo + k] = 0
             duplicate_of[lo + k] = -1
@@ -164,7 +161,22 @@ def _settle_document(lo: int, hi: int, is_heading: np.ndarray, is_label: np.ndar
         copies = [j for j in section if state[j] == DUPLICATE]
         if section and copies and not any(state[j] == KEPT for j in section) and all(lo <= targets[j] < hi for j in copies):
             orphan[lo + k] = True
-    return None
+
+
+def _first_kept(state: list[int], lo: int) -> int:
+    """The document's title as a second run over the output would see it: its first kept
+    candidate (-1: none)."""
+    return next((lo + k for k, s in enumerate(state) if s == KEPT), -1)
+
+
+def _heads_new_content(k: int, lo: int, target: int, title: int, heading: list[bool], state: list[int],
+                       is_heading: np.ndarray) -> bool:
+    """Whether the duplicated heading at ``k`` (a copy of ``target``) heads kept content and
+    repeats a heading that is neither this document's title nor the line kept just before it (a
+    copy of a sentence that lost its full stop is no repeated heading)."""
+    if not is_heading[target] or target in (title, _kept_before(k, state, lo)):
+        return False
+    return any(state[j] == KEPT for j in _section(k, heading, state))
 
 
 def _kept_before(k: int, state: list[int], lo: int) -> int:
