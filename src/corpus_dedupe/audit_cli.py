@@ -291,6 +291,8 @@ def _render_explain(data: dict, console) -> None:
         say("    " + (p["text"] if p.get("text") is not None else missing))
         if p.get("metadata"):
             say("    metadata: " + ", ".join(f"{k}={v}" for k, v in p["metadata"].items()))
+        if p.get("evidence"):
+            say(f"    why: {p['evidence']}")
         if p.get("template_documents"):
             say(f"    a template line: found in {p['template_documents']} documents")
         twin = p.get("twin")

@@ -131,14 +131,17 @@ contains_folded: Callable[[str, tuple[str, ...]], bool] = (
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DATE = (
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?"  # "Tuesday, November 19, 2019"
     r"(?:\d{4}-\d{2}-\d{2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?z?)?"
+    r"|\d{1,2}\.\d{1,2}\.\d{4}"  # "12.03.2025" (German, Polish, Russian...)
     rf"|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH},? \d{{4}}"
     rf"|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
     r"|\d{1,2}/\d{1,2}/\d{2,4})"
     r"(?:,? (?:at )?\d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [a-z]{2,4})?)?"
 )
 # A person's or an organisation's name: capitalised words, with the small words names contain.
-_NAME = r"(?-i:[A-Z][\w.'’-]*(?: (?:[A-Z][\w.'’-]*|and|&|de|van|von|al|bin|of))*)"
+_CAPITAL = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"  # "Łukasz", "Ørsted"
+_NAME = rf"(?-i:[{_CAPITAL}][\w.'’-]*(?: (?:[{_CAPITAL}][\w.'’-]*|and|&|de|van|von|al|bin|of|y|und|et|e|i))*)"
 _NOT_A_NAME = r"(?!(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|august|september|october|november|december)\b)"
 _SOCIAL = (
     r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|instagram|youtube|threads|bluesky|mastodon|tumblr|tiktok|"
@@ -312,7 +315,11 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "metadata.byline",
-        rf"(?:by|author|authors|written by|reported by|posted by|edited by)\s*[:\-–]?\s*{_NOT_A_NAME}(?P<value>{_NAME}(?:, {_NAME})?)\s*"
+        rf"(?:by|author|authors|written by|reported by|posted by|edited by"
+        # the same in the languages of most news pages: "Von Katrin Vollmer", "Par Jean Dupont",
+        # "Por Lucía Herrera", "Autor: Tomasz Wróbel", "Door Jan de Vries" (not Italian "di": "Di Maio")
+        rf"|von|par|por|door|av|autor|autorin|autora|autore|auteur|auteurs|texto|text|tekst)"
+        rf"\s*[:\-–]?\s*{_NOT_A_NAME}(?P<value>{_NAME}(?:, {_NAME})?)\s*"
         rf"|(?P<value_desk>(?:{_NAME} )?(?-i:Desk|Web Desk|News Desk|News Service|Bureau|Correspondent|Staff Reporter|Staff Writer))\s*",
         scope="start",
         reason=METADATA,
@@ -321,7 +328,10 @@ BUILTIN_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "metadata.dateline",
-        rf"(?:(?:published|updated|posted|last updated|first published|date)(?: on| at)?\s*[:\-–]?\s*)?(?P<value>{_DATE})\s*",
+        rf"(?:(?:published|updated|posted|last updated|first published|date"
+        r"|veröffentlicht|aktualisiert|stand|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato"
+        r"|opublikowano|zaktualizowano|gepubliceerd|bijgewerkt|publicerad|uppdaterad|datum|fecha|data)"
+        rf"(?: on| at| am| le| el| il| op| den)?\s*[:\-–]?\s*)?(?P<value>{_DATE})\s*",
         scope="start",
         reason=METADATA,
         metadata_field="date",
@@ -694,6 +704,19 @@ class RuleSet:
                 if rule.starts_footer and at_footer:
                     footer_from = position
                 break
+
+    def match_metadata(self, text: str) -> tuple[str, dict] | None:
+        """The id and the value of the first metadata rule of the ``start`` scope (bylines,
+        datelines) that matches ``text`` alone, or None. The page stage asks it about the lines
+        around the start of an article, which on a real page sit far below the first lines."""
+        for rule in self.rules:
+            if rule.reason != METADATA or rule.scope != "start" or (rule.guard and reads_as_content(text)):
+                continue
+            m = rule.match(text)
+            if m is not None:
+                values = [v for k, v in m.groupdict().items() if k.startswith("value") and v]
+                return rule.id, {rule.metadata_field or rule.id: (values[0] if values else text).strip()}
+        return None
 
     def explain(self, text: str) -> str | None:
         """The id of the first rule (any scope) that matches ``text`` alone, or None: a quick way

@@ -34,9 +34,10 @@ import click
 
 from . import __version__
 from .boilerplate import RulesError
+from .page import PageModelError
 from .pipeline import run as run_pipeline
 from .reader import InputError
-from .settings import Settings, SettingsError, parse_encoding_option
+from .settings import PAGE_MODES, Settings, SettingsError, parse_encoding_option
 from .writer import META_DIR, RUN, DestinationError, WriteError
 
 EXIT_OK = 0
@@ -148,6 +149,8 @@ def _show(path) -> str:
 @click.option("--rules", "rules_file", type=click.Path(dir_okay=False), default=None, help="TOML file adding or disabling boilerplate rules.")
 @click.option("--template-min-documents", type=int, default=Settings.template_min_documents, show_default=True, help="A short line in this many documents of a site is template boilerplate.")
 @click.option("--template-max-words", type=int, default=Settings.template_max_words, show_default=True, help="Longest line (in words) that can be a template line.")
+@click.option("--pages", "pages", type=click.Choice(PAGE_MODES), default=Settings.pages, show_default=True, help="Whole-page text (menus, link lists, footers around an article): precise keeps every line that may be article; aggressive removes more page at some cost to the article; off leaves it to the line rules.")
+@click.option("--page-model", type=click.Path(dir_okay=False), default=None, help="A page model retrained on your own labelled pages (see docs/boilerplate.md).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that stay inside SRC.")
 @click.option("--encoding", "encodings", multiple=True, metavar="[GLOB=]CODEC", help="Decode files as CODEC instead of detecting their code page: all files, or those whose relative path or name matches GLOB (repeatable; the first matching GLOB wins).")
 @click.option("--max-file-size", type=int, default=Settings.max_file_size, show_default=True, help="Skip (and record) files larger than this many bytes.")
@@ -156,7 +159,7 @@ def _show(path) -> str:
 @click.option("--verbose", "-v", is_flag=True, help="On failure, also the kind of error (and a traceback for an internal error); after a run, the time of each stage.")
 def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
                 min_words_near, min_words_contained, no_boilerplate, rules_file, template_min_documents, template_max_words,
-                follow_symlinks, encodings, max_file_size, html_report, quiet, verbose) -> None:
+                pages, page_model, follow_symlinks, encodings, max_file_size, html_report, quiet, verbose) -> None:
     """Write the clean corpus of SRC to DST, with DST/.dedupe/ holding the provenance map."""
     try:
         settings = Settings(
@@ -175,6 +178,8 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
             rules_file=rules_file,
             template_min_documents=template_min_documents,
             template_max_words=template_max_words,
+            pages=pages,
+            page_model=page_model,
             jobs=jobs if jobs is not None else (os.cpu_count() or 1),
         )
     except SettingsError as exc:
@@ -199,7 +204,7 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
                 progress.close()  # end the progress line before any message
     except DestinationError as exc:
         _fail(f"{exc}{kind(exc)}", EXIT_DESTINATION)
-    except RulesError as exc:
+    except (RulesError, PageModelError) as exc:
         _fail(f"{exc}{kind(exc)}", EXIT_RULES)
     except InputError as exc:  # SRC itself cannot be read
         _fail(f"{exc}; {unchanged}{kind(exc)}", EXIT_FAILED)

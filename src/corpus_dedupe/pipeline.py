@@ -22,6 +22,7 @@ import hashlib
 import itertools
 import os
 import pickle
+import re
 import platform
 import resource
 import signal
@@ -40,6 +41,7 @@ from .boilerplate import (
     RuleSet,
     copy_groups_from_hashes,
     count_template_lines,
+    is_sentence_shaped,
     site_of,
     split_line_edges,
     template_shaped,
@@ -47,6 +49,7 @@ from .boilerplate import (
 from .cluster import REASON_OF_CODE, KeyStore, absorb_fragments, decide
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Paragraph, ParagraphRef, Skipped
+from .page import classify_page, load_model
 from .normalise import match_keys_utf8
 from .reader import InputError, ReadAhead, discover, read_document
 from .segment import segment
@@ -95,6 +98,7 @@ class AnalysedBatch:
     template_keys: np.ndarray  # candidates that are distinct short non-sentence lines of their document
     content_positions: np.ndarray  # candidates that read as content
     heading_positions: np.ndarray  # candidates that are headings (see structure.settle_headings)
+    section_heading_positions: np.ndarray  # candidates that are section headings between prose (never template lines)
 
     @property
     def n_candidates(self) -> int:
@@ -146,6 +150,7 @@ class _TextAnalysis:
     template_keys: list[int]  # positions (into keys) of distinct short non-sentence lines
     content_positions: list[int]  # positions (into keys) of paragraphs that read as content
     heading_positions: list[int]  # positions (into keys) of headings
+    section_heading_positions: list[int]  # positions (into keys) of section headings between prose
 
 
 def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Skipped:
@@ -157,6 +162,8 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Ski
     paragraphs = segment(doc, split_line_edges if settings.boilerplate else None)
     if settings.boilerplate:
         _rules(settings).classify(paragraphs)
+        if settings.pages != "off":
+            classify_page(paragraphs, load_model(settings.page_model), aggressive=settings.pages == "aggressive", rules=_rules(settings))
     undecided = [p for p in paragraphs if p.reason is None]
     keys = match_keys_utf8([p.text for p in undecided])
     template_keys: list[int] = []
@@ -179,7 +186,32 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Ski
         template_keys,
         content_positions,
         [pos for pos, p in enumerate(undecided) if p.is_heading],
+        _section_headings(undecided) if settings.boilerplate else [],
     )
+
+
+_SECTION_LABEL = re.compile(r"[IVXLC]+\.?|\d{1,2}[.)]?|[^\w\s]*\w+(?:\s+\w+)?[^\w\s]*")  # "II.", "3.", one or two words
+
+
+def _section_headings(undecided: list[Paragraph]) -> list[int]:
+    """Positions of section headings between prose: a label ("II.", "CONCLUSION", "Agriculture":
+    upper case, a number, or one or two words) with prose among the two paragraphs before it and
+    prose after it: the next paragraph reads as content or is a short statement ("IV." over
+    "Tonight the cup of peril is full in Vietnam."), or the next is a heading over prose ("IV."
+    over "EDUCATION" over a part of a speech). A masthead on a document's first line, a promotion
+    between paragraphs ("Tap here for more mountain stories") are not such labels."""
+    found = []
+    for pos, p in enumerate(undecided[:-1]):
+        if p.prose or pos == 0 or not any(q.prose for q in undecided[max(0, pos - 2):pos]):
+            continue
+        text = p.text.strip()
+        if not (text.isupper() or _SECTION_LABEL.fullmatch(text)):
+            continue
+        after = undecided[pos + 1]
+        if (after.prose or is_sentence_shaped(after.text)
+                or (after.is_heading and pos + 2 < len(undecided) and undecided[pos + 2].prose)):
+            found.append(pos)
+    return found
 
 
 def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file: str) -> AnalysedBatch:
@@ -193,11 +225,13 @@ def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file:
     template_keys: list[int] = []
     content_positions: list[int] = []
     heading_positions: list[int] = []
+    section_heading_positions: list[int] = []
     offset = 0
     for r in analysed:
         template_keys.extend(offset + pos for pos in r.template_keys)
         content_positions.extend(offset + pos for pos in r.content_positions)
         heading_positions.extend(offset + pos for pos in r.heading_positions)
+        section_heading_positions.extend(offset + pos for pos in r.section_heading_positions)
         offset += len(r.keys)
     return AnalysedBatch(
         [r.document if isinstance(r, _TextAnalysis) else r for r in results],
@@ -210,6 +244,7 @@ def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file:
         np.array(template_keys, dtype=np.int64),
         np.array(content_positions, dtype=np.int64),
         np.array(heading_positions, dtype=np.int64),
+        np.array(section_heading_positions, dtype=np.int64),
     )
 
 
@@ -364,6 +399,8 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
     check_destination(src, dst, force)
     if settings.boilerplate:
         _rules(settings)  # fail early on a bad rules file
+        if settings.pages != "off":
+            load_model(settings.page_model)  # and on a bad page model
 
     t = time.perf_counter()
     paths, skipped = discover(src, settings.include, settings.follow_symlinks)
@@ -379,7 +416,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             keys = KeyStore()
             fp_parts = FingerprintCollector(settings.bands, settings.num_perm)
             cand_doc, cand_para, cand_line = [], [], []
-            template_cands, content_doc, content_hash, heading_cands = [], [], [], []
+            template_cands, content_doc, content_hash, heading_cands, section_heading_cands = [], [], [], [], []
             n_cand = 0
             for batch in _analyse_all(src, paths, settings, str(spill_file), progress):
                 offset = batch.spill_offset
@@ -404,6 +441,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 cand_line.append(batch.candidate_line)
                 template_cands.append(n_cand + batch.template_keys)
                 heading_cands.append(n_cand + batch.heading_positions)
+                section_heading_cands.append(n_cand + batch.section_heading_positions)
                 content_doc.append(doc_of_candidate[batch.content_positions].astype(np.int64))
                 content_hash.append(batch.fingerprints.key_hash[batch.content_positions])
                 n_cand += batch.n_candidates
@@ -450,6 +488,11 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                         if count is not None:
                             template_docs[c] = count
                             fp.clear_row(c)  # out of the duplicate search
+                # A template line that heads prose after prose is a section heading where it stands
+                # ("EDUCATION", "II." over a part of a State of the Union address); between menu
+                # lines, the same line is the site's template.
+                for c in concat(section_heading_cands, np.int64).tolist():
+                    template_docs.pop(c, None)
                 timings_templates = len(found)
             else:
                 timings_templates = 0
@@ -674,7 +717,7 @@ def _decisions_for(paragraphs: list[Paragraph], task: _RenderTask) -> list[Decis
     c = 0
     for p in paragraphs:
         if p.reason is not None:
-            decisions.append(Decision(p.reason, rule=p.rule))
+            decisions.append(Decision(p.reason, rule=p.rule, evidence=p.evidence))
             continue
         if c in task.orphan_headings:
             decisions.append(Decision(ORPHAN_HEADING, rule=ORPHAN_RULE))

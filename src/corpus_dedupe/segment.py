@@ -112,7 +112,9 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
             and not (words > 1 and _title_case_share(line) == 1.0)):  # "Many Already Serving" is a heading
         # A break moved into the first words of a sentence ("It is possible" / "to open the
         # bookmark group, ..."): where a link or an inline tag was, scraped text breaks the line.
-        return True
+        # The rest goes on for a few words: in a menu one short item follows another ("HomePod" /
+        # "iMac" / "iMac Pro" / "iOS 13"; "von" / "an" under a German e-mail form).
+        return len(nxt.split()) >= _MOVED_BREAK_REST_WORDS
     # An upper- or title-cased paragraph wrapped at a width, where no capital can mark a new
     # sentence: a long line, and a next line that is long too or ends the sentence (a short one
     # that does not is a heading: "LABOR AND MANAGEMENT").
@@ -261,6 +263,7 @@ def _looks_hard_wrapped(block: list[Piece]) -> bool:
     return mid * 2 > breaks
 
 
+_MOVED_BREAK_REST_WORDS = 4  # the fewest words of the rest of a sentence after a moved break
 _CUT_OFF_WORDS = 3  # the most words a moved line break leaves alone on the line before the rest
 _WRAP_WIDTH = 100  # the longest line that counts as a line of a paragraph wrapped at a width
 

@@ -35,6 +35,9 @@ def parse_encoding_option(value: str) -> tuple[str, str]:
     return (glob, codec.strip()) if sep else ("", value.strip())
 
 
+PAGE_MODES = ("off", "precise", "aggressive")
+
+
 @dataclass(frozen=True)
 class Settings:
     # Reading
@@ -56,6 +59,9 @@ class Settings:
     rules_file: str | None = None
     template_min_documents: int = 3
     template_max_words: int = 8
+    # Whole-page text (see page.py): off, precise (the model's threshold) or aggressive
+    pages: str = "precise"
+    page_model: str | None = None  # a page_model.json retrained on other pages
     # Execution (not part of the output: the output is the same for any value)
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
 
@@ -88,6 +94,9 @@ class Settings:
         check(1 <= self.jobs <= 256, f"jobs must be between 1 and 256, got {self.jobs}")
         if self.rules_file is not None:
             check(Path(self.rules_file).is_file(), f"rules file not found: {self.rules_file}")
+        check(self.pages in PAGE_MODES, f"pages must be one of {', '.join(PAGE_MODES)}, got {self.pages!r}")
+        if self.page_model is not None:
+            check(Path(self.page_model).is_file(), f"page model not found: {self.page_model}")
 
     def output_parameters(self) -> dict:
         """Every parameter that can change the output (recorded in the manifest); jobs is left out
@@ -98,4 +107,6 @@ class Settings:
         params["encodings"] = [f"{glob}={codec}" if glob else codec for glob, codec in self.encodings]
         if self.rules_file is not None:
             params["rules_file"] = Path(self.rules_file).name
+        if self.page_model is not None:
+            params["page_model"] = Path(self.page_model).name
         return params
