@@ -346,6 +346,10 @@ DERIVED_RULE_IDS = {
     "caption.credit": 'a photo credit glued to the end of a line of several sentences is split off; the sentences stay',
     RELATED_LIST: 'the headlines after a related-links marker at the end of a document (seed 002, after "Suggested Reading:")',
     TEMPLATE_LINE: "a short non-sentence line carried by many documents of a site or of the corpus",
+    # The page stage (page.py), for documents that are whole web pages:
+    "page.menu": "a line in a run of short non-sentence lines of a page: menus, section lists, footer links",
+    "page.outside_article": "a line before or after the article's run on a page: teasers, comment threads, footers",
+    "page.line": "a line inside or beside the article's run that the page model scores as page (a caption, a tool label)",
 }
 
 

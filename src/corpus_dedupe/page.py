@@ -39,6 +39,7 @@ PAGE_LINE = "page.line"  # a line the model scores as page furniture, inside or 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # written without spaces (Korean has them)
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 # Lengths in the units of a language written with spaces, so that the model's sense of a short
 # line or a long word carries to Chinese and Japanese: a word there is 1.5-2 characters (English
 # and German words with their space: 5-7 characters), so a CJK character counts as 0.6 of a word
@@ -93,6 +94,16 @@ def _tokens(text: str) -> list[str]:
         else:
             out.append(w)
     return out
+
+
+def _topic_tokens(text: str, tokens: list[str], stoplist: frozenset[str]) -> list[str]:
+    """The words of a line that can carry a topic: not stopwords, not numbers; in Chinese and
+    Japanese the pairs of adjacent characters (a single character is shared by too many lines:
+    "评" of "评论", a menu's "comments", is also in "网友评论" under the article)."""
+    words = [t for t in tokens if t not in stoplist and not t.isdigit() and not _CJK.fullmatch(t)]
+    for run in _CJK_RUN.findall(text):
+        words.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return words
 
 
 def page_stopwords(language: str, token_lists: Sequence[list[str]]) -> frozenset[str]:
@@ -276,7 +287,7 @@ def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence
             last = i
         gap[i] = min(gap[i], last - i)
     f[:, col["prose_gap"]] = np.log1p(np.minimum(gap, n))
-    content_tokens = [[t for t in tokens if t not in words and not t.isdigit()] for tokens in token_lists]
+    content_tokens = [_topic_tokens(text, tokens, words) for text, tokens in zip(texts, token_lists)]
     return PageSignals(language, -1, -1, f, np.zeros(n), density, content_tokens, reference)
 
 
@@ -476,6 +487,25 @@ def evidence_for(signals: PageSignals, index: int, threshold: float) -> str:
     return "; ".join(parts)
 
 
+def headline_index(signals: PageSignals, texts: Sequence[str], decided: np.ndarray) -> int | None:
+    """The article's headline: the nearest line above the article's run (within
+    :data:`METADATA_REACH` lines, bylines and datelines skipped) of 3 to 30 words that does not
+    end like a sentence ("Kommunen fordern mehr Geld für den Ausbau der Ganztagsschulen" over
+    "Von Katrin Vollmer" over the first paragraph). The page stage never removes it: it is the
+    article's first heading. None when no such line is there."""
+    start = signals.article_start
+    if start < 0:
+        return None
+    for index in range(start - 1, max(-1, start - 1 - METADATA_REACH), -1):
+        if decided[index]:
+            continue
+        text = texts[index].strip()
+        words = len(_WORD.findall(text)) + len(_CJK.findall(text)) * CJK_WORDS_PER_CHAR
+        if 3 <= words <= 30 and not _ends_like_sentence(text) and not _SEPARATORS.search(text):
+            return index
+    return None
+
+
 def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: bool = False, rules=None) -> None:
     """Mark the page lines of one document in place (reason ``boilerplate``, a ``page.*`` rule
     and the evidence), when it looks like a whole page. The paragraphs the line rules already
@@ -509,6 +539,10 @@ def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: 
                 p.reason, p.rule = METADATA, found[0]
                 p.metadata = found[1]
                 removed[index] = False
+                decided[index] = True
+    headline = headline_index(signals, texts, decided)
+    if headline is not None:
+        removed[headline] = False
     for index in np.flatnonzero(removed).tolist():
         p = lines[index]
         p.reason, p.rule = BOILERPLATE, rule_for(signals, index)
