@@ -488,11 +488,6 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                         if count is not None:
                             template_docs[c] = count
                             fp.clear_row(c)  # out of the duplicate search
-                # A template line that heads prose after prose is a section heading where it stands
-                # ("EDUCATION", "II." over a part of a State of the Union address); between menu
-                # lines, the same line is the site's template.
-                for c in concat(section_heading_cands, np.int64).tolist():
-                    template_docs.pop(c, None)
                 timings_templates = len(found)
             else:
                 timings_templates = 0
@@ -507,6 +502,12 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             fp.title = is_heading_a  # a heading that differs by a word is a variant, not a copy
             clusters = decide(keys, fp, settings, release_buckets=True)
             for c in absorb_fragments(keys, fp.n_words, clusters, cand_doc_a, cand_para_a, settings, template_docs):
+                template_docs.pop(c, None)
+            # A template line that heads prose after prose is a section heading where it stands
+            # ("EDUCATION", "II." over a part of a State of the Union address); between menu
+            # lines, the same line is the site's template. (After the pieces of moved breaks are
+            # taken: "Now," alone on a line in three documents is the start of a sentence.)
+            for c in concat(section_heading_cands, np.int64).tolist():
                 template_docs.pop(c, None)
             end_stage("dedupe", t)
 

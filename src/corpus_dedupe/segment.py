@@ -112,9 +112,10 @@ def ends_mid_sentence(line: str, next_line: str) -> bool:
             and not (words > 1 and _title_case_share(line) == 1.0)):  # "Many Already Serving" is a heading
         # A break moved into the first words of a sentence ("It is possible" / "to open the
         # bookmark group, ..."): where a link or an inline tag was, scraped text breaks the line.
-        # The rest goes on for a few words: in a menu one short item follows another ("HomePod" /
-        # "iMac" / "iMac Pro" / "iOS 13"; "von" / "an" under a German e-mail form).
-        return len(nxt.split()) >= _MOVED_BREAK_REST_WORDS
+        # The rest goes on for a few words or ends the sentence ("The council" / "met today."):
+        # in a menu one short item follows another ("HomePod" / "iMac" / "iMac Pro" / "iOS 13";
+        # "von" / "an" under a German e-mail form).
+        return len(nxt.split()) >= _MOVED_BREAK_REST_WORDS or bool(_ENDS_SENTENCE.search(nxt))
     # An upper- or title-cased paragraph wrapped at a width, where no capital can mark a new
     # sentence: a long line, and a next line that is long too or ends the sentence (a short one
     # that does not is a heading: "LABOR AND MANAGEMENT").
