@@ -77,7 +77,7 @@ def html_report_data(run: RunData) -> dict:
 def _paragraph(run: RunData, rec: dict, index: dict, copies: dict, copy_counts: dict) -> dict:
     text = run.text_of(rec)
     p: dict = {"n": rec["paragraph"], "lines": rec["lines"], "reason": rec.get("reason") if rec["decision"] != "keep" else None, "text": text}
-    for key in ("rule", "similarity", "metadata", "template_documents", "differing_numbers"):
+    for key in ("rule", "similarity", "metadata", "template_documents", "differing_numbers", "evidence"):
         if rec.get(key) is not None:
             p[key] = rec[key]
     if rec["decision"] == "keep" and rec.get("output"):
@@ -444,6 +444,7 @@ _PAGE_SCRIPT = """<script>
     else box.append(row("kept", p.output ? "output lines " + p.output[0] + (p.output[1] !== p.output[0] ? "–" + p.output[1] : "") : ""));
     if (p.rule) box.append(row("rule", el("span", { class: "path" }, p.rule)));
     if (p.template_documents) box.append(row("template line", "found in " + p.template_documents + " documents"));
+    if (p.evidence) box.append(row("why", p.evidence));
     if (p.metadata) box.append(row("metadata", Object.entries(p.metadata).map(([k, v]) => k + " = " + v).join(", ")));
     if (p.similarity !== undefined) box.append(row("similarity", Number.isInteger(p.similarity) ? p.similarity.toFixed(1) : String(p.similarity)));
     if (p.twin) {
