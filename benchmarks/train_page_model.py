@@ -106,7 +106,7 @@ def training_rows(pages, columns: int):
     return x, y, w
 
 
-def train(pages, l2: float, passes: int = 2) -> page.PageModel:
+def train(pages, l2: float, passes: int = 4) -> page.PageModel:
     """The first pass on the line features; then each later pass on all the features, with the
     context of the pass before it filled in on every page."""
     weights = [fit(*training_rows(pages, len(page.LINE_FEATURES)), l2=l2)]
@@ -197,10 +197,10 @@ def main() -> int:
     ap.add_argument("pages_dir", type=Path)
     ap.add_argument("labels", type=Path)
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--passes", type=int, default=2, help="logistic passes (the first on the line features alone)")
+    ap.add_argument("--passes", type=int, default=4, help="logistic passes (the first on the line features alone)")
     ap.add_argument("--l2", type=float, default=0.1)
-    ap.add_argument("--threshold", type=float, default=0.2, help="decision threshold of the precise mode")
-    ap.add_argument("--aggressive-threshold", type=float, default=0.4, help="decision threshold of the aggressive mode")
+    ap.add_argument("--threshold", type=float, default=0.4, help="decision threshold of the precise mode")
+    ap.add_argument("--aggressive-threshold", type=float, default=0.6, help="decision threshold of the aggressive mode")
     ap.add_argument("--tool", default=None, help="also cross-validate the whole tool: run TOOL (e.g. .venv/bin/dedupe) on each fold")
     ap.add_argument("--write", type=Path, default=None, metavar="FILE", help="train on all pages and write the model to FILE")
     a = ap.parse_args()

@@ -129,15 +129,28 @@ contains_folded: Callable[[str, tuple[str, ...]], bool] = (
 # ---------------------------------------------------------------------------------------------
 # Building blocks
 
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    # German, French, Spanish, Italian, Portuguese, Dutch, Polish (genitive) month names and
+    # abbreviations ("4. März 2025", "4 septembre 2024", "8 de octubre de 2024", "14 maja 2025")
+    r"|januar|februar|märz|mär|mai|juni|juli|oktober|okt|dezember|dez"
+    r"|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre"
+    r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|ene|abr|ago|dic"
+    r"|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|gen|giu|lug|ott"
+    r"|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|fev|set|out|dez"
+    r"|januari|februari|maart|mei|augustus|mrt"
+    r"|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|listopada|grudnia)\.?"
+)
 _DATE = (
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?"  # "Tuesday, November 19, 2019"
     r"(?:\d{4}-\d{2}-\d{2}(?:[ t]\d{1,2}:\d{2}(?::\d{2})?z?)?"
     r"|\d{1,2}\.\d{1,2}\.\d{4}"  # "12.03.2025" (German, Polish, Russian...)
-    rf"|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH},? \d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|\.)? (?:de )?{_MONTH},? (?:de )?\d{{4}}"
     rf"|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
     r"|\d{1,2}/\d{1,2}/\d{2,4})"
-    r"(?:,? (?:at )?\d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [a-z]{2,4})?)?"
+    r"(?:,?(?: -)? (?:at |à |um |a las |alle |às |o )?\d{1,2}[:.h]\d{2}(?: ?[ap]\.?m\.?)?(?: [a-z]{2,4})?)?"
+    # an update stamp after it: "Publié le 4 septembre 2024 à 07h15, mis à jour à 10h02"
+    r"(?:,? (?:updated|mis à jour|aktualisiert|actualizado|aggiornato|atualizado|zaktualizowano)[^\n]{0,30})?"
 )
 # A person's or an organisation's name: capitalised words, with the small words names contain.
 _CAPITAL = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"  # "Łukasz", "Ørsted"

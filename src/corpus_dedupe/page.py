@@ -178,9 +178,24 @@ def article_run(gains: np.ndarray) -> tuple[int, int]:
     (a maximum-sum segment, Kadane's algorithm), where a line's gain is its characters weighed by
     how much more likely it is article than page (negative for page lines). A menu of forty
     one-word lines between two halves of an article costs less than the second half weighs; a
-    footer of teasers after a comment form does not join it. (-1, -1) when no line gains."""
+    footer of teasers after a comment form does not join it. (-1, -1) when no line gains.
+
+    The article comes before what readers wrote under it: when the best span has another before
+    it that weighs at least :data:`EARLIER_RUN_SHARE` of it, that earlier one is the article.
+    A comment thread of a hundred lines under a four-paragraph report (the Chargers page of the
+    dev set) outweighs the report; so does a thread of replies under a charity's blog post."""
+    best, span = _max_segment(gains)
+    if span[0] > 0:
+        earlier, earlier_span = _max_segment(gains[:span[0]])
+        if earlier >= EARLIER_RUN_SHARE * best:
+            return earlier_span
+    return span
+
+
+def _max_segment(gains: np.ndarray) -> tuple[float, tuple[int, int]]:
+    """The largest sum of a span of ``gains`` and the span (Kadane's algorithm)."""
     if not len(gains) or gains.max() <= 0:
-        return -1, -1
+        return 0.0, (-1, -1)
     best, best_span, running, start = -math.inf, (-1, -1), 0.0, 0
     for i, g in enumerate(gains.tolist()):
         if running <= 0:
@@ -189,7 +204,7 @@ def article_run(gains: np.ndarray) -> tuple[int, int]:
             running += g
         if running > best:
             best, best_span = running, (start, i)
-    return best_span
+    return best, best_span
 
 
 def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence[bool]) -> PageSignals:
@@ -428,6 +443,7 @@ def decide_page(signals: PageSignals, decided: np.ndarray, prose: np.ndarray, mo
 # ---------------------------------------------------------------------------------------------
 # The stage: decide the lines of one document that reads as a whole page.
 
+EARLIER_RUN_SHARE = 0.3  # an earlier span of prose this heavy (against the heaviest) is the article
 LONG_PROSE_WORDS = 60  # a paragraph of prose this long is never removed by the page stage
 METADATA_REACH = 8  # lines before and after the article's start where bylines and datelines are looked for
 MIN_PAGE_LINES = 12  # fewer lines than this: too little page to read a layout from
@@ -489,23 +505,28 @@ def evidence_for(signals: PageSignals, index: int, threshold: float) -> str:
     return "; ".join(parts)
 
 
-def headline_index(signals: PageSignals, texts: Sequence[str], decided: np.ndarray) -> int | None:
-    """The article's headline: the nearest line above the article's run (within
-    :data:`METADATA_REACH` lines, bylines and datelines skipped) of 3 to 30 words that does not
-    end like a sentence ("Kommunen fordern mehr Geld für den Ausbau der Ganztagsschulen" over
-    "Von Katrin Vollmer" over the first paragraph). The page stage never removes it: it is the
-    article's first heading. None when no such line is there."""
+def headline_lines(signals: PageSignals, texts: Sequence[str], boilerplate: np.ndarray, metadata: np.ndarray) -> list[int]:
+    """The article's headline and standfirst: going up from the article's run (at most
+    :data:`METADATA_REACH` lines, bylines and datelines skipped, up to the first line the rules
+    removed as boilerplate or the first line of a menu), the first two lines of 3 to 30 words that do not end like a sentence ("Las
+    universidades andaluzas adelantan la matrícula..." and "La medida afectará a más de 40.000
+    estudiantes..." over "Lucía Herrera" and "Sevilla - 08 oct 2024" over the first paragraph).
+    The page stage never removes them: they are the article's first lines."""
     start = signals.article_start
+    found: list[int] = []
     if start < 0:
-        return None
+        return found
+    short_run = signals.features[:, FEATURES.index("short_run")]
     for index in range(start - 1, max(-1, start - 1 - METADATA_REACH), -1):
-        if decided[index]:
+        if metadata[index]:
             continue
+        if boilerplate[index] or short_run[index] >= math.log1p(3) or len(found) == 2:
+            break
         text = texts[index].strip()
-        words = len(_WORD.findall(text)) + len(_CJK.findall(text)) * CJK_WORDS_PER_CHAR
+        words = len(_tokens(text)) - len(_CJK.findall(text)) * (1 - CJK_WORDS_PER_CHAR)  # as in page_features
         if 3 <= words <= 30 and not _ends_like_sentence(text) and not _SEPARATORS.search(text):
-            return index
-    return None
+            found.append(index)
+    return found
 
 
 def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: bool = False, rules=None) -> None:
@@ -542,9 +563,8 @@ def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: 
                 p.metadata = found[1]
                 removed[index] = False
                 decided[index] = True
-    headline = headline_index(signals, texts, decided)
-    if headline is not None:
-        removed[headline] = False
+    reasons = [p.reason for p in lines]
+    removed[headline_lines(signals, texts, np.array([r == BOILERPLATE for r in reasons]), np.array([r == METADATA for r in reasons]))] = False
     for index in np.flatnonzero(removed).tolist():
         p = lines[index]
         p.reason, p.rule = BOILERPLATE, rule_for(signals, index)
