@@ -9,9 +9,10 @@ the format of ``../shared/devsets/web-boilerplate``; label pages of your own the
 retrain, then run ``dedupe --page-model FILE``.
 
 Every page goes through the tool's own reader, segmenter and line rules, so that the model
-learns on what the stage sees. The model is two logistic passes (the second sees the first's
-context: see corpus_dedupe/page.py), each line weighted by the square root of its characters
-(the scores count characters), trained by Newton's method with an L2 penalty. Cross-validation
+learns on what the stage sees. The model is four logistic passes (each later one sees the context
+of the one before it: see corpus_dedupe/page.py), each line weighted by the fourth root of its
+characters (the scores count characters; a heavier weight loses more article at the same
+removal), trained by Newton's method with an L2 penalty. Cross-validation
 is by page (a page's lines are never in both the training and the test folds); it reports the
 characters of article kept and of boilerplate removed for the stage alone (with its precision
 guards) and, with ``--tool``, for the whole tool run on each fold with that fold's model.

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT, SEEDS, manifest, provenance, run_cli, write_files
+from conftest import ROOT, manifest, provenance, run_cli, write_files
 from corpus_dedupe import page
 from corpus_dedupe.boilerplate import RuleSet
 

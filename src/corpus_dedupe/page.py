@@ -7,9 +7,9 @@ forms, cookie banners and footers, in the page's own language. The line rules of
 as a whole, the way jusText does: every line gets signals from its own text (length, words,
 stopwords of the page's language, sentence shape, digits and separators) and from its
 neighbourhood (how much prose is around it, where the article's run of prose is), and a small
-logistic model shipped as data (``page_model.json``, trained by ``benchmarks/train_page_model.py``
-with cross-validation by page) turns them into the probability that the line belongs to the
-article.
+logistic model in four passes, shipped as data (``page_model.json``, trained by
+``benchmarks/train_page_model.py`` with cross-validation by page), turns them into the
+probability that the line belongs to the article.
 
 Precision first: a line that reads as a sentence of content (:func:`.boilerplate.reads_as_content`)
 inside the article's run is never removed, whatever the model says; and a document that does not
@@ -26,7 +26,6 @@ import functools
 import json
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from typing import Sequence
@@ -152,8 +151,8 @@ FEATURES = LINE_FEATURES + CONTEXT_FEATURES
 @dataclass
 class PageSignals:
     """What the stage computed for a page: its language, the article's run (first and last line
-    index, or -1), and per line the features (:data:`FEATURES`), the first pass's probability and
-    the final probability that the line belongs to the article."""
+    index, or -1), and per line the features (:data:`FEATURES`, the context ones from the pass
+    before the last) and the final probability that the line belongs to the article."""
 
     language: str
     article_start: int
@@ -309,7 +308,7 @@ def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence
 
 
 def add_context(signals: PageSignals, first_pass: np.ndarray) -> None:
-    """Fill the context features from the first pass's probabilities: the mean probability
+    """Fill the context features from a pass's probabilities (``first_pass``): the mean probability
     around each line (2, 6 and 15 lines each side), the density of likely-article characters,
     and the article's run, found on gains of characters times (2p - 1), with each line's
     distance from it."""
@@ -424,19 +423,20 @@ def _between_prose(prose: np.ndarray, decided: np.ndarray, reach: int = 2) -> np
 def decide_page(signals: PageSignals, decided: np.ndarray, prose: np.ndarray, model: PageModel,
                 threshold: float | None = None, guard: bool = True) -> np.ndarray:
     """Which lines of the page the stage removes (a boolean mask; lines the rules decided are
-    never in it): those the model scores below ``threshold``, except, with ``guard``, the lines
-    that read as content inside the article's run."""
+    never in it): those the model scores below ``threshold``, except, with ``guard`` (the
+    precision guards; off only to measure what they cost), the lines that read as content inside
+    the article's run, the short lines between prose there, and prose of
+    :data:`LONG_PROSE_WORDS` words or more anywhere."""
     score_page(signals, model)
     threshold = model.threshold if threshold is None else threshold
-    inside = np.zeros(len(decided), dtype=bool)
-    if signals.article_start >= 0:
-        inside[signals.article_start:signals.article_end + 1] = True
     removed = (signals.probability < threshold) & ~decided
     if guard:
+        inside = np.zeros(len(decided), dtype=bool)
+        if signals.article_start >= 0:
+            inside[signals.article_start:signals.article_end + 1] = True
         removed &= ~(inside & (prose | _between_prose(prose, decided)))
-    if guard:
-        col = FEATURES.index("log_words")
-        removed &= ~(prose & (signals.features[:, col] >= math.log1p(LONG_PROSE_WORDS)))
+        long_prose = prose & (signals.features[:, FEATURES.index("log_words")] >= math.log1p(LONG_PROSE_WORDS))
+        removed &= ~long_prose
     return removed
 
 
@@ -493,7 +493,7 @@ def evidence_for(signals: PageSignals, index: int, threshold: float) -> str:
              f"stopwords {signals.stopword_density[index]:.2f} (page's prose {signals.prose_density:.2f}, language {signals.language or 'unknown'})"]
     if f[col["short_run"]] > 0:
         parts.append(f"in a run of {int(round(math.expm1(f[col['short_run']])))} short lines")
-    parts.append(f"neighbours' first-pass probability {f[col['first_pass_window2']]:.2f}")
+    parts.append(f"neighbours' probability {f[col['first_pass_window2']]:.2f}")
     if signals.article_start < 0:
         parts.append("no article run found")
     elif index < signals.article_start:
