@@ -171,6 +171,9 @@ def test_match_metadata_looks_at_bylines_and_datelines_only():
     assert rules.match_metadata("By Jamelle Bouie") == ("metadata.byline", {"author": "Jamelle Bouie"})
     assert rules.match_metadata("Opublikowano: 14.05.2025, 09:30") == ("metadata.dateline", {"date": "14.05.2025, 09:30"})
     assert rules.match_metadata("Di Maio") is None  # an Italian surname, not "by"
+    # A prefix is a word of its own: a heading that starts with its letters is no byline.
+    assert rules.match_metadata("PARTY RESPONSIBILITIES") is None and rules.match_metadata("BYRON SMITH") is None
+    assert rules.match_metadata("By:Jane Doe") == ("metadata.byline", {"author": "Jane Doe"})
     assert rules.match_metadata("Subscribe to our newsletter") is None
     assert rules.match_metadata("By the end of the year the council had spent its whole budget on the bridge.") is None
 

@@ -332,7 +332,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         # the same in the languages of most news pages: "Von Katrin Vollmer", "Par Jean Dupont",
         # "Por Lucía Herrera", "Autor: Tomasz Wróbel", "Door Jan de Vries" (not Italian "di": "Di Maio")
         rf"|von|par|por|door|av|autor|autorin|autora|autore|auteur|auteurs|texto|text|tekst)"
-        rf"\s*[:\-–]?\s*{_NOT_A_NAME}(?P<value>{_NAME}(?:, {_NAME})?)\s*"
+        rf"(?:\s*[:\-–]\s*|\s+){_NOT_A_NAME}(?P<value>{_NAME}(?:, {_NAME})?)\s*"  # a space or a colon: not "PARTY RESPONSIBILITIES"
         rf"|(?P<value_desk>(?:{_NAME} )?(?-i:Desk|Web Desk|News Desk|News Service|Bureau|Correspondent|Staff Reporter|Staff Writer))\s*",
         scope="start",
         reason=METADATA,
