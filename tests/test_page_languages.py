@@ -6,11 +6,12 @@ banners at the top or at the bottom, bylines, inline "read also" lines and capti
 article, share bars, tags, "most read" lists, comment forms, newsletter boxes and footers.
 tests/pages/pages.json names the sections of every page (see its ``_comment``).
 
-Each page goes through ``dedupe SRC DST`` on its own. The requirement: every prose paragraph of
-the article is kept whole; menus, cookie banners, comment forms and footers are removed, under a
-named rule (``page.*``, a line rule, or ``metadata.*`` for a byline) that ``dedupe explain`` can
-justify; and most of the rest of the page goes too. An ordinary article, with no page around it,
-is left to the line rules.
+Each page goes through ``dedupe SRC DST`` on its own, with ``--pages precise`` (the default) and
+``--pages aggressive``. The requirement, in both: every prose paragraph of the article is kept
+whole, and its headline and sub-headings; menus, cookie banners, comment forms and footers are
+removed, under a named rule (``page.*``, a line rule, or ``metadata.*`` for a byline) that
+``dedupe explain`` can justify; and most of the rest of the page goes too. An ordinary article,
+with no page around it, is left to the line rules.
 """
 
 from __future__ import annotations
@@ -152,23 +153,24 @@ def test_article_prose_is_kept_whole(run_page, name, mode):
     assert not lost, "article prose removed or altered:\n" + "\n".join(lost)
 
 
+def lines_decided(name: str, dst: Path, roles: set[str], decision: str) -> list[str]:
+    """The lines of the given roles that have a record with that decision, described."""
+    by_line = records_by_line(dst)
+    return [f"line {n} [{line_roles(name)[n]}] ({describe(by_line[n])}): {text[:70]}"
+            for n, text in lines_with(name, roles) if any(r["decision"] == decision for r in by_line[n])]
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", PAGE_NAMES)
 def test_the_headline_and_the_sub_headings_are_kept(run_page, name, mode):
-    by_line = records_by_line(run_page(name, mode))
-    lost = [f"line {n} [{line_roles(name)[n]}] ({describe(by_line[n])}): {text[:70]}"
-            for n, text in lines_with(name, {"headline", "subheading", "standfirst"})
-            if any(r["decision"] == "drop" for r in by_line[n])]
+    lost = lines_decided(name, run_page(name, mode), {"headline", "subheading", "standfirst"}, "drop")
     assert not lost, "article headings removed:\n" + "\n".join(lost)
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", PAGE_NAMES)
 def test_menus_cookie_banners_comment_forms_and_footers_are_removed(run_page, name, mode):
-    by_line = records_by_line(run_page(name, mode))
-    kept = [f"line {n} [{line_roles(name)[n]}] ({describe(by_line[n])}): {text[:70]}"
-            for n, text in lines_with(name, CLEAR_FURNITURE)
-            if any(r["decision"] == "keep" for r in by_line[n])]
+    kept = lines_decided(name, run_page(name, mode), CLEAR_FURNITURE, "keep")
     assert not kept, "page furniture kept:\n" + "\n".join(kept)
 
 

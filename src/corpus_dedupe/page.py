@@ -50,9 +50,6 @@ CJK_CHARS_PER_CHAR = 3.5
 _SENTENCE_FINAL = ".!?。！？।؟…"
 _CLOSERS = "\"'”’)»"
 _SEPARATORS = re.compile(r"[|»›•·▸►◄←→↑↓✓✔×©®™]|\s[-–—/]\s|\.\.\.$|…$")
-# "cookie" is the word of consent banners in most languages ("Wir verwenden Cookies", "utiliza
-# cookies propias", "plików cookie", "使用Cookie"): 98 of the 99 lines of the dev pages that hold
-# it are banners; the line rules know only the English phrases.
 _URLISH = re.compile(r"https?://|www\.|\w@\w|\.(?:com|org|net|de|fr|pl|es|cn)\b", re.IGNORECASE)
 
 
@@ -142,7 +139,7 @@ LINE_FEATURES = (
     "mentions_cookies",
 )
 CONTEXT_FEATURES = (
-    "first_pass", "first_pass_window2", "first_pass_window6", "first_pass_window15",
+    "previous_pass", "previous_pass_window2", "previous_pass_window6", "previous_pass_window15",
     "article_density", "before_article", "after_article", "inside_article", "topic_overlap",
 )
 FEATURES = LINE_FEATURES + CONTEXT_FEATURES
@@ -161,7 +158,7 @@ class PageSignals:
     probability: np.ndarray
     stopword_density: np.ndarray  # share of each line's words on the language's stoplist
     content_tokens: list[list[str]]  # each line's words that are not stopwords (for the topic)
-    prose_density: float  # the same for the page's long lines (the reference of stopword_ratio)
+    prose_density: float  # the stopword share of the page's long lines (the reference of stopword_ratio)
 
 
 def _smooth(values: np.ndarray, half_width: int) -> np.ndarray:
@@ -246,6 +243,9 @@ def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence
         f[i, col["digit_share"]] = digits / size
         f[i, col["separator"]] = bool(_SEPARATORS.search(stripped))
         f[i, col["urlish"]] = bool(_URLISH.search(stripped))
+        # "cookie" is the word of consent banners in most languages ("Wir verwenden Cookies",
+        # "utiliza cookies propias", "plików cookie", "使用Cookie"): 98 of the 99 lines of the dev
+        # pages that hold it are banners; the line rules know only the English phrases.
         f[i, col["mentions_cookies"]] = "cookie" in stripped.casefold()
         tokens = _WORD.findall(stripped)
         if len(tokens) > 1:
@@ -307,34 +307,35 @@ def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence
     return PageSignals(language, -1, -1, f, np.zeros(n), density, content_tokens, reference)
 
 
-def add_context(signals: PageSignals, first_pass: np.ndarray) -> None:
-    """Fill the context features from a pass's probabilities (``first_pass``): the mean probability
-    around each line (2, 6 and 15 lines each side), the density of likely-article characters,
-    and the article's run, found on gains of characters times (2p - 1), with each line's
-    distance from it."""
+def add_context(signals: PageSignals, previous: np.ndarray) -> None:
+    """Fill the context features from the probabilities of the pass before (``previous``): the
+    mean probability around each line (2, 6 and 15 lines each side), the density of
+    likely-article characters, the article's run (:func:`article_run`, on gains of characters
+    times p - 0.5) with each line's distance from it, and each line's share of the article's
+    topic."""
     f = signals.features
-    n = len(first_pass)
+    n = len(previous)
     if n == 0:
         return
     col = {name: i for i, name in enumerate(FEATURES)}
     chars = np.expm1(f[:, col["log_chars"]])
-    f[:, col["first_pass"]] = first_pass
+    f[:, col["previous_pass"]] = previous
     for width in (2, 6, 15):
-        f[:, col[f"first_pass_window{width}"]] = _smooth(first_pass, width) / (2 * width + 1)
-    likely = chars * first_pass
+        f[:, col[f"previous_pass_window{width}"]] = _smooth(previous, width) / (2 * width + 1)
+    likely = chars * previous
     density = _smooth(likely, 10)
     f[:, col["article_density"]] = density / max(1.0, density.max())
     live = f[:, col["decided_by_rule"]] == 0
-    start, end = article_run(np.where(live, chars * (first_pass - 0.5), -chars))
+    start, end = article_run(np.where(live, chars * (previous - 0.5), -chars))
     signals.article_start, signals.article_end = start, end
     # The article's topic: its words (not stopwords) weighed by how likely each line is article.
     # A line of the article shares them ("Shakeology", "Portion Fix Containers" in a meal plan's
     # list; the names of a report); a teaser for another story, a menu or a cookie notice does not.
     topic: dict[str, float] = {}
-    for tokens, p in zip(signals.content_tokens, first_pass.tolist()):
+    for tokens, p in zip(signals.content_tokens, previous.tolist()):
         for t in set(tokens):
             topic[t] = topic.get(t, 0.0) + p
-    for i, (tokens, p) in enumerate(zip(signals.content_tokens, first_pass.tolist())):
+    for i, (tokens, p) in enumerate(zip(signals.content_tokens, previous.tolist())):
         distinct = set(tokens)
         if distinct:
             f[i, col["topic_overlap"]] = sum(1 for t in distinct if topic[t] - p >= 1.0) / len(distinct)
@@ -493,7 +494,7 @@ def evidence_for(signals: PageSignals, index: int, threshold: float) -> str:
              f"stopwords {signals.stopword_density[index]:.2f} (page's prose {signals.prose_density:.2f}, language {signals.language or 'unknown'})"]
     if f[col["short_run"]] > 0:
         parts.append(f"in a run of {int(round(math.expm1(f[col['short_run']])))} short lines")
-    parts.append(f"neighbours' probability {f[col['first_pass_window2']]:.2f}")
+    parts.append(f"neighbours' probability {f[col['previous_pass_window2']]:.2f}")
     if signals.article_start < 0:
         parts.append("no article run found")
     elif index < signals.article_start:
