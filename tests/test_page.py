@@ -207,3 +207,17 @@ def test_a_document_is_a_page_only_with_a_menu_run(texts):
         longest = max(longest, run)
     if page.looks_like_page(texts, prose):
         assert longest >= page.MIN_MENU_RUN and len(texts) >= page.MIN_PAGE_LINES
+
+
+def test_the_article_run_together_on_one_line_goes_and_its_paragraphs_stay(tmp_path):
+    # A page's meta description that holds the whole article: after the article, one line.
+    page_text = herald_page().replace("Share\n", "Share\n" + " ".join(ARTICLE) + "\n", 1)
+    src = write_files(tmp_path / "src", {"pool.txt": page_text})
+    dst = tmp_path / "dst"
+    assert run_cli(src, dst, "-q").exit_code == 0
+    copies = [r for r in provenance(dst) if r.get("rule") == "page.article_copy"]
+    assert [r["text"] for r in copies] == [" ".join(ARTICLE)]
+    assert "holds 5 shorter paragraphs" in copies[0]["evidence"]
+    out = [block.strip() for block in kept_text(dst, "pool.txt").split("\n\n")]
+    for paragraph in ARTICLE:
+        assert paragraph in out

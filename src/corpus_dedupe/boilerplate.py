@@ -363,6 +363,7 @@ DERIVED_RULE_IDS = {
     "page.menu": "a line in a run of short non-sentence lines of a page: menus, section lists, footer links",
     "page.outside_article": "a line before or after the article's run on a page: teasers, comment threads, footers",
     "page.line": "a line inside or beside the article's run that the page model scores as page (a caption, a tool label)",
+    "page.article_copy": "the article's paragraphs again, run together on one line (a page's meta description or articleBody)",
 }
 
 

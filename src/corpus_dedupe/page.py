@@ -35,6 +35,9 @@ import numpy as np
 PAGE_MENU = "page.menu"  # a run of short lines that are not sentences (navigation, section lists)
 PAGE_OUTSIDE = "page.outside_article"  # prose before or after the article's run (teasers, comments)
 PAGE_LINE = "page.line"  # a line the model scores as page furniture, inside or next to the article
+PAGE_ARTICLE_COPY = "page.article_copy"  # the article's paragraphs again, run together on one line
+ARTICLE_COPY_PARAGRAPHS = 3  # the fewest paragraphs of the article a line must hold to be a copy of it
+ARTICLE_COPY_SHARE = 0.8  # the share of the line's characters they must make up
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
@@ -471,6 +474,30 @@ def looks_like_page(texts: Sequence[str], prose: Sequence[bool]) -> bool:
     return False
 
 
+def article_copies(signals: PageSignals, texts: Sequence[str], prose: np.ndarray, gone: np.ndarray) -> dict[int, tuple[int, float]]:
+    """Long lines that are the article again, run together: at least
+    :data:`ARTICLE_COPY_PARAGRAPHS` shorter paragraphs of prose of the page that stay occur in
+    the line, word for word, and make up :data:`ARTICLE_COPY_SHARE` of its characters. A page's
+    meta description or its structured data ("articleBody") can hold the whole article as one
+    line of 9,000 characters (a Business Insider page of the dev set, twice). The duplicate stage
+    compares paragraphs one to one and cannot see it; nothing of the article is lost, since its
+    paragraphs stay. {line: (paragraphs found, their share of its characters)}."""
+    found: dict[int, tuple[int, float]] = {}
+    staying = [i for i in range(len(texts)) if prose[i] and not gone[i]]
+    if signals.article_start < 0 or len(staying) <= ARTICLE_COPY_PARAGRAPHS:
+        return found
+    shortest = min(len(texts[i]) for i in staying)
+    for index in staying:
+        text = texts[index]
+        if len(text) < ARTICLE_COPY_PARAGRAPHS * shortest:
+            continue
+        inside = [texts[i] for i in staying if len(texts[i]) < len(text) and texts[i] in text]
+        share = sum(map(len, inside)) / len(text)
+        if len(inside) >= ARTICLE_COPY_PARAGRAPHS and share >= ARTICLE_COPY_SHARE:
+            found[index] = (len(inside), share)
+    return found
+
+
 def rule_for(signals: PageSignals, index: int) -> str:
     """The rule id a removed line is recorded under, from where it sits: a short line in a run
     of short lines is a menu, a line outside the article's run is outside the article (teasers,
@@ -570,3 +597,7 @@ def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: 
         p = lines[index]
         p.reason, p.rule = BOILERPLATE, rule_for(signals, index)
         p.evidence = evidence_for(signals, index, threshold)
+    for index, (count, share) in article_copies(signals, texts, prose, removed | decided).items():
+        p = lines[index]
+        p.reason, p.rule = BOILERPLATE, PAGE_ARTICLE_COPY
+        p.evidence = f"holds {count} shorter paragraphs of prose of this page that stay, {share:.0%} of its characters"
