@@ -35,7 +35,7 @@ import click
 from . import __version__
 from .boilerplate import RulesError
 from .page import PageModelError
-from .pipeline import run as run_pipeline
+from .api import run as run_pipeline
 from .reader import InputError
 from .settings import PAGE_MODES, Settings, SettingsError, parse_encoding_option
 from .writer import META_DIR, RUN, DestinationError, WriteError
