@@ -191,7 +191,8 @@ def test_sigkill_at_each_point_leaves_the_previous_output_or_none_never_a_partia
     dst = work / "dst"
     shutil.copytree(previous, dst)
 
-    killed = run_wrapped(tmp_path, point, "kill", nth, str(src), str(dst), "-q", "--jobs", "1")
+    # The previous output is of another SRC ("older"): replacing it asks for --force.
+    killed = run_wrapped(tmp_path, point, "kill", nth, str(src), str(dst), "-q", "--jobs", "1", "--force")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     state = "absent" if not dst.exists() else "previous" if digest(dst) == previous_digest else "new" if digest(dst) == clean_digest else "partial"
     assert state == dst_after_kill
@@ -201,7 +202,7 @@ def test_sigkill_at_each_point_leaves_the_previous_output_or_none_never_a_partia
         recover_leftovers(dst)
         assert digest(dst) == previous_digest
 
-    rerun = subprocess.run([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "1"], capture_output=True, text=True, timeout=120)
+    rerun = subprocess.run([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "1", "--force"], capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0 and rerun.stderr == ""
     assert digest(dst) == clean_digest
     assert leftovers(work) == []  # ... the next run did
@@ -210,10 +211,10 @@ def test_sigkill_at_each_point_leaves_the_previous_output_or_none_never_a_partia
 def test_sigkill_of_the_first_run_leaves_no_dst(small, tmp_path):
     src = small[0]
     dst = tmp_path / "dst"
-    killed = run_wrapped(tmp_path, "writing", "kill", 4, str(src), str(dst), "-q", "--jobs", "1")
+    killed = run_wrapped(tmp_path, "writing", "kill", 4, str(src), str(dst), "-q", "--jobs", "1", "--force")
     assert killed.returncode == -signal.SIGKILL
     assert not dst.exists() and leftovers(tmp_path)
-    assert subprocess.run([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "1"]).returncode == 0
+    assert subprocess.run([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "1", "--force"]).returncode == 0
     assert digest(dst) == small[3] and leftovers(tmp_path) == []
 
 
@@ -223,7 +224,7 @@ def test_sigkill_from_outside_with_two_workers(large, tmp_path):
     src, previous, previous_digest = large
     dst = tmp_path / "dst"
     shutil.copytree(previous, dst)
-    run = subprocess.Popen([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    run = subprocess.Popen([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "2", "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(lambda: len(children(run.pid)) == 2 and spill_exists(tmp_path, dst)(), process=run)
         workers = children(run.pid)
@@ -241,7 +242,7 @@ def test_sigkill_from_outside_with_two_workers(large, tmp_path):
             if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
     assert any(".dedupe-spill-" in name for name in leftovers(tmp_path))
-    assert subprocess.run([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "2"]).returncode == 0
+    assert subprocess.run([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "2", "--force"]).returncode == 0
     assert leftovers(tmp_path) == [] and manifest(dst)["totals"]["files"] == 126
 
 
@@ -255,7 +256,7 @@ def test_ctrl_c_exits_130_in_one_line_and_removes_staging_and_spill(large, tmp_p
     src, previous, previous_digest = large
     dst = tmp_path / "dst"
     shutil.copytree(previous, dst)
-    run = subprocess.Popen([*dedupe_command(), str(src), str(dst), "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    run = subprocess.Popen([*dedupe_command(), str(src), str(dst), "--jobs", jobs, "--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, start_new_session=True)
     try:
         wait_for(spill_exists(tmp_path, dst), process=run)
@@ -281,7 +282,7 @@ def test_ctrl_c_while_writing_removes_the_staging_folder(small, tmp_path):
     src, previous, previous_digest, _clean = small
     dst = tmp_path / "work" / "dst"
     shutil.copytree(previous, dst)
-    result = run_wrapped(tmp_path, "writing", "int", 3, str(src), str(dst), "-q", "--jobs", "1")
+    result = run_wrapped(tmp_path, "writing", "int", 3, str(src), str(dst), "-q", "--jobs", "1", "--force")
     assert result.returncode == 130
     assert result.stderr == INTERRUPTED + "\n"
     assert digest(dst) == previous_digest and leftovers(dst.parent) == []
@@ -293,6 +294,6 @@ def test_ctrl_c_during_the_swap_is_held_back_and_the_run_completes(small, tmp_pa
     src, previous, _previous_digest, clean_digest = small
     dst = tmp_path / "work" / "dst"
     shutil.copytree(previous, dst)
-    result = run_wrapped(tmp_path, "swap_start", "int", 1, str(src), str(dst), "-q", "--jobs", "1")
+    result = run_wrapped(tmp_path, "swap_start", "int", 1, str(src), str(dst), "-q", "--jobs", "1", "--force")
     assert result.returncode == 0, result.stderr
     assert digest(dst) == clean_digest and leftovers(dst.parent) == []

@@ -85,7 +85,7 @@ def test_bad_option_values_are_one_line_errors(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip() == "dedupe: bands must divide num_perm (128), got 7"
     result = run_cli(tmp_path / "missing", tmp_path / "dst")
-    assert result.exit_code == 2 and "SRC is not a folder" in result.stderr
+    assert result.exit_code == 2 and "SRC does not exist" in result.stderr
 
 
 def test_output_is_deterministic_across_runs(tmp_path):

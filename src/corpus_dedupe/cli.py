@@ -128,6 +128,24 @@ def _one_line(text: str) -> str:
     return _UNPRINTABLE.sub(escape, text)
 
 
+class _ByteSize(click.ParamType):
+    """A size in bytes, plain or with a unit: "10MB" is 10,000,000 bytes, "256MiB" and "256M"
+    are 256 * 2**20 (the binary units, as ``ls -h`` and ``du -h`` mean them)."""
+
+    name = "size"
+    _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+              "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
+        unit = m.group(2).lower() if m else None
+        if m is None or unit not in self._UNITS:
+            self.fail(f"{value!r} is not a size (bytes, or a number with a unit: 10MB, 256MiB, 1G)", param, ctx)
+        return int(float(m.group(1)) * self._UNITS[unit])
+
+
 def _show(path) -> str:
     return _one_line(str(path))
 
@@ -153,7 +171,7 @@ def _show(path) -> str:
 @click.option("--page-model", type=click.Path(dir_okay=False), default=None, help="A page model retrained on your own labelled pages (see docs/boilerplate.md).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that stay inside SRC.")
 @click.option("--encoding", "encodings", multiple=True, metavar="[GLOB=]CODEC", help="Decode files as CODEC instead of detecting their code page: all files, or those whose relative path or name matches GLOB (repeatable; the first matching GLOB wins).")
-@click.option("--max-file-size", type=int, default=Settings.max_file_size, show_default=True, help="Skip (and record) files larger than this many bytes.")
+@click.option("--max-file-size", type=_ByteSize(), default=Settings.max_file_size, show_default=True, help="Skip (and record) files larger than this: bytes, or with a unit (10MB, 256MiB, 1G).")
 @click.option("--report", "html_report", is_flag=True, help="Also write the HTML audit report to DST/.dedupe/report.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="On failure, also the kind of error (and a traceback for an internal error); after a run, the time of each stage.")
@@ -184,6 +202,8 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
         )
     except SettingsError as exc:
         _fail(str(exc), EXIT_USAGE)
+    if not src.exists():
+        _fail(f"{_show(src)}: SRC does not exist", EXIT_USAGE)
     if not src.is_dir():
         _fail(f"{_show(src)}: SRC is not a folder", EXIT_USAGE)
     progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None

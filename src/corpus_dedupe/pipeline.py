@@ -405,6 +405,10 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
     t = time.perf_counter()
     paths, skipped = discover(src, settings.include, settings.follow_symlinks)
     end_stage("discover", t)
+    if not paths and not skipped:
+        # An empty corpus would replace DST: a mistyped SRC or --include is not a reason to.
+        what = f"no file matches --include {' '.join(settings.include)}" if settings.include else "no file to read"
+        raise InputError(f"{src}: {what} (hidden files and folders are not read)")
 
     spill_file = spill_path(dst)
     spill_file.parent.mkdir(parents=True, exist_ok=True)
@@ -605,6 +609,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 end_stage("write", t)
                 return {
                     "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
+                    "src": os.fsdecode(src.resolve()),  # which SRC this DST is the output of (check_destination)
                     "host": platform.node(),
                     "python": platform.python_version(),
                     "jobs": settings.jobs,

@@ -74,6 +74,22 @@ def check_destination(src: Path, dst: Path, force: bool) -> None:
         raise DestinationError(
             f"{dst}: DST is not empty and is not a previous dedupe output (use --force to replace it)"
         )
+    previous_src = _previous_src(dst)
+    if previous_src is not None and previous_src != os.fsdecode(src_r) and not force:
+        # `dedupe seeds/ out` after `dedupe corpus/ out` would silently replace the clean output
+        # of another corpus, perhaps hours of work.
+        raise DestinationError(f"{dst}: DST is the output of another SRC ({previous_src}); use --force to replace it")
+
+
+def _previous_src(dst: Path) -> str | None:
+    """The SRC a previous run wrote ``dst`` from, as its ``run.json`` records it (None when there
+    is no such record: not an output, or one written before the record was kept)."""
+    try:
+        facts = json.loads((dst / META_DIR / RUN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    previous = facts.get("src") if isinstance(facts, dict) else None
+    return previous if isinstance(previous, str) else None
 
 
 def _pid_alive(pid: int) -> bool:

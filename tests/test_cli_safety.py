@@ -1,0 +1,65 @@
+"""What the command refuses before it touches DST (issue 20, point 7): another corpus's output,
+an empty selection, a path that does not exist, a size it cannot read."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from conftest import manifest, run_cli, write_files
+
+TEXT = "The council approved the new budget after a long debate on Tuesday evening, by nine votes to four.\n"
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "run.json"}
+
+
+def test_replacing_the_output_of_another_src_asks_for_force(tmp_path):
+    first = write_files(tmp_path / "first", {"a.txt": TEXT})
+    second = write_files(tmp_path / "second", {"b.txt": TEXT.replace("nine", "eight")})
+    dst = tmp_path / "out"
+    assert run_cli(first, dst, "-q").exit_code == 0
+    assert run_cli(first, dst, "-q").exit_code == 0  # the same SRC again: replaced without asking
+    before = tree_digest(dst)
+    refused = run_cli(second, dst, "-q")
+    assert refused.exit_code == 3
+    assert refused.stderr.strip() == f"dedupe: {dst}: DST is the output of another SRC ({first.resolve()}); use --force to replace it"
+    assert tree_digest(dst) == before
+    assert run_cli(second, dst, "-q", "--force").exit_code == 0
+    assert [f["path"] for f in manifest(dst)["files"]] == ["b.txt"]
+
+
+def test_a_src_or_include_that_selects_no_file_leaves_dst_as_it_was(tmp_path):
+    src = write_files(tmp_path / "src", {"a.txt": TEXT, ".hidden.txt": TEXT})
+    dst = tmp_path / "out"
+    assert run_cli(src, dst, "-q").exit_code == 0
+    before = tree_digest(dst)
+    nothing = run_cli(src, dst, "-q", "--include", "*.md")
+    assert nothing.exit_code == 1
+    assert nothing.stderr.strip() == f"dedupe: {src}: no file matches --include *.md (hidden files and folders are not read); DST was left as it was before the run"
+    assert tree_digest(dst) == before
+    empty = tmp_path / "empty"
+    (empty / ".git").mkdir(parents=True)
+    result = run_cli(empty, tmp_path / "new", "-q")
+    assert result.exit_code == 1 and "no file to read" in result.stderr and not (tmp_path / "new").exists()
+
+
+def test_a_missing_src_says_it_does_not_exist(tmp_path):
+    result = run_cli(tmp_path / "nowhere", tmp_path / "out")
+    assert result.exit_code == 2 and result.stderr.strip() == f"dedupe: {tmp_path / 'nowhere'}: SRC does not exist"
+    file_src = write_files(tmp_path / "f", {"a.txt": TEXT}) / "a.txt"
+    assert "SRC is not a folder" in run_cli(file_src, tmp_path / "out").stderr
+
+
+def test_max_file_size_takes_units(tmp_path):
+    src = write_files(tmp_path / "src", {"small.txt": TEXT, "big.txt": TEXT * 30})  # 100 bytes and 3 KB
+    dst = tmp_path / "out"
+    assert run_cli(src, dst, "-q", "--max-file-size", "2KB").exit_code == 0
+    assert [s["path"] for s in manifest(dst)["skipped"]] == ["big.txt"]
+    assert manifest(dst)["parameters"]["max_file_size"] == 2000
+    assert run_cli(src, dst, "-q", "--max-file-size", "1MiB").exit_code == 0
+    assert manifest(dst)["parameters"]["max_file_size"] == 1 << 20 and manifest(dst)["skipped"] == []
+    bad = run_cli(src, dst, "-q", "--max-file-size", "ten")
+    assert bad.exit_code == 2 and "'ten' is not a size" in bad.stderr
