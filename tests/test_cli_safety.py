@@ -63,3 +63,20 @@ def test_max_file_size_takes_units(tmp_path):
     assert manifest(dst)["parameters"]["max_file_size"] == 1 << 20 and manifest(dst)["skipped"] == []
     bad = run_cli(src, dst, "-q", "--max-file-size", "ten")
     assert bad.exit_code == 2 and "'ten' is not a size" in bad.stderr
+
+
+def test_dedupe_help_shows_the_main_jobs_options():
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    for text in ("dedupe run SRC DST", "--near-threshold", "--pages", "--max-file-size", "report", "explain", "verify"):
+        assert text in result.output, text
+
+
+def test_explain_with_a_bare_name_suggests_the_full_relative_path(tmp_path):
+    src = write_files(tmp_path / "src", {"2024/march/minutes.txt": TEXT})
+    dst = tmp_path / "out"
+    assert run_cli(src, dst, "-q").exit_code == 0
+    result = run_cli("explain", dst, "minutes.txt:1")
+    assert result.exit_code != 0
+    assert result.stderr.strip().endswith("did you mean 2024/march/minutes.txt:1?")
+    assert run_cli("explain", dst, "2024/march/minutes.txt:1").exit_code == 0

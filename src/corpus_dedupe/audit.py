@@ -366,6 +366,15 @@ def resolve_source(run: RunData, arg: str) -> tuple[str, int | None]:
             return fits[0], line
         if len(fits) > 1:
             raise AuditError(f"{path}: ambiguous, could be {' or '.join(sorted(fits)[:3])}")
+    # A bare name (or a tail of a path) that a file deeper in SRC has: suggest its full path.
+    name = attempts[0][0].replace("\\", "/")
+    while name.startswith("./"):
+        name = name[2:]
+    under = sorted(k for k in known if k.endswith("/" + name))
+    if under:
+        suffix = f":{attempts[0][1]}" if attempts[0][1] is not None else ""
+        raise AuditError(f"{arg}: not a source file of the run in {run.dst}; did you mean "
+                         + " or ".join(f"{k}{suffix}" for k in under[:3]) + "?")
     raise AuditError(f"{arg}: not a source file of the run in {run.dst}")
 
 

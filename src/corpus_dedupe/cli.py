@@ -49,12 +49,21 @@ EXIT_INTERRUPTED = 130
 
 
 class _DefaultToRun(click.Group):
-    """``dedupe SRC DST`` runs the pipeline; ``dedupe report|explain|verify ...`` are subcommands."""
+    """``dedupe SRC DST`` runs the pipeline; ``dedupe report|explain|verify ...`` are subcommands.
+    ``dedupe --help`` shows the main job's options too: it is what people run."""
 
     def parse_args(self, ctx, args):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+    def format_options(self, ctx, formatter):
+        run = self.commands.get("run")
+        if run is not None:
+            with formatter.section("Options of dedupe SRC DST (the same as dedupe run SRC DST)"):
+                records = [p.get_help_record(ctx) for p in run.get_params(ctx) if isinstance(p, click.Option)]
+                formatter.write_dl([r for r in records if r is not None])
+        super().format_options(ctx, formatter)
 
 
 @click.group(cls=_DefaultToRun, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,6 +73,7 @@ def main() -> None:
 
     \b
     dedupe SRC DST            write the clean corpus of SRC to DST
+    dedupe run SRC DST        the same; no folder named report, explain or verify can shadow it
     dedupe report DST         summarise what a run removed
     dedupe explain DST FILE   show every paragraph of FILE with its decision
     dedupe verify SRC DST     check that DST accounts for every byte of SRC
@@ -154,7 +164,7 @@ def _show(path) -> str:
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("dst", type=click.Path(path_type=Path))
 @click.option("--include", "include", multiple=True, metavar="GLOB", help="Only files whose relative path or name matches GLOB (repeatable).")
-@click.option("--force", is_flag=True, help="Replace a non-empty DST that is not a previous dedupe output.")
+@click.option("--force", is_flag=True, help="Replace a non-empty DST that is not a previous dedupe output, or the output of another SRC.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the per-document stages [default: number of cores].")
 @click.option("--near-threshold", type=float, default=Settings.near_threshold, show_default=True, help="Similarity (0-1, rapidfuzz ratio of match keys) at or above which a paragraph is a near-duplicate.")
 @click.option("--contained-threshold", type=float, default=Settings.contained_threshold, show_default=True, help="Partial-alignment similarity (0-1) at or above which a shorter paragraph is a truncated copy.")
