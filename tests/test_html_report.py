@@ -263,3 +263,20 @@ def test_run_with_report_writes_the_html_next_to_the_provenance(tmp_path):
     page = (dst / ".dedupe" / "report.html").read_text(encoding="utf-8")
     assert "003_13375e4d1e9e6f31.txt" in page and "<script" in page
     assert "audit report:" in result.stdout
+
+
+def test_a_page_line_shows_why_it_went(tmp_path, open_report):
+    from playwright.sync_api import expect
+
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(ROOT / "tests" / "pages" / "en_local.txt", src / "en_local.txt")
+    dst = tmp_path / "out"
+    assert run_cli(src, dst, "--jobs", "1", "--quiet").exit_code == 0
+    page = open_report(write_html_report(dst, tmp_path / "r.html"))
+    page.click('tr.file-row[data-path="en_local.txt"]')
+    page.click('#file-view .para[data-first="2"]')  # "The Millbrook Courier", the top of the menu
+    details = page.locator("#file-view .details")
+    expect(details).to_contain_text("page.menu")
+    expect(details).to_contain_text("article probability 0.")
+    expect(details).to_contain_text("short lines")

@@ -96,7 +96,8 @@ def test_explain_shows_why_a_page_line_went(tmp_path):
     dst = tmp_path / "dst"
     assert run_cli(src, dst, "-q").exit_code == 0
     record = next(r for r in provenance(dst) if r.get("rule") == "page.menu")
-    assert "article probability" in record["evidence"] and "short lines" in record["evidence"]
+    probability, threshold, words, *_rest, short_run, _neighbours, where = record["evidence"]
+    assert probability < threshold == 0.4 and words <= 3 and short_run >= 3 and where > 0  # a menu above the article
     result = run_cli("explain", dst, f"pool.txt:{record['lines'][0]}")
     assert result.exit_code == 0
     assert "removed: boilerplate (page.menu)" in result.output and "why: article probability" in result.output

@@ -292,7 +292,9 @@ def _render_explain(data: dict, console) -> None:
         if p.get("metadata"):
             say("    metadata: " + ", ".join(f"{k}={v}" for k, v in p["metadata"].items()))
         if p.get("evidence"):
-            say(f"    why: {p['evidence']}")
+            from .page import describe_evidence
+
+            say(f"    why: {describe_evidence(p['evidence'])}")
         if p.get("template_documents"):
             say(f"    a template line: found in {p['template_documents']} documents")
         twin = p.get("twin")

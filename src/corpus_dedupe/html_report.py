@@ -77,9 +77,11 @@ def html_report_data(run: RunData) -> dict:
 def _paragraph(run: RunData, rec: dict, index: dict, copies: dict, copy_counts: dict) -> dict:
     text = run.text_of(rec)
     p: dict = {"n": rec["paragraph"], "lines": rec["lines"], "reason": rec.get("reason") if rec["decision"] != "keep" else None, "text": text}
-    for key in ("rule", "similarity", "metadata", "template_documents", "differing_numbers", "evidence"):
+    for key in ("rule", "similarity", "metadata", "template_documents", "differing_numbers"):
         if rec.get(key) is not None:
             p[key] = rec[key]
+    if rec.get("evidence") is not None:
+        p["evidence"] = rec["evidence"]  # the compact list; whyText() in the page words it
     if rec["decision"] == "keep" and rec.get("output"):
         p["output"] = rec["output"].get("lines")
     for relation in ("duplicate_of", "variant_of"):
@@ -438,13 +440,28 @@ _PAGE_SCRIPT = """<script>
     });
     return out;
   }
+  function whyText(e) {
+    // page.describe_evidence, in the page: the provenance keeps the list (40 bytes, not 180).
+    if (!Array.isArray(e)) return String(e);
+    const [prob, threshold, words, stop, proseStop, lang, shortRun, neighbours, where] = e;
+    const parts = ["article probability " + prob.toFixed(2) + " < " + threshold.toFixed(2),
+      words + (words === 1 ? " word" : " words"),
+      "stopwords " + stop.toFixed(2) + " (page's prose " + proseStop.toFixed(2) + ", language " + (lang || "unknown") + ")"];
+    if (shortRun) parts.push("in a run of " + shortRun + " short lines");
+    parts.push("neighbours' probability " + neighbours.toFixed(2));
+    if (where === null) parts.push("no article run found");
+    else if (where > 0) parts.push(where + " lines before the article's run");
+    else if (where < 0) parts.push((-where) + " lines after the article's run");
+    else parts.push("inside the article's run");
+    return parts.join("; ");
+  }
   function detailsNode(p) {
     const box = el("div", { class: "details", "data-paragraph": p.n });
     if (p.reason) box.append(row("removed as", badge(p.reason), " ", REASON_TEXT[p.reason] || ""));
     else box.append(row("kept", p.output ? "output lines " + p.output[0] + (p.output[1] !== p.output[0] ? "–" + p.output[1] : "") : ""));
     if (p.rule) box.append(row("rule", el("span", { class: "path" }, p.rule)));
     if (p.template_documents) box.append(row("template line", "found in " + p.template_documents + " documents"));
-    if (p.evidence) box.append(row("why", p.evidence));
+    if (p.evidence) box.append(row("why", whyText(p.evidence)));
     if (p.metadata) box.append(row("metadata", Object.entries(p.metadata).map(([k, v]) => k + " = " + v).join(", ")));
     if (p.similarity !== undefined) box.append(row("similarity", Number.isInteger(p.similarity) ? p.similarity.toFixed(1) : String(p.similarity)));
     if (p.twin) {

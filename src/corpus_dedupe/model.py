@@ -72,7 +72,7 @@ class Paragraph:
     metadata: dict | None = None  # e.g. {"date": "2026-02-02"} for a metadata piece
     is_heading: bool = False
     prose: bool = False  # reads as sentences of content (set by the boilerplate stage)
-    evidence: str | None = None  # why a heuristic removed it, in words (the page stage's signals)
+    evidence: list | str | None = None  # why a heuristic removed it (page.evidence_for's list, or words)
 
     def __reduce__(self):
         # Pickled as the constructor's arguments: half the size and twice as fast to load as the
@@ -104,7 +104,7 @@ class Decision:
     variant_of: ParagraphRef | None = None
     differing_numbers: list[str] | None = None
     template_documents: int | None = None  # for corpus template lines: how many documents carried it
-    evidence: str | None = None  # the signals that decided a page line (page.* rules)
+    evidence: list | str | None = None  # the signals that decided a page line (page.* rules)
 
     @property
     def kept(self) -> bool:

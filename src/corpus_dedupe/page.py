@@ -511,23 +511,59 @@ def rule_for(signals: PageSignals, index: int) -> str:
     return PAGE_LINE
 
 
-def evidence_for(signals: PageSignals, index: int, threshold: float) -> str:
-    """The signals and context that decided a line, in words, for ``dedupe explain``."""
+EVIDENCE_FIELDS = ("probability", "threshold", "words", "stopwords", "prose_stopwords", "language",
+                   "short_run", "neighbours", "from_run")
+
+
+def evidence_for(signals: PageSignals, index: int, threshold: float) -> list:
+    """The signals and context that decided a line, as the compact list the provenance records
+    (:data:`EVIDENCE_FIELDS`; 40 bytes a line where the sentence :func:`describe_evidence` makes
+    of it takes 180: a page stage's evidence would otherwise be half the provenance map):
+    the article probability and the threshold it fell below, the line's words, its stopword share
+    and that of the page's prose, the page's language, the run of short lines it is in (0: none),
+    its neighbours' probability, and where it is from the article's run (lines before it, negative
+    after it, 0 inside, None without a run)."""
     col = {name: i for i, name in enumerate(FEATURES)}
     f = signals.features[index]
-    words = int(round(math.expm1(f[col["log_words"]])))
-    parts = [f"article probability {signals.probability[index]:.2f} < {threshold:.2f}",
-             f"{words} word{'s' if words != 1 else ''}",
-             f"stopwords {signals.stopword_density[index]:.2f} (page's prose {signals.prose_density:.2f}, language {signals.language or 'unknown'})"]
-    if f[col["short_run"]] > 0:
-        parts.append(f"in a run of {int(round(math.expm1(f[col['short_run']])))} short lines")
-    parts.append(f"neighbours' probability {f[col['previous_pass_window2']]:.2f}")
     if signals.article_start < 0:
-        parts.append("no article run found")
+        where = None
     elif index < signals.article_start:
-        parts.append(f"{signals.article_start - index} lines before the article's run")
+        where = signals.article_start - index
     elif index > signals.article_end:
-        parts.append(f"{index - signals.article_end} lines after the article's run")
+        where = signals.article_end - index
+    else:
+        where = 0
+    return [round(float(signals.probability[index]), 2), round(float(threshold), 2),
+            int(round(math.expm1(f[col["log_words"]]))), round(float(signals.stopword_density[index]), 2),
+            round(float(signals.prose_density), 2), signals.language or "",
+            int(round(math.expm1(f[col["short_run"]]))), round(float(f[col["previous_pass_window2"]]), 2), where]
+
+
+def describe_evidence(evidence) -> str:
+    """The evidence list of a provenance record in words, for ``dedupe explain`` and the report.
+
+    >>> describe_evidence([0.01, 0.4, 3, 0.33, 0.55, "en", 18, 0.0, 27])
+    "article probability 0.01 < 0.40; 3 words; stopwords 0.33 (page's prose 0.55, language en); in a run of 18 short lines; neighbours' probability 0.00; 27 lines before the article's run"
+    >>> describe_evidence([0.2, 0.4, 12, 0.5, 0.5, "de", 0, 0.3, -4])
+    "article probability 0.20 < 0.40; 12 words; stopwords 0.50 (page's prose 0.50, language de); neighbours' probability 0.30; 4 lines after the article's run"
+    """
+    if isinstance(evidence, str):
+        return evidence
+    try:
+        probability, threshold, words, stop, prose_stop, language, short_run, neighbours, where = evidence
+    except (TypeError, ValueError):
+        return str(evidence)
+    parts = [f"article probability {probability:.2f} < {threshold:.2f}", f"{words} word{'s' if words != 1 else ''}",
+             f"stopwords {stop:.2f} (page's prose {prose_stop:.2f}, language {language or 'unknown'})"]
+    if short_run:
+        parts.append(f"in a run of {short_run} short lines")
+    parts.append(f"neighbours' probability {neighbours:.2f}")
+    if where is None:
+        parts.append("no article run found")
+    elif where > 0:
+        parts.append(f"{where} lines before the article's run")
+    elif where < 0:
+        parts.append(f"{-where} lines after the article's run")
     else:
         parts.append("inside the article's run")
     return "; ".join(parts)
@@ -600,4 +636,4 @@ def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: 
     for index, (count, share) in article_copies(signals, texts, prose, removed | decided).items():
         p = lines[index]
         p.reason, p.rule = BOILERPLATE, PAGE_ARTICLE_COPY
-        p.evidence = f"holds {count} shorter paragraphs of prose of this page that stay, {share:.0%} of its characters"
+        p.evidence = f"holds {count} shorter paragraphs of prose of this page that stay, {share:.0%} of its characters"  # words: few such lines
