@@ -270,7 +270,7 @@ def test_every_rule_note_quotes_an_example_that_it_matches():
 def test_rule_ids_are_unique_and_documented():
     ids = bp.rule_ids()
     assert len(ids) == len(set(ids))
-    doc = (ROOT / "README.md").read_text(encoding="utf-8")
+    doc = (ROOT / "docs" / "boilerplate.md").read_text(encoding="utf-8")
     for rule_id in ids:
         assert f"`{rule_id}`" in doc, rule_id
 
@@ -581,7 +581,7 @@ def test_derived_rule_ids_are_recorded_on_the_seeds(seeds_run):
 
 
 def test_the_rules_file_example_in_the_docs_works(tmp_path):
-    doc = (ROOT / "README.md").read_text(encoding="utf-8")
+    doc = (ROOT / "docs" / "boilerplate.md").read_text(encoding="utf-8")
     toml = re.search(r"```toml\n(.*?)```", doc, re.DOTALL).group(1)
     path = tmp_path / "rules.toml"
     path.write_text(toml, encoding="utf-8")

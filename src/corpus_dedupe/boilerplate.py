@@ -1,7 +1,7 @@
 """Rules that recognise what web templates leave around an article, and document metadata.
 
 Every rule has an id, recorded in the provenance of each paragraph it removes, and a note that
-quotes the real text that motivated it (README.md lists them all with examples). Rules
+quotes the real text that motivated it (docs/boilerplate.md lists them all with examples). Rules
 match the *whole* paragraph (``re.fullmatch``, case-insensitive), so a content sentence that merely
 mentions the same words ("the minister said he would subscribe to the plan") is never caught by a
 phrase rule.

@@ -46,7 +46,7 @@ class Settings:
     max_file_size: int = 256 * 1024 * 1024
     # --encoding: (GLOB, CODEC) pairs, GLOB "" for every file (see reader.forced_codec)
     encodings: tuple[tuple[str, str], ...] = ()
-    # Fingerprints and matching (defaults chosen by measurement: see README "Matching defaults")
+    # Fingerprints and matching (defaults chosen by measurement: see docs/matching.md)
     num_perm: int = 128
     bands: int = 32
     shingle_words: int = 3
