@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
 
 from conftest import ROOT
@@ -20,4 +19,3 @@ def test_the_readme_python_examples_run_as_written(monkeypatch):
         with contextlib.redirect_stdout(printed):
             exec(compile(block, "README.md", "exec"), {})
         assert printed.getvalue(), block  # each example shows something
-    assert os.path.isdir("/tmp/seeds-clean")
