@@ -49,7 +49,8 @@ def test_report_embeds_every_file_and_the_manifest_totals(seeds_run, seeds_repor
     for i, entry in enumerate(m["files"]):
         payload = embedded(page, f"file-data-{i}")
         assert payload["path"] == entry["path"] and len(payload["paragraphs"]) == entry["paragraphs"]
-    p72 = next(p for p in embedded(page, "file-data-3")["paragraphs"] if p["lines"][0] == 72)
+    # One-line paragraphs are written as a number (html_report._compact), longer ones as [first, last].
+    p72 = next(p for p in embedded(page, "file-data-3")["paragraphs"] if (p["lines"] if isinstance(p["lines"], int) else p["lines"][0]) == 72)
     assert p72["twin"] == {"relation": "duplicate_of", "source": S003, "line": 17, "file": 3}
     assert p72["diff"][-1] == ["-", "Geo News.", ""]
 
@@ -280,3 +281,17 @@ def test_a_page_line_shows_why_it_went(tmp_path, open_report):
     expect(details).to_contain_text("page.menu")
     expect(details).to_contain_text("article probability 0.")
     expect(details).to_contain_text("short lines")
+
+
+def test_the_report_grows_about_twice_as_fast_as_its_input(tmp_path):
+    # The page's own script and style are a fixed cost: measured against a one-file corpus.
+    tiny = write_files(tmp_path / "tiny", {"a.txt": "One short line of text.\n"})
+    src = tmp_path / "pages"
+    shutil.copytree(ROOT / "tests" / "pages", src, ignore=shutil.ignore_patterns("*.json"))
+    shutil.copytree(ROOT / "seeds", src / "seeds")
+    sizes = {}
+    for name, corpus in (("tiny", tiny), ("pages", src)):
+        assert run_cli(corpus, tmp_path / f"{name}-out", "--jobs", "1", "--quiet").exit_code == 0
+        sizes[name] = write_html_report(tmp_path / f"{name}-out", tmp_path / f"{name}.html").stat().st_size
+    input_bytes = sum(p.stat().st_size for p in src.rglob("*.txt"))
+    assert sizes["pages"] - sizes["tiny"] <= 2.5 * input_bytes, (sizes, input_bytes)
