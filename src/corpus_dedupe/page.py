@@ -606,6 +606,8 @@ def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: 
     from .model import BOILERPLATE, EMPTY, METADATA
 
     lines = [p for p in paragraphs if p.reason != EMPTY]
+    if sum(1 for p in lines if p.reason is None) < MIN_PAGE_LINES:
+        return  # most documents of a corpus of posts or paragraphs: no page to read, and no arrays built
     texts = [p.text for p in lines]
     decided = np.array([p.reason is not None for p in lines], dtype=bool)
     prose = np.array([p.prose for p in lines], dtype=bool)
