@@ -80,3 +80,25 @@ def test_explain_with_a_bare_name_suggests_the_full_relative_path(tmp_path):
     assert result.exit_code != 0
     assert result.stderr.strip().endswith("did you mean 2024/march/minutes.txt:1?")
     assert run_cli("explain", dst, "2024/march/minutes.txt:1").exit_code == 0
+
+
+def test_the_python_fallbacks_write_the_same_output_as_the_compiled_loops(tmp_path):
+    # One switch (corpus_dedupe.compiled, DEDUPE_PURE_PYTHON=1) turns every compiled loop off.
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, SEEDS
+
+    outputs = {}
+    for pure in ("0", "1"):
+        env = dict(os.environ, DEDUPE_PURE_PYTHON=pure)
+        probe = subprocess.run([sys.executable, "-c", "from corpus_dedupe.compiled import speedups; print(speedups is None)"],
+                               env=env, capture_output=True, text=True, check=True)
+        if pure == "1":
+            assert probe.stdout.strip() == "True"
+        dst = tmp_path / f"out{pure}"
+        subprocess.run([sys.executable, "-c", "import sys; from corpus_dedupe.cli import main; sys.argv[0] = 'dedupe'; main()",
+                        str(SEEDS), str(dst), "-q", "--jobs", "2"], env=env, check=True, cwd=ROOT)
+        outputs[pure] = tree_digest(dst)
+    assert outputs["0"] == outputs["1"]
