@@ -222,3 +222,12 @@ def test_the_article_run_together_on_one_line_goes_and_its_paragraphs_stay(tmp_p
     out = [block.strip() for block in kept_text(dst, "pool.txt").split("\n\n")]
     for paragraph in ARTICLE:
         assert paragraph in out
+
+
+def test_a_language_without_a_stoplist_uses_a_relatives_or_the_pages_own_words():
+    assert page.stopwords("nn") == page.stopwords("no") != frozenset()  # Nynorsk: the Norwegian list
+    assert page.stopwords("zxx") == frozenset()
+    # No list at all: the page's thirty most frequent words of its long lines stand in.
+    lines = [["ka", "tui", "te", "whare", "i", "te", "ata", "ka", "hoki", "mai", "ia", "ki", "te", "kainga"]] * 3
+    own = page.page_stopwords("zxx", lines)
+    assert {"te", "ka"} <= own and len(own) <= 30

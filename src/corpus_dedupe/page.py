@@ -77,9 +77,18 @@ def stopwords(language: str) -> frozenset[str]:
         return frozenset()
     import stopwordsiso
 
+    language = language if stopwordsiso.has_lang(language) else STOPLIST_OF_RELATIVE.get(language, language)
     if not stopwordsiso.has_lang(language):
         return frozenset()
     return frozenset(w.casefold() for w in stopwordsiso.stopwords(language))
+
+
+# Languages py3langid tells apart that stopwordsiso has no list for, and the close relative whose
+# function words they share (Nynorsk and Bokmål, Bosnian and Croatian, Cantonese and Wu written
+# with Chinese characters, Moroccan and Egyptian Arabic, Macedonian and Bulgarian, Luxembourgish
+# and German, ...); any other falls back on the page's own most frequent words.
+STOPLIST_OF_RELATIVE = {"nn": "no", "nb": "no", "bs": "hr", "yue": "zh", "wuu": "zh", "ary": "ar", "arz": "ar",
+                        "mk": "bg", "be": "ru", "lb": "de", "gd": "ga", "fy": "nl", "oc": "ca"}
 
 
 def _tokens(text: str) -> list[str]:
