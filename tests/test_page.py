@@ -231,3 +231,32 @@ def test_a_language_without_a_stoplist_uses_a_relatives_or_the_pages_own_words()
     lines = [["ka", "tui", "te", "whare", "i", "te", "ata", "ka", "hoki", "mai", "ia", "ki", "te", "kainga"]] * 3
     own = page.page_stopwords("zxx", lines)
     assert {"te", "ka"} <= own and len(own) <= 30
+
+
+page_line = st.one_of(
+    st.sampled_from(MENU + FOOTER + ["Share", "Reply", "12 comments", "Kommentare (3)", "评论", "Mehr zum Thema"]),
+    st.sampled_from(ARTICLE),
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=80).filter(lambda t: t.strip()),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(page_line, min_size=12, max_size=80), st.sampled_from(["precise", "aggressive"]))
+def test_any_page_is_processed_accounted_and_verified(tmp_path_factory, lines, mode):
+    # Pages of menus, footers, article sentences and any other text: the run succeeds, keeps
+    # every byte accounted for (verify), and a second run gives the same bytes.
+    from corpus_dedupe.audit import verify
+
+    root = tmp_path_factory.mktemp("page")
+    src = write_files(root / "src", {"page.txt": "\n".join(lines) + "\n"})
+    digests = []
+    for n in (1, 2):
+        dst = root / f"out{n}"
+        result = run_cli(src, dst, "-q", "--pages", mode, "--jobs", "1")
+        assert result.exit_code == 0, result.stderr
+        assert list(verify(src, dst).failures) == []
+        digests.append({p.name: p.read_bytes() for p in sorted(dst.rglob("*")) if p.is_file() and p.name != "run.json"})
+    assert digests[0] == digests[1]
+    for r in provenance(root / "out1"):
+        if (r.get("rule") or "").startswith("page.") and r["rule"] != "page.article_copy":
+            assert len(r["evidence"]) == len(page.EVIDENCE_FIELDS)
