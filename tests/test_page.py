@@ -240,11 +240,13 @@ page_line = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(page_line, min_size=12, max_size=80), st.sampled_from(["precise", "aggressive"]))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(page_line, min_size=12, max_size=80, unique=True), st.sampled_from(["precise", "aggressive"]))
 def test_any_page_is_processed_accounted_and_verified(tmp_path_factory, lines, mode):
-    # Pages of menus, footers, article sentences and any other text: the run succeeds, keeps
-    # every byte accounted for (verify), and a second run gives the same bytes.
+    # Pages of menus, footers, article sentences and any other text (each line once: a repeated
+    # line is removed by the duplicate stage, after the page stage, and changes the page a run
+    # over the output sees): the run succeeds, keeps every byte accounted for (verify), a second
+    # run gives the same bytes, and a run over the output removes no more page lines.
     from corpus_dedupe.audit import verify
 
     root = tmp_path_factory.mktemp("page")
@@ -257,6 +259,21 @@ def test_any_page_is_processed_accounted_and_verified(tmp_path_factory, lines, m
         assert list(verify(src, dst).failures) == []
         digests.append({p.name: p.read_bytes() for p in sorted(dst.rglob("*")) if p.is_file() and p.name != "run.json"})
     assert digests[0] == digests[1]
+    if (root / "out1" / "page.txt").exists():  # something was kept: a run over the output removes no more page lines
+        again = root / "again"
+        assert run_cli(root / "out1", again, "-q", "--pages", mode, "--jobs", "1").exit_code == 0
+        assert [r["text"] for r in provenance(again) if (r.get("rule") or "").startswith("page.")] == []
     for r in provenance(root / "out1"):
         if (r.get("rule") or "").startswith("page.") and r["rule"] != "page.article_copy":
             assert len(r["evidence"]) == len(page.EVIDENCE_FIELDS)
+
+
+def test_a_second_run_over_the_output_removes_no_more_page_lines(tmp_path):
+    # The stage reads what stays again until nothing more goes, as a second run would see it.
+    src = write_files(tmp_path / "src", {p.name: p.read_text(encoding="utf-8") for p in PAGES.glob("*.txt")})
+    src = write_files(src, {"pool.txt": herald_page()})
+    for mode in ("precise", "aggressive"):
+        first, again = tmp_path / f"first-{mode}", tmp_path / f"again-{mode}"
+        assert run_cli(src, first, "-q", "--pages", mode).exit_code == 0
+        assert run_cli(first, again, "-q", "--pages", mode).exit_code == 0
+        assert [r for r in provenance(again) if (r.get("rule") or "").startswith("page.")] == []

@@ -458,6 +458,7 @@ def decide_page(signals: PageSignals, decided: np.ndarray, prose: np.ndarray, mo
 
 EARLIER_RUN_SHARE = 0.3  # an earlier span of prose this heavy (against the heaviest) is the article
 LONG_PROSE_WORDS = 60  # a paragraph of prose this long is never removed by the page stage
+MAX_MORE_ROUNDS = 3  # readings of what stays after the first, until nothing more goes
 METADATA_REACH = 8  # lines before and after the article's start where bylines and datelines are looked for
 MIN_PAGE_LINES = 12  # fewer lines than this: too little page to read a layout from
 MIN_SHORT_SHARE = 0.25  # share of short non-sentence lines from which a document reads as a page
@@ -612,19 +613,32 @@ def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: 
     lines around the start of the article's run, where a page has them ("By Jamelle Bouie",
     "First Published: Tuesday, November 19, 2019" after sixty lines of menus); the line rules
     only look at a document's first lines."""
-    from .model import BOILERPLATE, EMPTY, METADATA
+    from .model import EMPTY
 
     lines = [p for p in paragraphs if p.reason != EMPTY]
+    model = model or load_model()
+    threshold = model.aggressive_threshold if aggressive else model.threshold
+    # Then again on what stays, as a second run over the output would see it (no menus, no lines
+    # the rules removed), until nothing more goes: the stage is idempotent.
+    for _round in range(1 + MAX_MORE_ROUNDS):
+        if not _classify_round(lines, model, threshold, rules):
+            return
+        lines = [p for p in lines if p.reason is None]
+
+
+def _classify_round(lines: list, model: PageModel, threshold: float, rules) -> int:
+    """One reading of the page ``lines``: marks what goes, returns how many lines it marked
+    (0 when the lines do not look like a page)."""
+    from .model import BOILERPLATE, METADATA
+
     if sum(1 for p in lines if p.reason is None) < MIN_PAGE_LINES:
-        return  # most documents of a corpus of posts or paragraphs: no page to read, and no arrays built
+        return 0  # most documents of a corpus of posts or paragraphs: no page to read, and no arrays built
     texts = [p.text for p in lines]
     decided = np.array([p.reason is not None for p in lines], dtype=bool)
     prose = np.array([p.prose for p in lines], dtype=bool)
     live = ~decided
     if not looks_like_page([t for t, keep in zip(texts, live) if keep], prose[live].tolist()):
-        return
-    model = model or load_model()
-    threshold = model.aggressive_threshold if aggressive else model.threshold
+        return 0
     signals = page_features(texts, decided.tolist(), prose.tolist())
     removed = decide_page(signals, decided, prose, model, threshold)
     if rules is not None and signals.article_start >= 0:
@@ -644,7 +658,9 @@ def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: 
         p = lines[index]
         p.reason, p.rule = BOILERPLATE, rule_for(signals, index)
         p.evidence = evidence_for(signals, index, threshold)
-    for index, (count, share) in article_copies(signals, texts, prose, removed | decided).items():
+    copies = article_copies(signals, texts, prose, removed | decided)
+    for index, (count, share) in copies.items():
         p = lines[index]
         p.reason, p.rule = BOILERPLATE, PAGE_ARTICLE_COPY
         p.evidence = f"holds {count} shorter paragraphs of prose of this page that stay, {share:.0%} of its characters"  # words: few such lines
+    return int(removed.sum()) + len(copies)
