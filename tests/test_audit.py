@@ -149,7 +149,7 @@ def test_report_uses_colour_and_tables_only_on_a_terminal(seeds_run):
 
 
 def test_report_errors_are_one_line(tmp_path):
-    one_line_error(run_cli("report", tmp_path / "nope"), str(tmp_path / "nope"), "no such folder")
+    one_line_error(run_cli("report", tmp_path / "nope"), str(tmp_path / "nope"), "does not exist")
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "a.txt").write_text("hello\n")
@@ -428,7 +428,7 @@ def test_verify_fails_on_added_missing_and_stray_files(seeds_copy):
 
 def test_verify_errors_are_one_line(seeds_run, tmp_path):
     one_line_error(run_cli("verify", SEEDS, tmp_path), str(tmp_path), "not a dedupe output")
-    one_line_error(run_cli("verify", tmp_path / "missing", seeds_run), "SRC is not a folder")
+    one_line_error(run_cli("verify", tmp_path / "missing", seeds_run), "SRC does not exist")
 
 
 def test_verify_handles_a_very_deep_tree(tmp_path):

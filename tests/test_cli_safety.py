@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from conftest import manifest, run_cli, write_files
+from conftest import SEEDS as SEEDS_DIR, manifest, run_cli, write_files
 
 TEXT = "The council approved the new budget after a long debate on Tuesday evening, by nine votes to four.\n"
 
@@ -102,3 +102,13 @@ def test_the_python_fallbacks_write_the_same_output_as_the_compiled_loops(tmp_pa
                         str(SEEDS), str(dst), "-q", "--jobs", "2"], env=env, check=True, cwd=ROOT)
         outputs[pure] = tree_digest(dst)
     assert outputs["0"] == outputs["1"]
+
+
+def test_every_command_says_which_path_does_not_exist(tmp_path, seeds_run):
+    missing = tmp_path / "nowhere"
+    for args, shown in ((("report", missing), f"{missing}: does not exist"),
+                        (("explain", missing, "a.txt"), f"{missing}: does not exist"),
+                        (("verify", missing, seeds_run), f"{missing}: SRC does not exist"),
+                        (("verify", SEEDS_DIR, missing), f"{missing}: does not exist")):
+        result = run_cli(*args)
+        assert result.exit_code != 0 and result.stderr.strip() == f"dedupe: {shown}", (args, result.stderr)

@@ -109,8 +109,10 @@ def load_run(dst: Path, tolerate_damage: bool = False) -> RunData:
     skipped."""
     dst = Path(dst)
     meta = dst / META_DIR
+    if not dst.exists():
+        raise AuditError(f"{dst}: does not exist")
     if not dst.is_dir():
-        raise AuditError(f"{dst}: no such folder")
+        raise AuditError(f"{dst}: not a folder")
     if not meta.is_dir():
         raise AuditError(f"{dst}: not a dedupe output (no {META_DIR}/ folder)")
     manifest_path = meta / MANIFEST
@@ -484,6 +486,8 @@ def verify(src: Path, dst: Path) -> VerifyResult:
     Raises :class:`AuditError` only when DST is not a dedupe output or SRC is not a folder.
     """
     src, dst = Path(src), Path(dst)
+    if not src.exists():
+        raise AuditError(f"{src}: SRC does not exist")
     if not src.is_dir():
         raise AuditError(f"{src}: SRC is not a folder")
     run = load_run(dst, tolerate_damage=True)
