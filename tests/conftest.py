@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -27,6 +28,13 @@ def provenance(dst: Path) -> list[dict]:
 
 def manifest(dst: Path) -> dict:
     return json.loads((dst / ".dedupe" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def output_digest(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root`` by relative path, except run.json (the only file that
+    differs between two runs on the same input)."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "run.json"}
 
 
 def write_files(root: Path, files: dict[str, bytes | str]) -> Path:

@@ -3,17 +3,10 @@ an empty selection, a path that does not exist, a size it cannot read."""
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 
-from conftest import SEEDS as SEEDS_DIR, manifest, run_cli, write_files
+from conftest import SEEDS as SEEDS_DIR, manifest, output_digest, run_cli, write_files
 
 TEXT = "The council approved the new budget after a long debate on Tuesday evening, by nine votes to four.\n"
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "run.json"}
 
 
 def test_replacing_the_output_of_another_src_asks_for_force(tmp_path):
@@ -22,11 +15,11 @@ def test_replacing_the_output_of_another_src_asks_for_force(tmp_path):
     dst = tmp_path / "out"
     assert run_cli(first, dst, "-q").exit_code == 0
     assert run_cli(first, dst, "-q").exit_code == 0  # the same SRC again: replaced without asking
-    before = tree_digest(dst)
+    before = output_digest(dst)
     refused = run_cli(second, dst, "-q")
     assert refused.exit_code == 3
     assert refused.stderr.strip() == f"dedupe: {dst}: DST is the output of another SRC ({first.resolve()}); use --force to replace it"
-    assert tree_digest(dst) == before
+    assert output_digest(dst) == before
     assert run_cli(second, dst, "-q", "--force").exit_code == 0
     assert [f["path"] for f in manifest(dst)["files"]] == ["b.txt"]
 
@@ -35,11 +28,11 @@ def test_a_src_or_include_that_selects_no_file_leaves_dst_as_it_was(tmp_path):
     src = write_files(tmp_path / "src", {"a.txt": TEXT, ".hidden.txt": TEXT})
     dst = tmp_path / "out"
     assert run_cli(src, dst, "-q").exit_code == 0
-    before = tree_digest(dst)
+    before = output_digest(dst)
     nothing = run_cli(src, dst, "-q", "--include", "*.md")
     assert nothing.exit_code == 1
     assert nothing.stderr.strip() == f"dedupe: {src}: no file matches --include *.md (hidden files and folders are not read); DST was left as it was before the run"
-    assert tree_digest(dst) == before
+    assert output_digest(dst) == before
     empty = tmp_path / "empty"
     (empty / ".git").mkdir(parents=True)
     result = run_cli(empty, tmp_path / "new", "-q")
@@ -100,7 +93,7 @@ def test_the_python_fallbacks_write_the_same_output_as_the_compiled_loops(tmp_pa
         dst = tmp_path / f"out{pure}"
         subprocess.run([sys.executable, "-c", "import sys; from corpus_dedupe.cli import main; sys.argv[0] = 'dedupe'; main()",
                         str(SEEDS), str(dst), "-q", "--jobs", "2"], env=env, check=True, cwd=ROOT)
-        outputs[pure] = tree_digest(dst)
+        outputs[pure] = output_digest(dst)
     assert outputs["0"] == outputs["1"]
 
 

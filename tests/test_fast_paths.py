@@ -85,7 +85,7 @@ def test_a_clean_ascii_line_is_one_repair_leaves_alone(text):
 def test_ends_like_sentence(text):
     stripped = text.strip()
     if stripped:
-        assert boilerplate._ends_like_sentence(stripped) == bool(boilerplate._SENTENCE_END.search(stripped))
+        assert boilerplate.ends_like_sentence(stripped) == bool(boilerplate._SENTENCE_END.search(stripped))
 
 
 @given(st.one_of(texts, st.text(alphabet="0123456789.,a ", max_size=30)))

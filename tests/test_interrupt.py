@@ -11,7 +11,6 @@ run is reached. Either way the process really dies of SIGKILL or really receives
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -24,7 +23,7 @@ import pytest
 
 from corpus_dedupe.writer import recover_leftovers
 
-from conftest import SHARED_BENCH_TEXT, manifest
+from conftest import SHARED_BENCH_TEXT, manifest, output_digest
 
 INTERRUPTED = "dedupe: interrupted; DST was left as it was before the run"
 
@@ -73,16 +72,6 @@ def dedupe_command() -> list[str]:
     if script.exists():
         return [str(script)]
     return [sys.executable, "-c", "import sys; from corpus_dedupe.cli import main; sys.exit(main())"]
-
-
-def digest(root: Path) -> dict[str, str]:
-    """sha256 of every file under ``root`` except run.json (the only file that differs between two
-    runs on the same input)."""
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "run.json"
-    }
 
 
 def leftovers(parent: Path) -> list[str]:
@@ -149,7 +138,7 @@ def small(tmp_path_factory):
     assert subprocess.run([*dedupe_command(), str(older), str(previous), "-q", "--jobs", "1"]).returncode == 0
     clean = base / "clean"
     assert subprocess.run([*dedupe_command(), str(src), str(clean), "-q", "--jobs", "1"]).returncode == 0
-    return src, previous, digest(previous), digest(clean)
+    return src, previous, output_digest(previous), output_digest(clean)
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +150,7 @@ def large(tmp_path_factory):
     older = base / "older"
     shutil.copytree(src / "inaugural", older)
     assert subprocess.run([*dedupe_command(), str(older), str(previous), "-q", "--jobs", "1"]).returncode == 0
-    return src, previous, digest(previous)
+    return src, previous, output_digest(previous)
 
 
 def run_wrapped(tmp_path: Path, point: str, action: str, nth: int, *args: str) -> subprocess.CompletedProcess:
@@ -194,17 +183,17 @@ def test_sigkill_at_each_point_leaves_the_previous_output_or_none_never_a_partia
     # The previous output is of another SRC ("older"): replacing it asks for --force.
     killed = run_wrapped(tmp_path, point, "kill", nth, str(src), str(dst), "-q", "--jobs", "1", "--force")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    state = "absent" if not dst.exists() else "previous" if digest(dst) == previous_digest else "new" if digest(dst) == clean_digest else "partial"
+    state = "absent" if not dst.exists() else "previous" if output_digest(dst) == previous_digest else "new" if output_digest(dst) == clean_digest else "partial"
     assert state == dst_after_kill
     assert leftovers(work)  # the killed run could not clean up ...
 
     if point == "between_renames":  # ... and the previous output is right next to DST
         recover_leftovers(dst)
-        assert digest(dst) == previous_digest
+        assert output_digest(dst) == previous_digest
 
     rerun = subprocess.run([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "1", "--force"], capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0 and rerun.stderr == ""
-    assert digest(dst) == clean_digest
+    assert output_digest(dst) == clean_digest
     assert leftovers(work) == []  # ... the next run did
 
 
@@ -215,7 +204,7 @@ def test_sigkill_of_the_first_run_leaves_no_dst(small, tmp_path):
     assert killed.returncode == -signal.SIGKILL
     assert not dst.exists() and leftovers(tmp_path)
     assert subprocess.run([*dedupe_command(), str(src), str(dst), "-q", "--jobs", "1", "--force"]).returncode == 0
-    assert digest(dst) == small[3] and leftovers(tmp_path) == []
+    assert output_digest(dst) == small[3] and leftovers(tmp_path) == []
 
 
 def test_sigkill_from_outside_with_two_workers(large, tmp_path):
@@ -234,7 +223,7 @@ def test_sigkill_from_outside_with_two_workers(large, tmp_path):
         if run.poll() is None:
             run.kill()
     assert run.returncode == -signal.SIGKILL
-    assert digest(dst) == previous_digest
+    assert output_digest(dst) == previous_digest
     try:
         assert_workers_exit(workers)
     finally:  # never leave orphans behind, even when the test fails
@@ -268,7 +257,7 @@ def test_ctrl_c_exits_130_in_one_line_and_removes_staging_and_spill(large, tmp_p
             os.killpg(run.pid, signal.SIGKILL)
     assert run.returncode == 130
     assert stderr == INTERRUPTED + "\n" and stdout == ""
-    assert digest(dst) == previous_digest
+    assert output_digest(dst) == previous_digest
     assert leftovers(tmp_path) == []
     try:
         assert_workers_exit(workers)
@@ -285,7 +274,7 @@ def test_ctrl_c_while_writing_removes_the_staging_folder(small, tmp_path):
     result = run_wrapped(tmp_path, "writing", "int", 3, str(src), str(dst), "-q", "--jobs", "1", "--force")
     assert result.returncode == 130
     assert result.stderr == INTERRUPTED + "\n"
-    assert digest(dst) == previous_digest and leftovers(dst.parent) == []
+    assert output_digest(dst) == previous_digest and leftovers(dst.parent) == []
 
 
 def test_ctrl_c_during_the_swap_is_held_back_and_the_run_completes(small, tmp_path):
@@ -296,4 +285,4 @@ def test_ctrl_c_during_the_swap_is_held_back_and_the_run_completes(small, tmp_pa
     shutil.copytree(previous, dst)
     result = run_wrapped(tmp_path, "swap_start", "int", 1, str(src), str(dst), "-q", "--jobs", "1", "--force")
     assert result.returncode == 0, result.stderr
-    assert digest(dst) == clean_digest and leftovers(dst.parent) == []
+    assert output_digest(dst) == clean_digest and leftovers(dst.parent) == []

@@ -459,7 +459,7 @@ def reads_as_content(text: str) -> bool:
             return n_letters >= 30 and bool(_SENTENCE_END.search(stripped) or _SENTENCE_BREAK.search(stripped) or "。" in stripped)
     if len(words) < 12:
         return False
-    if not _ends_like_sentence(stripped) and not (len(words) >= 20 and _SENTENCE_BREAK.search(stripped)):
+    if not ends_like_sentence(stripped) and not (len(words) >= 20 and _SENTENCE_BREAK.search(stripped)):
         return False
     lower = len(_LOWER_WORD.findall(stripped)) if stripped.isascii() else sum(map(str.islower, map(_first_char, words)))
     return lower / len(words) >= 0.5
@@ -474,11 +474,11 @@ _SENTENCE_CLOSERS = "\"'”’)»"  # what _SENTENCE_END allows after the final 
 _SENTENCE_FINALS = ".!?。！？।؟…"
 
 
-def _ends_like_sentence(stripped: str) -> bool:
+def ends_like_sentence(stripped: str) -> bool:
     """``_SENTENCE_END.search(stripped)`` for text without trailing whitespace, from its end: the
     last character that is not a closing quote or bracket is sentence-final punctuation.
 
-    >>> _ends_like_sentence("He left.”)"), _ends_like_sentence("He left"), _ends_like_sentence("”")
+    >>> ends_like_sentence("He left.”)"), ends_like_sentence("He left"), ends_like_sentence("”")
     (True, False, False)
     """
     body = stripped.rstrip(_SENTENCE_CLOSERS)
@@ -512,7 +512,7 @@ def _ascii_reads_as_content(stripped: str) -> bool:
     n_words = lower + upper
     if n_words < 12:
         return False
-    if not _ends_like_sentence(stripped) and not (n_words >= 20 and _SENTENCE_BREAK.search(stripped)):
+    if not ends_like_sentence(stripped) and not (n_words >= 20 and _SENTENCE_BREAK.search(stripped)):
         return False
     return lower / n_words >= 0.5
 
@@ -596,6 +596,13 @@ def _share_bar(content: list[Paragraph]) -> set[int]:
             found.update(run)
         run = []
     return found
+
+
+def _metadata_of(rule: Rule, m: re.Match, text: str) -> dict:
+    """The metadata a rule's match records: its first non-empty ``value*`` group (the name in
+    "By Jane Doe"), or the whole text, under the rule's field."""
+    values = [v for k, v in m.groupdict().items() if k.startswith("value") and v]
+    return {rule.metadata_field or rule.id: (values[0] if values else text).strip()}
 
 
 @dataclass
@@ -716,9 +723,7 @@ class RuleSet:
                     continue
                 p.reason, p.rule = rule.reason, rule.id
                 if rule.reason == METADATA:
-                    values = [v for k, v in m.groupdict().items() if k.startswith("value") and v]
-                    value = values[0] if values else p.text
-                    p.metadata = {rule.metadata_field or rule.id: value.strip()}
+                    p.metadata = _metadata_of(rule, m, p.text)
                 if rule.starts_footer and at_footer:
                     footer_from = position
                 break
@@ -732,8 +737,7 @@ class RuleSet:
                 continue
             m = rule.match(text)
             if m is not None:
-                values = [v for k, v in m.groupdict().items() if k.startswith("value") and v]
-                return rule.id, {rule.metadata_field or rule.id: (values[0] if values else text).strip()}
+                return rule.id, _metadata_of(rule, m, text)
         return None
 
     def explain(self, text: str) -> str | None:

@@ -32,6 +32,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .boilerplate import ends_like_sentence
+
 PAGE_MENU = "page.menu"  # a run of short lines that are not sentences (navigation, section lists)
 PAGE_OUTSIDE = "page.outside_article"  # prose before or after the article's run (teasers, comments)
 PAGE_LINE = "page.line"  # a line the model scores as page furniture, inside or next to the article
@@ -50,8 +52,6 @@ _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2
 # and as 3.5 characters.
 CJK_WORDS_PER_CHAR = 0.6
 CJK_CHARS_PER_CHAR = 3.5
-_SENTENCE_FINAL = ".!?。！？।؟…"
-_CLOSERS = "\"'”’)»"
 _SEPARATORS = re.compile(r"[|»›•·▸►◄←→↑↓✓✔×©®™]|\s[-–—/]\s|\.\.\.$|…$")
 _URLISH = re.compile(r"https?://|www\.|\w@\w|\.(?:com|org|net|de|fr|pl|es|cn)\b", re.IGNORECASE)
 
@@ -100,7 +100,7 @@ def _tokens(text: str) -> list[str]:
     out: list[str] = []
     for w in words:
         if _CJK.search(w):
-            out.extend(ch for ch in w)
+            out.extend(w)  # one character at a time
         else:
             out.append(w)
     return out
@@ -137,11 +137,6 @@ def _stopword_density(tokens: list[str], words: frozenset[str]) -> float:
     return sum(1 for t in tokens if t in words) / len(tokens)
 
 
-def _ends_like_sentence(text: str) -> bool:
-    body = text.rstrip().rstrip(_CLOSERS)
-    return bool(body) and body[-1] in _SENTENCE_FINAL
-
-
 LINE_FEATURES = (
     "bias", "log_words", "log_chars", "stopword_ratio", "ends_sentence",
     "sentences", "letter_share", "digit_share", "separator", "urlish",
@@ -155,6 +150,7 @@ CONTEXT_FEATURES = (
     "article_density", "before_article", "after_article", "inside_article", "topic_overlap",
 )
 FEATURES = LINE_FEATURES + CONTEXT_FEATURES
+_COL = {name: i for i, name in enumerate(FEATURES)}  # a feature's column in PageSignals.features
 
 
 @dataclass
@@ -225,7 +221,6 @@ def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence
     f = np.zeros((n, len(FEATURES)))
     if n == 0:
         return PageSignals(language, -1, -1, f, np.zeros(0), np.zeros(0), [], 0.0)
-    col = {name: i for i, name in enumerate(FEATURES)}
     cjk = np.array([len(_CJK.findall(t)) for t in texts], dtype=float)
     n_words = np.array([len(t) for t in token_lists], dtype=float) - cjk * (1 - CJK_WORDS_PER_CHAR)
     n_chars = np.array([len(t) for t in texts], dtype=float) + cjk * (CJK_CHARS_PER_CHAR - 1)
@@ -239,39 +234,39 @@ def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence
     prose_arr = np.array(prose, dtype=bool)
     decided_arr = np.array(decided, dtype=bool)
     prose_chars = np.where(prose_arr & ~decided_arr, n_chars, 0.0)
-    f[:, col["bias"]] = 1.0
-    f[:, col["log_words"]] = np.log1p(n_words)
-    f[:, col["log_chars"]] = np.log1p(n_chars)
-    f[:, col["stopword_ratio"]] = np.minimum(density / reference, 2.0)
+    f[:, _COL["bias"]] = 1.0
+    f[:, _COL["log_words"]] = np.log1p(n_words)
+    f[:, _COL["log_chars"]] = np.log1p(n_chars)
+    f[:, _COL["stopword_ratio"]] = np.minimum(density / reference, 2.0)
     capitals = np.zeros(n)
     for i, text in enumerate(texts):
         stripped = text.strip()
         letters = len(_NOT_LETTERS.sub("", stripped))  # what is left: the letters (C speed)
         digits = len(_NOT_DIGITS.sub("", stripped))
         size = max(1, len(stripped) - stripped.count(" "))  # Chinese has no spaces to count
-        f[i, col["ends_sentence"]] = _ends_like_sentence(stripped)
-        f[i, col["sentences"]] = math.log1p(sum(stripped.count(c) for c in ".!?。！？"))
-        f[i, col["letter_share"]] = letters / size
-        f[i, col["digit_share"]] = digits / size
-        f[i, col["separator"]] = bool(_SEPARATORS.search(stripped))
-        f[i, col["urlish"]] = bool(_URLISH.search(stripped))
+        f[i, _COL["ends_sentence"]] = ends_like_sentence(stripped)
+        f[i, _COL["sentences"]] = math.log1p(sum(stripped.count(c) for c in ".!?。！？"))
+        f[i, _COL["letter_share"]] = letters / size
+        f[i, _COL["digit_share"]] = digits / size
+        f[i, _COL["separator"]] = bool(_SEPARATORS.search(stripped))
+        f[i, _COL["urlish"]] = bool(_URLISH.search(stripped))
         # "cookie" is the word of consent banners in most languages ("Wir verwenden Cookies",
         # "utiliza cookies propias", "plików cookie", "使用Cookie"): 98 of the 99 lines of the dev
         # pages that hold it are banners; the line rules know only the English phrases.
-        f[i, col["mentions_cookies"]] = "cookie" in stripped.casefold()
+        f[i, _COL["mentions_cookies"]] = "cookie" in stripped.casefold()
         tokens = _WORD.findall(stripped)
         if len(tokens) > 1:
             capitals[i] = sum(w[0].isupper() for w in tokens[1:]) / (len(tokens) - 1)
-        f[i, col["repeated_in_page"]] = counts[text] > 1
-    f[:, col["decided_by_rule"]] = decided_arr
-    f[:, col["prose"]] = prose_arr
-    f[:, col["relative_position"]] = np.arange(n) / max(1, n - 1)
+        f[i, _COL["repeated_in_page"]] = counts[text] > 1
+    f[:, _COL["decided_by_rule"]] = decided_arr
+    f[:, _COL["prose"]] = prose_arr
+    f[:, _COL["relative_position"]] = np.arange(n) / max(1, n - 1)
     log_words = np.log1p(n_words)
-    f[1:, col["words_prev"]] = log_words[:-1]
-    f[:-1, col["words_next"]] = log_words[1:]
+    f[1:, _COL["words_prev"]] = log_words[:-1]
+    f[:-1, _COL["words_next"]] = log_words[1:]
     share = prose_chars / max(1.0, prose_chars.max())
-    f[:, col["prose_chars_window2"]] = _smooth(share, 2) / 5
-    f[:, col["prose_chars_window6"]] = _smooth(share, 6) / 13
+    f[:, _COL["prose_chars_window2"]] = _smooth(share, 2) / 5
+    f[:, _COL["prose_chars_window6"]] = _smooth(share, 6) / 13
     # Length of the run of short (< 5 words) non-prose lines the line is in, log-scaled.
     short = (n_words < 5) & ~prose_arr
     run = np.zeros(n)
@@ -285,7 +280,7 @@ def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence
             i = j
         else:
             i += 1
-    f[:, col["short_run"]] = run
+    f[:, _COL["short_run"]] = run
     # Blocks: the page cut at every run of three or more short lines (a menu, a link list). The
     # article is the heaviest block, lists and all ("Meal 1" / "Eat every 2-3 hours" / "1 scoop
     # Shakeology, 1 cup strawberries, ..." in a meal plan never has three short lines in a row).
@@ -293,15 +288,15 @@ def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence
     block = np.cumsum(np.concatenate([[0], (cut[1:] != cut[:-1]).astype(int)]))
     block_chars = np.bincount(block, weights=np.where(decided_arr, 0.0, n_chars))
     block_sizes = np.bincount(block)
-    f[:, col["block_share"]] = np.where(cut, 0.0, block_chars[block] / max(1.0, block_chars.max()))
-    f[:, col["block_lines"]] = np.where(cut, 0.0, np.log1p(block_sizes[block]))
-    ratio = f[:, col["stopword_ratio"]] * np.minimum(n_words, 10) / 10
-    f[:, col["stopword_window2"]] = _smooth(ratio, 2) / 5
+    f[:, _COL["block_share"]] = np.where(cut, 0.0, block_chars[block] / max(1.0, block_chars.max()))
+    f[:, _COL["block_lines"]] = np.where(cut, 0.0, np.log1p(block_sizes[block]))
+    ratio = f[:, _COL["stopword_ratio"]] * np.minimum(n_words, 10) / 10
+    f[:, _COL["stopword_window2"]] = _smooth(ratio, 2) / 5
     # Capitalised words compared with the page's own prose: a headline or a menu item capitalises
     # more words than the sentences of the same page (in German, where every noun is capitalised,
     # as in English, where few words are).
     prose_capitals = float(np.median(capitals[long_mask])) if long_mask.any() else 0.2
-    f[:, col["capital_ratio"]] = capitals - prose_capitals
+    f[:, _COL["capital_ratio"]] = capitals - prose_capitals
     # Lines to the nearest line of prose (either side): a menu item sits far from any sentence.
     gap = np.full(n, float(n))
     last = -n
@@ -314,7 +309,7 @@ def page_features(texts: Sequence[str], decided: Sequence[bool], prose: Sequence
         if prose_arr[i] and not decided_arr[i]:
             last = i
         gap[i] = min(gap[i], last - i)
-    f[:, col["prose_gap"]] = np.log1p(np.minimum(gap, n))
+    f[:, _COL["prose_gap"]] = np.log1p(np.minimum(gap, n))
     content_tokens = [_topic_tokens(text, tokens, words) for text, tokens in zip(texts, token_lists)]
     return PageSignals(language, -1, -1, f, np.zeros(n), density, content_tokens, reference)
 
@@ -329,15 +324,14 @@ def add_context(signals: PageSignals, previous: np.ndarray) -> None:
     n = len(previous)
     if n == 0:
         return
-    col = {name: i for i, name in enumerate(FEATURES)}
-    chars = np.expm1(f[:, col["log_chars"]])
-    f[:, col["previous_pass"]] = previous
+    chars = np.expm1(f[:, _COL["log_chars"]])
+    f[:, _COL["previous_pass"]] = previous
     for width in (2, 6, 15):
-        f[:, col[f"previous_pass_window{width}"]] = _smooth(previous, width) / (2 * width + 1)
+        f[:, _COL[f"previous_pass_window{width}"]] = _smooth(previous, width) / (2 * width + 1)
     likely = chars * previous
     density = _smooth(likely, 10)
-    f[:, col["article_density"]] = density / max(1.0, density.max())
-    live = f[:, col["decided_by_rule"]] == 0
+    f[:, _COL["article_density"]] = density / max(1.0, density.max())
+    live = f[:, _COL["decided_by_rule"]] == 0
     start, end = article_run(np.where(live, chars * (previous - 0.5), -chars))
     signals.article_start, signals.article_end = start, end
     # The article's topic: its words (not stopwords) weighed by how likely each line is article.
@@ -350,12 +344,12 @@ def add_context(signals: PageSignals, previous: np.ndarray) -> None:
     for i, (tokens, p) in enumerate(zip(signals.content_tokens, previous.tolist())):
         distinct = set(tokens)
         if distinct:
-            f[i, col["topic_overlap"]] = sum(1 for t in distinct if topic[t] - p >= 1.0) / len(distinct)
+            f[i, _COL["topic_overlap"]] = sum(1 for t in distinct if topic[t] - p >= 1.0) / len(distinct)
     idx = np.arange(n)
     if start >= 0:
-        f[:, col["before_article"]] = np.log1p(np.maximum(0, start - idx))
-        f[:, col["after_article"]] = np.log1p(np.maximum(0, idx - end))
-        f[start:end + 1, col["inside_article"]] = 1.0
+        f[:, _COL["before_article"]] = np.log1p(np.maximum(0, start - idx))
+        f[:, _COL["after_article"]] = np.log1p(np.maximum(0, idx - end))
+        f[start:end + 1, _COL["inside_article"]] = 1.0
 
 
 @dataclass(frozen=True)
@@ -448,7 +442,7 @@ def decide_page(signals: PageSignals, decided: np.ndarray, prose: np.ndarray, mo
         if signals.article_start >= 0:
             inside[signals.article_start:signals.article_end + 1] = True
         removed &= ~(inside & (prose | _between_prose(prose, decided)))
-        long_prose = prose & (signals.features[:, FEATURES.index("log_words")] >= math.log1p(LONG_PROSE_WORDS))
+        long_prose = prose & (signals.features[:, _COL["log_words"]] >= math.log1p(LONG_PROSE_WORDS))
         removed &= ~long_prose
     return removed
 
@@ -512,9 +506,8 @@ def rule_for(signals: PageSignals, index: int) -> str:
     """The rule id a removed line is recorded under, from where it sits: a short line in a run
     of short lines is a menu, a line outside the article's run is outside the article (teasers,
     comments, footers), anything else a page line the model scored."""
-    col = {name: i for i, name in enumerate(FEATURES)}
     f = signals.features[index]
-    if f[col["short_run"]] >= math.log1p(3):
+    if f[_COL["short_run"]] >= math.log1p(3):
         return PAGE_MENU
     if signals.article_start >= 0 and not signals.article_start <= index <= signals.article_end:
         return PAGE_OUTSIDE
@@ -533,7 +526,6 @@ def evidence_for(signals: PageSignals, index: int, threshold: float) -> list:
     and that of the page's prose, the page's language, the run of short lines it is in (0: none),
     its neighbours' probability, and where it is from the article's run (lines before it, negative
     after it, 0 inside, None without a run)."""
-    col = {name: i for i, name in enumerate(FEATURES)}
     f = signals.features[index]
     if signals.article_start < 0:
         where = None
@@ -544,9 +536,9 @@ def evidence_for(signals: PageSignals, index: int, threshold: float) -> list:
     else:
         where = 0
     return [round(float(signals.probability[index]), 2), round(float(threshold), 2),
-            int(round(math.expm1(f[col["log_words"]]))), round(float(signals.stopword_density[index]), 2),
+            int(round(math.expm1(f[_COL["log_words"]]))), round(float(signals.stopword_density[index]), 2),
             round(float(signals.prose_density), 2), signals.language or "",
-            int(round(math.expm1(f[col["short_run"]]))), round(float(f[col["previous_pass_window2"]]), 2), where]
+            int(round(math.expm1(f[_COL["short_run"]]))), round(float(f[_COL["previous_pass_window2"]]), 2), where]
 
 
 def describe_evidence(evidence) -> str:
@@ -590,7 +582,7 @@ def headline_lines(signals: PageSignals, texts: Sequence[str], boilerplate: np.n
     found: list[int] = []
     if start < 0:
         return found
-    short_run = signals.features[:, FEATURES.index("short_run")]
+    short_run = signals.features[:, _COL["short_run"]]
     for index in range(start - 1, max(-1, start - 1 - METADATA_REACH), -1):
         if metadata[index]:
             continue
@@ -598,7 +590,7 @@ def headline_lines(signals: PageSignals, texts: Sequence[str], boilerplate: np.n
             break
         text = texts[index].strip()
         words = len(_tokens(text)) - len(_CJK.findall(text)) * (1 - CJK_WORDS_PER_CHAR)  # as in page_features
-        if 3 <= words <= 30 and not _ends_like_sentence(text) and not _SEPARATORS.search(text):
+        if 3 <= words <= 30 and not ends_like_sentence(text) and not _SEPARATORS.search(text):
             found.append(index)
     return found
 
