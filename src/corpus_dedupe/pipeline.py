@@ -22,7 +22,6 @@ import hashlib
 import itertools
 import os
 import pickle
-import re
 import platform
 import resource
 import signal
@@ -41,7 +40,6 @@ from .boilerplate import (
     RuleSet,
     copy_groups_from_hashes,
     count_template_lines,
-    is_sentence_shaped,
     site_of,
     split_line_edges,
     template_shaped,
@@ -49,12 +47,12 @@ from .boilerplate import (
 from .cluster import REASON_OF_CODE, KeyStore, absorb_fragments, decide
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Paragraph, ParagraphRef, Skipped
-from .page import classify_page, load_model
 from .normalise import match_keys_utf8
+from .page import classify_page, load_model
 from .reader import InputError, ReadAhead, discover, read_document
 from .segment import segment
 from .settings import Settings
-from .structure import ORPHAN_RULE, labels_that_stay_rare, settle_headings
+from .structure import ORPHAN_RULE, labels_that_stay_rare, section_headings, settle_headings
 from .workers import in_order, set_mmap_threshold, worker_init
 from .writer import DocumentOutput, WrittenDocument, check_destination, spill_path, write_corpus, write_document
 
@@ -186,32 +184,8 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Ski
         template_keys,
         content_positions,
         [pos for pos, p in enumerate(undecided) if p.is_heading],
-        _section_headings(undecided) if settings.boilerplate else [],
+        section_headings(undecided) if settings.boilerplate else [],
     )
-
-
-_SECTION_LABEL = re.compile(r"[IVXLC]+\.?|\d{1,2}[.)]?|[^\w\s]*\w+(?:\s+\w+)?[^\w\s]*")  # "II.", "3.", one or two words
-
-
-def _section_headings(undecided: list[Paragraph]) -> list[int]:
-    """Positions of section headings between prose: a label ("II.", "CONCLUSION", "Agriculture":
-    upper case, a number, or one or two words) with prose among the two paragraphs before it and
-    prose after it: the next paragraph reads as content or is a short statement ("IV." over
-    "Tonight the cup of peril is full in Vietnam."), or the next is a heading over prose ("IV."
-    over "EDUCATION" over a part of a speech). A masthead on a document's first line, a promotion
-    between paragraphs ("Tap here for more mountain stories") are not such labels."""
-    found = []
-    for pos, p in enumerate(undecided[:-1]):
-        if p.prose or pos == 0 or not any(q.prose for q in undecided[max(0, pos - 2):pos]):
-            continue
-        text = p.text.strip()
-        if not (text.isupper() or _SECTION_LABEL.fullmatch(text)):
-            continue
-        after = undecided[pos + 1]
-        if (after.prose or is_sentence_shaped(after.text)
-                or (after.is_heading and pos + 2 < len(undecided) and undecided[pos + 2].prose)):
-            found.append(pos)
-    return found
 
 
 def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file: str) -> AnalysedBatch:

@@ -28,9 +28,13 @@ kept paragraph.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from .boilerplate import is_sentence_shaped
 from .cluster import EXACT, KEEP
+from .model import Paragraph
 
 KEPT, DUPLICATE, OTHER = 0, 1, 2
 ORPHAN_RULE = "structure.orphan_heading"
@@ -194,3 +198,29 @@ def _section(k: int, heading: list[bool], state: list[int]) -> list[int]:
             break
         section.append(j)
     return section
+
+
+_SECTION_LABEL = re.compile(r"[IVXLC]+\.?|\d{1,2}[.)]?|[^\w\s]*\w+(?:\s+\w+)?[^\w\s]*")  # "II.", "3.", one or two words
+
+
+def section_headings(undecided: list[Paragraph]) -> list[int]:
+    """Positions of section headings between prose: a label ("II.", "CONCLUSION", "Agriculture":
+    upper case, a number, or one or two words) with prose among the two paragraphs before it and
+    prose after it: the next paragraph reads as content or is a short statement ("IV." over
+    "Tonight the cup of peril is full in Vietnam."), or the next is a heading over prose ("IV."
+    over "EDUCATION" over a part of a speech). A masthead on a document's first line, a promotion
+    between paragraphs ("Tap here for more mountain stories") are not such labels. Such a line is
+    never a corpus template line where it stands (the pipeline takes these positions out of the
+    template lines), however many documents of a site carry it."""
+    found = []
+    for pos, p in enumerate(undecided[:-1]):
+        if p.prose or pos == 0 or not any(q.prose for q in undecided[max(0, pos - 2):pos]):
+            continue
+        text = p.text.strip()
+        if not (text.isupper() or _SECTION_LABEL.fullmatch(text)):
+            continue
+        after = undecided[pos + 1]
+        if (after.prose or is_sentence_shaped(after.text)
+                or (after.is_heading and pos + 2 < len(undecided) and undecided[pos + 2].prose)):
+            found.append(pos)
+    return found
