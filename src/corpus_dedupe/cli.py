@@ -261,16 +261,14 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
     for skip in summary.skipped:
         click.echo(f"dedupe: skipped {_show(skip.path)}: {_one_line(skip.problem)}", err=True)
     if not quiet:
-        totals = summary.manifest["totals"]
-        removed = totals["removed"]
-        n_removed = sum(removed.values())
+        removed = summary.removed
         click.echo(
-            f"{totals['files']} files, {totals['paragraphs']} paragraphs: {totals['kept']} kept, {n_removed} removed"
+            f"{summary.files} files, {summary.paragraphs} paragraphs: {summary.kept} kept, {sum(removed.values())} removed"
             + (" (" + ", ".join(f"{k} {v}" for k, v in removed.items()) + ")" if removed else "")
         )
         if summary.skipped:
             click.echo(f"{len(summary.skipped)} files skipped (listed in the manifest)")
-        click.echo(f"{totals['input_bytes']} bytes in, {totals['output_bytes']} bytes out; wrote {_show(dst)}/ and {_show(dst)}/.dedupe/provenance.jsonl")
+        click.echo(f"{summary.input_bytes} bytes in, {summary.output_bytes} bytes out; wrote {_show(dst)}/ and {_show(dst)}/.dedupe/provenance.jsonl")
         if html_report:
             click.echo(f"audit report: {_show(dst)}/.dedupe/report.html")
     if verbose:

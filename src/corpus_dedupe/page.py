@@ -33,6 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from .boilerplate import ends_like_sentence
+from .model import BOILERPLATE, EMPTY, METADATA, Paragraph
 
 PAGE_MENU = "page.menu"  # a run of short lines that are not sentences (navigation, section lists)
 PAGE_OUTSIDE = "page.outside_article"  # prose before or after the article's run (teasers, comments)
@@ -595,7 +596,7 @@ def headline_lines(signals: PageSignals, texts: Sequence[str], boilerplate: np.n
     return found
 
 
-def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: bool = False, rules=None) -> None:
+def classify_page(paragraphs: list[Paragraph], model: PageModel | None = None, aggressive: bool = False, rules=None) -> None:
     """Mark the page lines of one document in place (reason ``boilerplate``, a ``page.*`` rule
     and the evidence), when it looks like a whole page. The paragraphs the line rules already
     decided take part as context (a share bar next to a line says something about it) but keep
@@ -605,8 +606,6 @@ def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: 
     lines around the start of the article's run, where a page has them ("By Jamelle Bouie",
     "First Published: Tuesday, November 19, 2019" after sixty lines of menus); the line rules
     only look at a document's first lines."""
-    from .model import EMPTY
-
     lines = [p for p in paragraphs if p.reason != EMPTY]
     model = model or load_model()
     threshold = model.aggressive_threshold if aggressive else model.threshold
@@ -618,11 +617,9 @@ def classify_page(paragraphs: list, model: PageModel | None = None, aggressive: 
         lines = [p for p in lines if p.reason is None]
 
 
-def _classify_round(lines: list, model: PageModel, threshold: float, rules) -> int:
+def _classify_round(lines: list[Paragraph], model: PageModel, threshold: float, rules) -> int:
     """One reading of the page ``lines``: marks what goes, returns how many lines it marked
     (0 when the lines do not look like a page)."""
-    from .model import BOILERPLATE, METADATA
-
     if sum(1 for p in lines if p.reason is None) < MIN_PAGE_LINES:
         return 0  # most documents of a corpus of posts or paragraphs: no page to read, and no arrays built
     texts = [p.text for p in lines]
