@@ -42,8 +42,10 @@ def test_a_src_or_include_that_selects_no_file_leaves_dst_as_it_was(tmp_path):
 def test_a_missing_src_says_it_does_not_exist(tmp_path):
     result = run_cli(tmp_path / "nowhere", tmp_path / "out")
     assert result.exit_code == 2 and result.stderr.strip() == f"dedupe: {tmp_path / 'nowhere'}: SRC does not exist"
+    # One file is a corpus of one (a JSONL or Parquet file is the usual case): DST/a.txt.
     file_src = write_files(tmp_path / "f", {"a.txt": TEXT}) / "a.txt"
-    assert "SRC is not a folder" in run_cli(file_src, tmp_path / "out").stderr
+    assert run_cli(file_src, tmp_path / "out").exit_code == 0
+    assert (tmp_path / "out" / "a.txt").read_text() == TEXT
 
 
 def test_max_file_size_takes_units(tmp_path):

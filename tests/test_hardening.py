@@ -465,7 +465,7 @@ def test_a_file_that_keeps_changing_is_skipped(tmp_path, monkeypatch):
 
 def test_a_file_that_disappears_after_discovery_is_skipped_and_one_deleted_while_open_is_read(tmp_path, monkeypatch):
     src = write_files(tmp_path / "src", {"a.txt": PARAGRAPH.format(n=1), "gone.txt": PARAGRAPH.format(n=2), "unlinked.txt": PARAGRAPH.format(n=3)})
-    real_discover = pipeline_module.discover
+    real_discover = pipeline_module.discover_inputs
     real_open = reader_module.os.open
 
     def discover_then_delete(*args, **kwargs):
@@ -481,7 +481,7 @@ def test_a_file_that_disappears_after_discovery_is_skipped_and_one_deleted_while
             os.unlink(path)  # deleted while open: the descriptor still reads it whole
         return fd
 
-    monkeypatch.setattr(pipeline_module, "discover", discover_then_delete)
+    monkeypatch.setattr(pipeline_module, "discover_inputs", discover_then_delete)
     monkeypatch.setattr(reader_module.os, "open", open_then_delete)
     dst = tmp_path / "dst"
     result = run_cli(src, dst, "--jobs", "1", "-q")

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .formats import dumps_row, jsonl_lines, loads_row
 from .model import Skipped
+from .writer import META_DIR, PROVENANCE
 from .settings import Settings, parse_encoding_option
 
 
@@ -70,10 +72,10 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
 
     >>> settings_from_options({"near_threshold": 0.85, "include": ["*.txt"]}).include
     ('*.txt',)
-    >>> settings_from_options({"near_treshold": 0.85})
+    >>> settings_from_options({"near_treshold": 0.85})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: unknown option 'near_treshold' (known: include, follow_symlinks, max_file_size, encodings, num_perm, bands, shingle_words, near_threshold, contained_threshold, min_words_near, min_words_contained, boilerplate, rules_file, template_min_documents, template_max_words, pages, page_model, jobs)
+    TypeError: unknown option 'near_treshold' (known: include, format, text_field, id_field, keep_empty_rows, ...)
     """
     known = [f.name for f in fields(Settings)]
     for name in options:
@@ -134,8 +136,9 @@ def dedupe_records(records: Iterable[dict], text_field: str = "text", keep_empty
     of a folder run with one file per record, in the records' order: a paragraph repeated in a
     later record is removed there, and its ``duplicate_of`` names the earlier record. A record
     whose text field is missing or not a string raises ValueError naming its index, before
-    anything runs. Today the records go through a temporary folder (fine for thousands of
-    records; an in-memory path for millions is planned).
+    anything runs. The texts go through a run over a temporary JSONL file, as ``dedupe`` would
+    clean a JSONL file of them (one row per record), so memory holds the records given and the
+    cleaned copies.
 
     >>> out = dedupe_records([
     ...     {"id": "a", "text": "Officials said the bridge would stay closed for at least a month while engineers checked it."},
@@ -146,37 +149,32 @@ def dedupe_records(records: Iterable[dict], text_field: str = "text", keep_empty
     >>> out[1].removed[0].reason, out[1].removed[0].duplicate_of
     ('exact_duplicate', (0, 0))
     """
-    import json
-
     rows = list(records)
     for index, record in enumerate(rows):
         if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
             raise ValueError(f"record {index}: field {text_field!r} is missing or not a string")
-    settings = settings_from_options(options)
-    width = max(9, len(str(len(rows))))
-    name_of = [f"{index:0{width}d}.txt" for index in range(len(rows))]
-    row_of = {name: index for index, name in enumerate(name_of)}
+    settings = settings_from_options({**options, "text_field": "text", "id_field": "id", "keep_empty_rows": True, "format": None})
+    # Only the texts go through the run (as rows of a JSONL file, known by their number): the
+    # other fields stay in memory as they are, whatever their types.
     with tempfile.TemporaryDirectory(prefix="corpus-dedupe-records-") as tmp:
-        src, dst = Path(tmp) / "src", Path(tmp) / "dst"
-        src.mkdir()
-        for name, record in zip(name_of, rows):
-            (src / name).write_text(record[text_field], encoding="utf-8", newline="")
+        src, dst = Path(tmp) / "records.jsonl", Path(tmp) / "dst"
+        with open(src, "wb") as handle:
+            for record in rows:
+                handle.write(dumps_row({"text": record[text_field]}))
         run(src, dst, settings)
         removed: dict[int, list[RemovedParagraph]] = {index: [] for index in range(len(rows))}
-        with open(dst / ".dedupe" / "provenance.jsonl", encoding="utf-8") as f:
+        with open(dst / META_DIR / PROVENANCE, "rb") as f:
             for line in f:
-                rec = json.loads(line)
-                if rec.get("decision") != "drop" or rec.get("source") not in row_of:
+                rec = loads_row(line)
+                if rec.get("decision") != "drop":
                     continue
                 twin = rec.get("duplicate_of")
-                removed[row_of[rec["source"]]].append(RemovedParagraph(
+                removed[rec["row"]].append(RemovedParagraph(
                     rec["paragraph"], rec.get("text", ""), rec["reason"], rec.get("rule"),
-                    (row_of[twin["source"]], twin["paragraph"]) if twin and twin["source"] in row_of else None,
-                    rec.get("similarity")))
-        cleaned: list[CleanedRecord] = []
-        for index, (name, record) in enumerate(zip(name_of, rows)):
-            out = dst / name
-            text = out.read_text(encoding="utf-8").rstrip("\n") if out.exists() else ""
-            if text or keep_empty:
-                cleaned.append(CleanedRecord(index, {**record, text_field: text}, removed[index]))
+                    (twin["row"], twin["paragraph"]) if twin else None, rec.get("similarity")))
+        texts = [loads_row(line)["text"] for line in jsonl_lines(dst / "records.jsonl", None)]
+    cleaned: list[CleanedRecord] = []
+    for index, (record, text) in enumerate(zip(rows, texts)):
+        if text or keep_empty:
+            cleaned.append(CleanedRecord(index, {**record, text_field: text}, removed[index]))
     return cleaned

@@ -23,10 +23,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
 from .accounting import byte_coverage_problems
+from .formats import (Address, ContainerFacts, RowError, compression_of, file_of, format_of, is_row_key, jsonl_lines, loads_row,
+                      row_bytes, row_inputs)
 from .model import DUPLICATE_REASONS, Decision, Paragraph
 from .codepage import C1_TO_REPLACEMENT, c1_bytes_are_undefined
 from .normalise import repair_text
@@ -57,6 +60,8 @@ class RunData:
     by_key: dict[tuple[str, int], dict] = field(default_factory=dict)
     by_source: dict[str, list[dict]] = field(default_factory=dict)
     _output_cache: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
+    _row_cache: dict[str, list | None] = field(default_factory=dict, repr=False)
+    _entries: dict | None = field(default=None, repr=False)
 
     @property
     def provenance_path(self) -> Path:
@@ -67,7 +72,18 @@ class RunData:
         return self.manifest.get("files", [])
 
     def file_entry(self, source: str) -> dict | None:
-        return next((f for f in self.files if f.get("path") == source), None)
+        """The manifest entry of a file (for a row's key: of the file holding it)."""
+        if self._entries is None:
+            self._entries = {f.get("path"): f for f in self.files if isinstance(f, dict)}
+        return self._entries.get(file_of(source))
+
+    def output_row_text(self, rel: str, row: int) -> str | None:
+        """The text field of row ``row`` of the output file ``DST/rel`` (None when missing)."""
+        if rel not in self._row_cache:
+            self._row_cache[rel] = read_row_texts(self.dst / rel, self.manifest.get("parameters", {}).get("text_field", "text"),
+                                                  (self.file_entry(rel) or {}).get("format"))
+        texts = self._row_cache[rel]
+        return texts[row] if texts is not None and 0 <= row < len(texts) and isinstance(texts[row], str) else None
 
     def output_lines(self, rel: str) -> list[str] | None:
         """Lines of the output file ``DST/rel`` (None when it is missing or unreadable)."""
@@ -85,7 +101,11 @@ class RunData:
         if rec.get("decision") != "keep":
             return rec.get("text")
         out = rec.get("output") or {}
-        lines = self.output_lines(out["path"]) if out.get("path") else None
+        if "row" in out:
+            text = self.output_row_text(out["path"], out["row"]) if out.get("path") else None
+            lines = text.split("\n") if text is not None else None
+        else:
+            lines = self.output_lines(out["path"]) if out.get("path") else None
         if lines is not None:
             first, last = out.get("lines", [0, 0])
             if 1 <= first <= last <= len(lines):
@@ -93,8 +113,11 @@ class RunData:
         if src is not None:
             entry = self.file_entry(rec["source"])
             try:
-                data = (src / rec["source"]).read_bytes()
-            except OSError:
+                if "row" in rec:
+                    data = source_row_bytes(src, rec["source"], rec["row"], entry or {}, self.manifest.get("parameters", {}))
+                else:
+                    data = (src / rec["source"]).read_bytes()
+            except (OSError, RowError):
                 return None
             if entry is not None:
                 start, end = rec["bytes"]
@@ -159,13 +182,27 @@ def load_run(dst: Path, tolerate_damage: bool = False) -> RunData:
         if bad:
             damaged(f"line {number}: {bad}")
             continue
-        if (rec["source"], rec["paragraph"]) in run.by_key:
-            damaged(f"line {number}: a second record for {rec['source']} paragraph {rec['paragraph']}")
+        doc = doc_key(rec)
+        if (doc, rec["paragraph"]) in run.by_key:
+            damaged(f"line {number}: a second record for {where(rec)} paragraph {rec['paragraph']}")
             continue
         run.records.append(rec)
-        run.by_key[(rec["source"], rec["paragraph"])] = rec
-        run.by_source.setdefault(rec["source"], []).append(rec)
+        run.by_key[(doc, rec["paragraph"])] = rec
+        run.by_source.setdefault(doc, []).append(rec)
     return run
+
+
+def doc_key(rec: dict) -> str:
+    """The document a record (or a ``duplicate_of``) is about, as the stages name it: the source
+    path, or for a row the path, row and id (see formats.Address)."""
+    if "row" not in rec:
+        return rec["source"]
+    return Address(rec["source"], rec["row"], rec.get("id")).key
+
+
+def where(rec: dict) -> str:
+    """A record's document for a person: ``a.txt``, or ``b.jsonl row 3 (id x)``."""
+    return Address.from_key(doc_key(rec)).where
 
 
 def _is_pair(value) -> bool:
@@ -176,6 +213,8 @@ def _malformed(rec: dict) -> str | None:
     """What is wrong with the shape of a provenance record, or None."""
     if not isinstance(rec["source"], str) or not isinstance(rec["paragraph"], int):
         return "'source' must be a path and 'paragraph' a number"
+    if "row" in rec and (not isinstance(rec["row"], int) or rec["row"] < 0):
+        return "'row' must be a row number"
     if not _is_pair(rec["lines"]) or not _is_pair(rec["bytes"]):
         return "'lines' and 'bytes' must be pairs of numbers"
     if rec["decision"] not in ("keep", "drop"):
@@ -211,11 +250,46 @@ def _length(rec: dict) -> int:
 
 
 def _ref(rec: dict) -> dict:
-    return {"source": rec["source"], "paragraph": rec["paragraph"], "line": rec["lines"][0]}
+    fields = {k: rec[k] for k in ("source", "row", "id") if k in rec}
+    return {**fields, "paragraph": rec["paragraph"], "line": rec["lines"][0]}
 
 
-def _where(ref: dict) -> str:
-    return f"{ref['source']}:{ref['line']}"
+def label_of(ref: dict) -> str:
+    """``a.txt:LINE``, or for a row ``b.jsonl:ID:LINE`` (what ``explain`` takes)."""
+    if ref.get("source") is None:
+        return "?"
+    return f"{Address.from_key(doc_key(ref)).label}:{ref.get('line')}"
+
+
+def read_row_texts(path: Path, text_field: str, fmt: str | None) -> list | None:
+    """The text field of every row of a JSONL or Parquet output file, in order (None when it
+    cannot be read)."""
+    try:
+        if fmt == "parquet" or (fmt is None and format_of(path.name) == "parquet"):
+            import pyarrow.parquet as pq
+
+            return pq.read_table(path, columns=[text_field]).column(0).to_pylist()
+        texts = []
+        for raw in jsonl_lines(path, compression_of(path.name)):
+            try:
+                record = loads_row(raw)
+            except RowError:  # a row that could not be read, kept as it was (--keep-empty-rows)
+                record = None
+            texts.append(record.get(text_field) if isinstance(record, dict) else None)
+        return texts
+    except Exception:  # damaged, missing, not that format: the caller reports it as unreadable
+        return None
+
+
+def source_row_bytes(src: Path, rel: str, row: int, entry: dict, params: dict) -> bytes:
+    """The bytes a row's byte ranges point into (formats.row_bytes of its text), read from SRC."""
+    path = src / rel if src.is_dir() else src
+    facts = ContainerFacts(path.name, entry.get("format") or format_of(rel), entry.get("compression"), 0, "", 0)
+    text_field, id_field = params.get("text_field", "text"), params.get("id_field", "id")
+    for item in row_inputs(path.parent, facts, text_field, id_field):
+        if item.row == row:
+            return row_bytes(item.text_and_address(text_field, id_field)[0])
+    raise RowError(f"{rel}: has no row {row}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,7 +330,7 @@ def report_data(run: RunData, top: int = 10, max_listed: int = 50) -> dict:
         f["removed_by_reason"][reason] += 1
         if reason in DUPLICATE_REASONS and rec.get("duplicate_of"):
             target = rec["duplicate_of"]
-            groups.setdefault((target["source"], target["paragraph"]), []).append(rec)
+            groups.setdefault((doc_key(target), target["paragraph"]), []).append(rec)
 
     totals.setdefault("removed_paragraphs", sum(r["paragraphs"] for r in by_reason.values()))
     totals["removed_source_bytes"] = sum(r["bytes"] for r in by_reason.values())
@@ -285,12 +359,12 @@ def report_data(run: RunData, top: int = 10, max_listed: int = 50) -> dict:
     order = {entry["path"]: i for i, entry in enumerate(run.files)}
     ranked = sorted(
         groups.items(),
-        key=lambda kv: (-len(kv[1]), -sum(_length(r) for r in kv[1]), order.get(kv[0][0], 1 << 30), kv[0][1]),
+        key=lambda kv: (-len(kv[1]), -sum(_length(r) for r in kv[1]), order.get(file_of(kv[0][0]), 1 << 30), kv[0][0], kv[0][1]),
     )
     dup_groups = []
     for (source, paragraph), copies in ranked[:top]:
         kept = run.by_key.get((source, paragraph))
-        kept_ref = _ref(kept) if kept else {"source": source, "paragraph": paragraph, "line": copies[0]["duplicate_of"].get("line")}
+        kept_ref = _ref(kept) if kept else dict(copies[0]["duplicate_of"])
         text = run.text_of(kept) if kept else None
         members = [dict(kept_ref, decision="keep")] + [
             dict(_ref(c), decision="drop", reason=c.get("reason"), similarity=c.get("similarity")) for c in copies
@@ -349,8 +423,12 @@ def resolve_source(run: RunData, arg: str) -> tuple[str, int | None]:
     SOURCE_PATH is the path relative to SRC as in the provenance; a path that ends with it (e.g.
     ``seeds/003.txt`` for ``003.txt``) is accepted when only one source file fits.
     """
-    known = [f["path"] for f in run.files] + [s for s in run.by_source if run.file_entry(s) is None]
-    skipped = {s["path"]: s.get("problem", "") for s in run.manifest.get("skipped", [])}
+    row = _resolve_row(run, arg)
+    if row is not None:
+        return row
+    known = [f["path"] for f in run.files if not f.get("format") or f.get("format") == "txt"]
+    known += [s for s in run.by_source if run.file_entry(s) is None and not is_row_key(s)]
+    skipped = {s["path"]: s.get("problem", "") for s in run.manifest.get("skipped", []) if "row" not in s}
     attempts: list[tuple[str, int | None]] = [(arg, None)]
     m = re.fullmatch(r"(.+):(\d+)", arg)
     if m:
@@ -380,6 +458,48 @@ def resolve_source(run: RunData, arg: str) -> tuple[str, int | None]:
     raise AuditError(f"{arg}: not a source file of the run in {run.dst}")
 
 
+def _resolve_row(run: RunData, arg: str) -> tuple[str, int | None] | None:
+    """``FILE:ROW_ID[:LINE]`` for a row of a JSONL or Parquet file: (the row's key, line or
+    None); None when ``arg`` does not start with such a file. ROW_ID is the row's id, or its
+    number (from 0) for a row without one."""
+    containers = [f["path"] for f in run.files if f.get("format") in ("jsonl", "parquet")]
+    if not containers:
+        return None
+    name = arg.replace("\\", "/")
+    while name.startswith("./"):
+        name = name[2:]
+    for file in sorted(containers, key=len, reverse=True):
+        if name == file or name.endswith("/" + file):
+            raise AuditError(f"{arg}: a {run.file_entry(file).get('format')} file; name one of its rows as {file}:ROW_ID "
+                             f"(the row's id, or its number from 0)")
+        for prefix in (file + ":", "/" + file + ":"):
+            at = name.find(prefix)
+            if at == 0 or (prefix.startswith("/") and at >= 0 and name.endswith(name[at:])):
+                rest = name[at + len(prefix):]
+                break
+        else:
+            continue
+        rows = [Address.from_key(k) for k in run.by_source if is_row_key(k) and file_of(k) == file]
+        attempts: list[tuple[str, int | None]] = [(rest, None)]
+        m = re.fullmatch(r"(.+):(\d+)", rest)
+        if m:
+            attempts.insert(0, (m.group(1), int(m.group(2))))
+        for ident, line in attempts:
+            for a in rows:
+                if a.id is not None and str(a.id) == ident:
+                    return a.key, line
+            if ident.isdigit():
+                for a in rows:
+                    if a.row == int(ident):
+                        return a.key, line
+        skipped = [s for s in run.manifest.get("skipped", []) if s.get("path") == file and "row" in s
+                   and (str(s.get("id")) == rest or str(s.get("row")) == rest)]
+        if skipped:
+            raise AuditError(f"{arg}: skipped by the run ({skipped[0].get('problem')}), so it has no paragraphs")
+        raise AuditError(f"{arg}: {file} has no row with id or number {rest!r}")
+    return None
+
+
 def explain_data(run: RunData, arg: str, src: Path | None = None) -> dict:
     """Every paragraph of the source file named by ``arg`` (``SOURCE_PATH[:LINE]``) with its
     decision; with ``:LINE``, only the paragraph(s) covering that source line (a line split into
@@ -402,13 +522,13 @@ def explain_data(run: RunData, arg: str, src: Path | None = None) -> dict:
 
     copies_of: dict[tuple[str, int], list[dict]] = {}
     variants_of: dict[tuple[str, int], list[dict]] = {}
-    wanted = {(r["source"], r["paragraph"]) for r in chosen if r["decision"] == "keep"}
+    wanted = {(doc_key(r), r["paragraph"]) for r in chosen if r["decision"] == "keep"}
     if wanted:
         for rec in run.records:
             for rel, index in (("duplicate_of", copies_of), ("variant_of", variants_of)):
                 target = rec.get(rel)
-                if target and (target["source"], target["paragraph"]) in wanted:
-                    index.setdefault((target["source"], target["paragraph"]), []).append(
+                if target and (doc_key(target), target["paragraph"]) in wanted:
+                    index.setdefault((doc_key(target), target["paragraph"]), []).append(
                         dict(_ref(rec), reason=rec.get("reason"), similarity=rec.get("similarity"))
                     )
 
@@ -420,7 +540,7 @@ def explain_data(run: RunData, arg: str, src: Path | None = None) -> dict:
             target = rec.get(relation)
             if not target:
                 continue
-            twin_rec = run.by_key.get((target["source"], target["paragraph"]))
+            twin_rec = run.by_key.get((doc_key(target), target["paragraph"]))
             twin = {"relation": relation, **target}
             twin["decision"] = twin_rec["decision"] if twin_rec else None
             twin["output"] = twin_rec.get("output") if twin_rec else None
@@ -429,7 +549,7 @@ def explain_data(run: RunData, arg: str, src: Path | None = None) -> dict:
             if twin["text"] is not None and entry["text"] is not None:
                 entry["diff"] = word_diff(twin["text"], entry["text"])
                 entry["identical"] = twin["text"] == entry["text"]
-        key = (rec["source"], rec["paragraph"])
+        key = (doc_key(rec), rec["paragraph"])
         if key in copies_of:
             entry["copies_removed"] = copies_of[key]
         if key in variants_of:
@@ -437,16 +557,31 @@ def explain_data(run: RunData, arg: str, src: Path | None = None) -> dict:
         entries.append(entry)
 
     entry = run.file_entry(source) or {}
-    return {
-        "source": source,
-        "line": line,
-        "file": {
+    address = Address.from_key(source)
+    if address.row is not None:  # a row: its own counts, from its records
+        kept = [r for r in recs if r["decision"] == "keep"]
+        facts = {
+            "paragraphs": len(recs),
+            "kept": len(kept),
+            "removed": dict(sorted(Counter(r.get("reason") for r in recs if r["decision"] != "keep").items())),
+            "output_path": entry.get("output_path") if kept or run.manifest.get("parameters", {}).get("keep_empty_rows") else None,
+            "output_row": kept[0]["output"].get("row") if kept else (address.row if run.manifest.get("parameters", {}).get("keep_empty_rows") else None),
+            "metadata": None,
+        }
+    else:
+        facts = {
             "paragraphs": entry.get("paragraphs", len(recs)),
             "kept": entry.get("kept", sum(1 for r in recs if r["decision"] == "keep")),
             "removed": entry.get("removed", dict(Counter(r.get("reason") for r in recs if r["decision"] != "keep"))),
             "output_path": entry.get("output_path"),
             "metadata": entry.get("metadata"),
-        },
+        }
+    return {
+        "source": address.file,
+        **({"row": address.row, "id": address.id} if address.row is not None else {}),
+        "label": address.label,
+        "line": line,
+        "file": facts,
         "paragraphs": entries,
     }
 
@@ -488,8 +623,8 @@ def verify(src: Path, dst: Path) -> VerifyResult:
     src, dst = Path(src), Path(dst)
     if not src.exists():
         raise AuditError(f"{src}: SRC does not exist")
-    if not src.is_dir():
-        raise AuditError(f"{src}: SRC is not a folder")
+    if not src.is_dir() and not src.is_file():
+        raise AuditError(f"{src}: SRC is not a folder or a file")
     run = load_run(dst, tolerate_damage=True)
     result = VerifyResult(failures=list(run.problems), records=len(run.records))
     fail = result.failures.append
@@ -503,19 +638,23 @@ def verify(src: Path, dst: Path) -> VerifyResult:
             fail(f"{manifest_path}: a file entry without a path")
             continue
         listed[entry["path"]] = entry
-    skipped = {s.get("path") for s in run.manifest.get("skipped", []) if isinstance(s, dict)}
-    try:
-        found, _passed_over = discover(src, tuple(params.get("include") or ()), bool(params.get("follow_symlinks")))
-    except InputError as exc:
-        raise AuditError(f"{src}: {exc}") from None
+    skipped = {s.get("path") for s in run.manifest.get("skipped", []) if isinstance(s, dict) and "row" not in s}
+    if src.is_file():  # one JSONL or Parquet file (or one text file) was the corpus
+        found = [src.name]
+        src = src.parent
+    else:
+        try:
+            found, _passed_over = discover(src, tuple(params.get("include") or ()), bool(params.get("follow_symlinks")))
+        except InputError as exc:
+            raise AuditError(f"{src}: {exc}") from None
     found_set = set(found)
     forced = tuple(parse_encoding_option(e) for e in params.get("encodings") or ())
     for rel in found:
         if rel not in listed and rel not in skipped:
             fail(f"{src / rel}: in SRC but not in the manifest (added since the run?)")
     for rel in run.by_source:
-        if rel not in listed:
-            fail(f"{prov}: records for {rel}, which is not a source file in the manifest")
+        if file_of(rel) not in listed:
+            fail(f"{prov}: records for {Address.from_key(rel).where}, which is not a source file in the manifest")
 
     for rel, entry in listed.items():
         path = src / rel
@@ -531,6 +670,9 @@ def verify(src: Path, dst: Path) -> VerifyResult:
         result.source_bytes += len(data)
         if sha256_hex(data) != entry.get("input_sha256"):
             fail(f"{path}: changed since the run (sha256 differs from the manifest's input_sha256)")
+            continue
+        if entry.get("format") in ("jsonl", "parquet"):
+            _verify_container(run, src, rel, entry, result)
             continue
         encoding = entry.get("encoding", "utf-8")
         try:
@@ -610,6 +752,126 @@ def _verify_file(run: RunData, src: Path, rel: str, entry: dict, data: bytes, en
         fail(f"{out}: is not exactly its kept paragraphs ({_first_difference(expected, written)})")
 
 
+def _verify_container(run: RunData, src: Path, rel: str, entry: dict, result: VerifyResult) -> None:
+    """A JSONL or Parquet file: every row's records account for the bytes of its text, removed
+    text is its source text, and the output file holds exactly the rows the run says it wrote, in
+    order, each with every field as it was and its text field the row's kept paragraphs."""
+    fail = result.failures.append
+    prov = run.provenance_path
+    params = run.manifest.get("parameters", {})
+    text_field, id_field = params.get("text_field", "text"), params.get("id_field", "id")
+    keep_empty = bool(params.get("keep_empty_rows"))
+    skipped_rows = {s.get("row") for s in run.manifest.get("skipped", []) if s.get("path") == rel and "row" in s}
+    facts = ContainerFacts(rel, entry["format"], entry.get("compression"), 0, "", 0)
+    expected: list[tuple[Any, str | None]] = []  # per output row: (source row's record or raw line, new text or None: unchanged)
+    rows = documents = paragraphs = kept_total = 0
+    removed_total: Counter = Counter()
+    try:
+        items = list(row_inputs(src, facts, text_field, id_field))
+    except (RowError, OSError, ValueError) as exc:
+        fail(f"{src / rel}: cannot read its rows ({exc})")
+        return
+    for item in items:
+        rows += 1
+        try:
+            text, address = item.text_and_address(text_field, id_field)
+        except RowError:
+            if item.row not in skipped_rows:
+                fail(f"{src / rel} row {item.row}: cannot be read now, but the manifest does not list it as skipped")
+            if keep_empty:
+                expected.append((item, None))
+            continue
+        recs = sorted(run.by_source.get(address.key, []), key=lambda r: r["paragraph"])
+        if not recs:
+            if item.row not in skipped_rows:
+                fail(f"{prov}: no records for {address.where}")
+            elif keep_empty:
+                expected.append((item, None))
+            continue
+        documents += 1
+        data = row_bytes(text)
+        for problem in byte_coverage_problems(data, "utf-8", [tuple(r["bytes"]) for r in recs]):
+            fail(f"{src / rel} row {item.row}: {problem} (according to {prov.name})")
+        if [r["paragraph"] for r in recs] != list(range(len(recs))):
+            fail(f"{prov}: the records of {address.where} are not numbered 0..{len(recs) - 1} (paragraphs missing?)")
+        kept_texts: list[str] = []
+        out_rows = set()
+        for r in recs:
+            start, end = r["bytes"]
+            if not (0 <= start <= end <= len(data)):
+                continue  # already reported by the coverage check
+            piece = paragraph_text_from_source(data, "utf-8", start, end)
+            paragraphs += 1
+            if r["decision"] != "keep":
+                removed_total[r.get("reason")] += 1
+                if r.get("text") != piece:
+                    fail(f"{prov}: {address.where} paragraph {r['paragraph']}: the recorded removed text is not the source text")
+                continue
+            kept_total += 1
+            line = sum(t.count("\n") + 2 for t in kept_texts) + 1
+            span = [line, line + piece.count("\n")]
+            out = r.get("output") or {}
+            out_rows.add(out.get("row"))
+            if out.get("path") != rel or out.get("lines") != span:
+                fail(f"{prov}: {address.where} paragraph {r['paragraph']}: output {out} but the kept paragraphs put it at lines {span} of {rel}")
+            kept_texts.append(piece)
+        if kept_texts or keep_empty:
+            if out_rows - {len(expected)}:
+                fail(f"{prov}: {address.where}: its kept paragraphs name output row {sorted(out_rows, key=str)}, but it is row {len(expected)} of {rel}")
+            expected.append((item, "\n\n".join(kept_texts)))
+    if (rows, len(expected)) != (entry.get("rows"), entry.get("rows_written")):
+        fail(f"{run.dst / META_DIR / MANIFEST}: {rel} has {rows} rows of which {len(expected)} are written, the manifest says {entry.get('rows')} and {entry.get('rows_written')}")
+    if paragraphs != entry.get("paragraphs") or kept_total != entry.get("kept") or dict(sorted(removed_total.items())) != entry.get("removed", {}):
+        fail(f"{prov}: the records of {rel} keep {kept_total} and remove {dict(sorted(removed_total.items()))}, the manifest says {entry.get('kept')} and {entry.get('removed')}")
+
+    out = run.dst / rel
+    try:
+        written = out.read_bytes()
+    except OSError as exc:
+        fail(f"{out}: missing or unreadable output file ({exc.strerror or exc})")
+        return
+    result.output_files += 1
+    if sha256_hex(written) != entry.get("output_sha256") or len(written) != entry.get("output_bytes"):
+        fail(f"{out}: does not match the manifest (sha256 or size differs from output_sha256/output_bytes)")
+    out_facts = ContainerFacts(rel, entry["format"], entry.get("compression"), 0, "", 0)
+    try:
+        if entry["format"] == "jsonl":
+            # A row written as it was is compared as bytes (it may not even be JSON); a cleaned
+            # row as data (the same fields and values, whatever the spacing).
+            got_raw = list(jsonl_lines(out, out_facts.compression))
+            got, want = [], []
+            for (item, text), raw in zip(expected, got_raw):
+                if text is None:
+                    got.append(raw)
+                    want.append(item.raw)
+                else:
+                    record = loads_row(item.raw)
+                    record[text_field] = text
+                    want.append(record)
+                    try:
+                        got.append(loads_row(raw))
+                    except RowError:
+                        got.append(raw)
+            got += got_raw[len(expected):]
+            want += [None] * (len(expected) - len(got_raw))
+        else:
+            import pyarrow.parquet as pq
+
+            got = pq.read_table(out).to_pylist()
+            source_rows = pq.read_table(src / rel).to_pylist()
+            want = [{**source_rows[item.row], **({} if text is None else {text_field: text})} for item, text in expected]
+    except Exception as exc:  # damaged output: one line naming it
+        fail(f"{out}: cannot read its rows ({exc})")
+        return
+    if len(got) != len(want):
+        fail(f"{out}: holds {len(got)} rows, the run wrote {len(want)}")
+    for n, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            what = "its text is not the row's kept paragraphs" if isinstance(g, dict) and isinstance(w, dict) and g.get(text_field) != w.get(text_field) else "a field differs from the source row"
+            fail(f"{out} row {n}: {what}")
+            break
+
+
 def _first_difference(expected: bytes, written: bytes) -> str:
     a = expected.decode("utf-8", "replace").split("\n")
     b = written.decode("utf-8", "replace").split("\n")
@@ -651,16 +913,17 @@ def _verify_links(run: RunData, result: VerifyResult) -> None:
                 continue
             if relation == "duplicate_of":
                 result.duplicate_links += 1
-            where = f"{run.provenance_path}: {rec['source']} paragraph {rec['paragraph']} (line {rec['lines'][0]})"
-            twin = run.by_key.get((target.get("source"), target.get("paragraph")))
+            where_ = f"{run.provenance_path}: {where(rec)} paragraph {rec['paragraph']} (line {rec['lines'][0]})"
+            twin = run.by_key.get((doc_key(target), target.get("paragraph"))) if isinstance(target.get("source"), str) else None
             if twin is None:
-                result.failures.append(f"{where}: {relation} points at {target.get('source')} paragraph {target.get('paragraph')}, which has no record")
+                at = f"{target.get('source')}" + (f" row {target.get('row')}" if "row" in target else "")
+                result.failures.append(f"{where_}: {relation} points at {at} paragraph {target.get('paragraph')}, which has no record")
             elif twin["decision"] != "keep":
                 result.failures.append(
-                    f"{where}: {relation} points at {twin['source']} paragraph {twin['paragraph']} (line {twin['lines'][0]}), which was removed ({twin.get('reason')})"
+                    f"{where_}: {relation} points at {where(twin)} paragraph {twin['paragraph']} (line {twin['lines'][0]}), which was removed ({twin.get('reason')})"
                 )
             elif target.get("line") != twin["lines"][0]:
-                result.failures.append(f"{where}: {relation} gives line {target.get('line')}, but that paragraph starts at line {twin['lines'][0]}")
+                result.failures.append(f"{where_}: {relation} gives line {target.get('line')}, but that paragraph starts at line {twin['lines'][0]}")
 
 
 def _verify_totals(run: RunData, listed: dict, result: VerifyResult) -> None:

@@ -14,7 +14,7 @@ from typing import Callable
 
 import click
 
-from .audit import AuditError, explain_data, load_run, report_data, verify
+from .audit import AuditError, explain_data, label_of, load_run, report_data, verify
 from .cli import EXIT_FAILED, EXIT_USAGE, main
 
 _REASON_STYLE = {
@@ -197,10 +197,10 @@ def _render_report(data: dict, console) -> None:
         rows = []
         for g in data["largest_duplicate_groups"]:
             copies = [m for m in g["members"] if m["decision"] == "drop"]
-            where = ", ".join(f"{m['source']}:{m['line']} ({m['reason']})" for m in copies[:4])
+            where = ", ".join(f"{label_of(m)} ({m['reason']})" for m in copies[:4])
             if g["copies"] - 1 > 4:
                 where += f", and {g['copies'] - 1 - 4} more in {g['file_count']} files in all"
-            rows.append([g["copies"], f"{g['kept']['source']}:{g['kept']['line']}", _preview(g["text"], 60), where])
+            rows.append([g["copies"], label_of(g["kept"]), _preview(g["text"], 60), where])
         _emit_table(
             console,
             f"Largest duplicate groups (of {data['duplicate_groups']})",
@@ -209,7 +209,7 @@ def _render_report(data: dict, console) -> None:
             {0},
         )
     if data["skipped"]:
-        _emit_table(console, "Skipped files", ["file", "problem"], [[s["path"], s["problem"]] for s in data["skipped"]], set())
+        _emit_table(console, "Skipped files", ["file", "problem"], [[s["path"] + (f" row {s['row']}" if "row" in s else ""), s["problem"]] for s in data["skipped"]], set())
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ def _render_report(data: dict, console) -> None:
 
 @main.command("explain")
 @click.argument("dst", type=click.Path(path_type=Path))
-@click.argument("source", metavar="SOURCE_PATH[:LINE]")
+@click.argument("source", metavar="SOURCE_PATH[:LINE] | FILE:ROW_ID[:LINE]")
 @click.option("--src", "src", type=click.Path(file_okay=False, path_type=Path), default=None, help="SRC of the run: where to read kept text when an output file is missing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as one JSON document.")
 def explain_command(dst: Path, source: str, src: Path | None, as_json: bool) -> None:
@@ -268,9 +268,10 @@ def _render_explain(data: dict, console) -> None:
     f = data["file"]
     removed = f.get("removed") or {}
     say(
-        f"{data['source']}: {f['paragraphs']} paragraphs, {f['kept']} kept, {sum(removed.values())} removed"
+        f"{data.get('label', data['source'])}: {f['paragraphs']} paragraphs, {f['kept']} kept, {sum(removed.values())} removed"
         + (" (" + ", ".join(f"{k} {v}" for k, v in removed.items()) + ")" if removed else "")
-        + (f"; output {f['output_path']}" if f.get("output_path") else "; no output file (nothing kept)"),
+        + (f"; output {f['output_path']}" + (f" row {f['output_row']}" if f.get("output_row") is not None else "")
+           if f.get("output_path") else ("; not written (nothing kept)" if "row" in data else "; no output file (nothing kept)")),
         "bold",
     )
     say("")
@@ -280,7 +281,7 @@ def _render_explain(data: dict, console) -> None:
         if p["decision"] == "keep":
             o = p.get("output") or {}
             first, last = o.get("lines", [0, 0])
-            label += f"kept -> {o.get('path')}:{first}" + (f"-{last}" if last != first else "")
+            label += f"kept -> {o.get('path')}" + (f" row {o['row']}" if "row" in o else "") + f":{first}" + (f"-{last}" if last != first else "")
             style = "green"
         else:
             label += f"removed: {p.get('reason')}" + (f" ({p['rule']})" if p.get("rule") else "")
@@ -300,9 +301,10 @@ def _render_explain(data: dict, console) -> None:
         twin = p.get("twin")
         if twin:
             what = "kept twin" if twin["relation"] == "duplicate_of" else "variant of"
-            where = f"{twin['source']}:{twin['line']} (paragraph {twin['paragraph']})"
+            where = f"{label_of(twin)} (paragraph {twin['paragraph']})"
             if twin.get("output"):
-                where += f", output {twin['output']['path']}:{twin['output']['lines'][0]}"
+                out = twin["output"]
+                where += f", output {out['path']}" + (f" row {out['row']}" if "row" in out else "") + f":{out['lines'][0]}"
             if twin.get("decision") != "keep":
                 where += f"  [the twin was not kept: {twin.get('decision')}]"
             say(f"    {what}: {where}")
@@ -316,7 +318,7 @@ def _render_explain(data: dict, console) -> None:
                 say("    twin text " + missing[1:-1].replace("text not available: ", "not available (") + ")")
         for key, title in (("copies_removed", "removed copies of it"), ("later_variants", "later variants of it")):
             if p.get(key):
-                say(f"    {title}: " + ", ".join(f"{c['source']}:{c['line']}" + (f" ({c['reason']})" if c.get("reason") else "") for c in p[key]))
+                say(f"    {title}: " + ", ".join(label_of(c) + (f" ({c['reason']})" if c.get("reason") else "") for c in p[key]))
         say("")
 
 

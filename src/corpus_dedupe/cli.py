@@ -37,6 +37,7 @@ from .boilerplate import RulesError
 from .page import PageModelError
 from .api import run as run_pipeline
 from .reader import InputError
+from .formats import FORMATS, Address, is_row_key
 from .settings import PAGE_MODES, Settings, SettingsError, parse_encoding_option
 from .writer import META_DIR, RUN, DestinationError, WriteError
 
@@ -164,6 +165,10 @@ def _show(path) -> str:
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("dst", type=click.Path(path_type=Path))
 @click.option("--include", "include", multiple=True, metavar="GLOB", help="Only files whose relative path or name matches GLOB (repeatable).")
+@click.option("--format", "file_format", type=click.Choice(FORMATS), default=None, help="Read every file as this format [default: by name: .jsonl, .jsonl.gz, .jsonl.zst and .parquet hold one document per row, other files are text].")
+@click.option("--text-field", default=Settings.text_field, show_default=True, help="The field of a JSONL or Parquet row that is cleaned.")
+@click.option("--id-field", default=Settings.id_field, show_default=True, help="The field that names a row in the provenance (rows without one are known by their number, from 0).")
+@click.option("--keep-empty-rows", is_flag=True, help="Keep rows whose whole text was removed (with empty text) and rows that could not be read (as they were): every row of SRC has its row in DST.")
 @click.option("--force", is_flag=True, help="Replace a non-empty DST that is not a previous dedupe output, or the output of another SRC.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the per-document stages [default: number of cores].")
 @click.option("--near-threshold", type=float, default=Settings.near_threshold, show_default=True, help="Similarity (0-1, rapidfuzz ratio of match keys) at or above which a paragraph is a near-duplicate.")
@@ -185,13 +190,17 @@ def _show(path) -> str:
 @click.option("--report", "html_report", is_flag=True, help="Also write the HTML audit report to DST/.dedupe/report.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="On failure, also the kind of error (and a traceback for an internal error); after a run, the time of each stage.")
-def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
+def run_command(src: Path, dst: Path, include, file_format, text_field, id_field, keep_empty_rows, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
                 min_words_near, min_words_contained, no_boilerplate, rules_file, template_min_documents, template_max_words,
                 pages, page_model, follow_symlinks, encodings, max_file_size, html_report, quiet, verbose) -> None:
     """Write the clean corpus of SRC to DST, with DST/.dedupe/ holding the provenance map."""
     try:
         settings = Settings(
             include=tuple(include),
+            format=file_format,
+            text_field=text_field,
+            id_field=id_field,
+            keep_empty_rows=keep_empty_rows,
             follow_symlinks=follow_symlinks,
             max_file_size=max_file_size,
             encodings=tuple(parse_encoding_option(e) for e in encodings),
@@ -214,8 +223,8 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
         _fail(str(exc), EXIT_USAGE)
     if not src.exists():
         _fail(f"{_show(src)}: SRC does not exist", EXIT_USAGE)
-    if not src.is_dir():
-        _fail(f"{_show(src)}: SRC is not a folder", EXIT_USAGE)
+    if not src.is_dir() and not src.is_file():
+        _fail(f"{_show(src)}: SRC is not a folder or a file", EXIT_USAGE)
     progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None
     unchanged = "DST was left as it was before the run"
 
@@ -259,15 +268,19 @@ def run_command(src: Path, dst: Path, include, force, jobs, near_threshold, cont
         except OSError as exc:
             _fail(f"{_show(exc.filename or report_file)}: cannot write the HTML report: {exc.strerror or exc} (the corpus in DST is complete)", EXIT_FAILED)
     for skip in summary.skipped:
-        click.echo(f"dedupe: skipped {_show(skip.path)}: {_one_line(skip.problem)}", err=True)
+        click.echo(f"dedupe: skipped {_show(Address.from_key(skip.path).where)}: {_one_line(skip.problem)}", err=True)
     if not quiet:
         removed = summary.removed
         click.echo(
             f"{summary.files} files, {summary.paragraphs} paragraphs: {summary.kept} kept, {sum(removed.values())} removed"
             + (" (" + ", ".join(f"{k} {v}" for k, v in removed.items()) + ")" if removed else "")
         )
-        if summary.skipped:
-            click.echo(f"{len(summary.skipped)} files skipped (listed in the manifest)")
+        totals = summary.manifest.get("totals", {})
+        if "rows" in totals:
+            click.echo(f"{totals['rows']} rows read: {totals['rows_written']} written, {totals['rows_skipped']} could not be read")
+        skipped_files = sum(1 for skip in summary.skipped if not is_row_key(skip.path))
+        if skipped_files:
+            click.echo(f"{skipped_files} files skipped (listed in the manifest)")
         click.echo(f"{summary.input_bytes} bytes in, {summary.output_bytes} bytes out; wrote {_show(dst)}/ and {_show(dst)}/.dedupe/provenance.jsonl")
         if html_report:
             click.echo(f"audit report: {_show(dst)}/.dedupe/report.html")

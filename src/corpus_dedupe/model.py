@@ -90,6 +90,10 @@ class ParagraphRef:
     first_line: int
 
     def as_json(self) -> dict:
+        if "\0" in self.source:  # a row (see formats.Address)
+            from .formats import Address
+
+            return {**Address.from_key(self.source).fields(), "paragraph": self.index, "line": self.first_line}
         return {"source": self.source, "paragraph": self.index, "line": self.first_line}
 
 

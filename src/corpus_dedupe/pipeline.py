@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -46,15 +46,16 @@ from .boilerplate import (
 )
 from .cluster import REASON_OF_CODE, KeyStore, absorb_fragments, decide
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
-from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Paragraph, ParagraphRef, Skipped
+from .formats import Address, CorpusInputs, RowError, RowInput, discover_inputs, file_of, is_row_key, row_bytes, row_of
+from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Document, Paragraph, ParagraphRef, Skipped
 from .normalise import match_keys_utf8
 from .page import classify_page, load_model
-from .reader import InputError, ReadAhead, discover, read_document
+from .reader import InputError, ReadAhead, document_from_bytes, read_document
 from .segment import segment
 from .settings import Settings
 from .structure import ORPHAN_RULE, labels_that_stay_rare, section_headings, settle_headings
 from .workers import in_order, set_mmap_threshold, worker_init
-from .writer import DocumentOutput, WrittenDocument, check_destination, spill_path, write_corpus, write_document
+from .writer import ContainerOutputs, DocumentOutput, render_row, WrittenDocument, check_destination, spill_path, write_corpus, write_document
 
 Progress = Callable[..., None]  # (stage, done, total[, bytes read])
 TEMPLATE_RULE = "template.repeated_line"
@@ -151,12 +152,31 @@ class _TextAnalysis:
     section_heading_positions: list[int]  # positions (into keys) of section headings between prose
 
 
-def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Skipped:
-    """The per-document stages for one file, fingerprints aside."""
+def _read_input(src: str, item: "str | RowInput", settings: Settings) -> Document | Skipped:
+    """The decoded document of a file (``item`` its relative path) or of a row."""
+    if isinstance(item, str):
+        try:
+            return read_document(Path(src), item, settings.max_file_size, settings.encodings)[0]  # the bytes are not kept
+        except InputError as exc:
+            return Skipped(item, str(exc))
     try:
-        doc = read_document(Path(src), rel, settings.max_file_size, settings.encodings)[0]  # the bytes are not kept
+        text, address = item.text_and_address(settings.text_field, settings.id_field)
+    except RowError as exc:
+        return Skipped(Address(item.file, item.row).key, str(exc))
+    data = row_bytes(text)
+    if len(data) > settings.max_file_size:
+        return Skipped(address.key, f"text too large ({len(data)} bytes > --max-file-size {settings.max_file_size})")
+    try:
+        return document_from_bytes(address.key, data)
     except InputError as exc:
-        return Skipped(rel, str(exc))
+        return Skipped(address.key, str(exc).replace("binary file", "not text"))
+
+
+def _analyse_text(src: str, item: "str | RowInput", settings: Settings) -> _TextAnalysis | Skipped:
+    """The per-document stages for one file or row, fingerprints aside."""
+    doc = _read_input(src, item, settings)
+    if isinstance(doc, Skipped):
+        return doc
     paragraphs = segment(doc, split_line_edges if settings.boilerplate else None)
     if settings.boilerplate:
         _rules(settings).classify(paragraphs)
@@ -188,11 +208,11 @@ def _analyse_text(src: str, rel: str, settings: Settings) -> _TextAnalysis | Ski
     )
 
 
-def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file: str) -> AnalysedBatch:
-    """The per-document stages for a few files. Their keys are fingerprinted together: numpy's
-    fixed cost per call is paid once per batch, not once per (often small) document. Their
-    paragraphs are appended to ``spill_file``."""
-    results = [_analyse_text(src, rel, settings) for rel in rels]
+def analyse_documents(src: str, items: "list[str | RowInput]", settings: Settings, spill_file: str) -> AnalysedBatch:
+    """The per-document stages for a few files or rows. Their keys are fingerprinted together:
+    numpy's fixed cost per call is paid once per batch, not once per (often small) document.
+    Their paragraphs are appended to ``spill_file``."""
+    results = [_analyse_text(src, item, settings) for item in items]
     analysed = [r for r in results if isinstance(r, _TextAnalysis)]
     spill_offset = _append_to_spill(spill_file, b"".join(r.paragraphs_blob for r in analysed))
     encoded = [k for r in analysed for k in r.keys]  # UTF-8
@@ -222,9 +242,9 @@ def analyse_documents(src: str, rels: list[str], settings: Settings, spill_file:
     )
 
 
-def analyse_document(src: str, rel: str, settings: Settings, spill_file: str) -> AnalysedBatch:
-    """The per-document stages for one file."""
-    return analyse_documents(src, [rel], settings, spill_file)
+def analyse_document(src: str, item: "str | RowInput", settings: Settings, spill_file: str) -> AnalysedBatch:
+    """The per-document stages for one file or row."""
+    return analyse_documents(src, [item], settings, spill_file)
 
 
 def _append_to_spill(spill_file: str, blob: bytes) -> int:
@@ -254,56 +274,66 @@ def _append_to_spill(spill_file: str, blob: bytes) -> int:
 
 
 _BATCH_FILES = 16
+_BATCH_ROWS = 256
 _BATCH_BYTES = 4 << 20
 
 
-def _batches(src: Path, paths: list[str]) -> Iterator[list[str]]:
-    """Consecutive files, up to 16 or about 4 MiB a batch (a large file travels alone). A
-    generator: the pool starts on the first batches while the sizes of the others are looked up
-    (18,000 stat calls, 0.2 s from a cold cache, were a wait before any worker started)."""
-    current: list[str] = []
+def _batches(src: Path, items: "Iterable[str | RowInput]") -> "Iterator[list[str | RowInput]]":
+    """Consecutive files, up to 16 or about 4 MiB a batch (a large file travels alone); rows, up
+    to 256 a batch (a row costs a file's work without its reads and writes: batches of 16 rows
+    spent more time passing batches than cleaning them). A generator: the pool starts on the
+    first batches while the sizes of the others are looked up (18,000 stat calls, 0.2 s from a
+    cold cache, were a wait before any worker started)."""
+    current: list = []
     size = 0
+    limit = _BATCH_FILES
     folder = str(src)
-    for rel in paths:
-        try:
-            n = os.stat(os.path.join(folder, rel)).st_size
-        except OSError:
-            n = 0
-        if current and (len(current) >= _BATCH_FILES or size + n > _BATCH_BYTES):
+    for item in items:
+        if isinstance(item, str):
+            try:
+                n = os.stat(os.path.join(folder, item)).st_size
+            except OSError:
+                n = 0
+            item_limit = _BATCH_FILES
+        else:
+            n = item.size
+            item_limit = _BATCH_ROWS
+        if current and (len(current) >= min(limit, item_limit) or size + n > _BATCH_BYTES):
             yield current
             current, size = [], 0
-        current.append(rel)
+        limit = item_limit
+        current.append(item)
         size += n
     if current:
         yield current
 
 
-def _analyse_all(src: Path, paths: list[str], settings: Settings, spill_file: str, progress: Progress | None) -> Iterator[AnalysedBatch]:
-    """The per-document stages over all files, results in corpus order; in a process pool when
-    --jobs > 1. The files are read ahead (see :class:`ReadAhead`) so that the disk works while
-    the stages compute."""
-    with ReadAhead(src, paths, settings.max_file_size) as read_ahead:
-        yield from _analysed(src, paths, settings, spill_file, progress, read_ahead)
+def _analyse_all(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file: str, progress: Progress | None) -> Iterator[AnalysedBatch]:
+    """The per-document stages over all files and rows, results in corpus order; in a process
+    pool when --jobs > 1. The text files are read ahead (see :class:`ReadAhead`) so that the disk
+    works while the stages compute."""
+    with ReadAhead(src, inputs.text_files, settings.max_file_size) as read_ahead:
+        yield from _analysed(src, inputs, settings, spill_file, progress, read_ahead)
 
 
-def _analysed(src: Path, paths: list[str], settings: Settings, spill_file: str, progress: Progress | None,
+def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file: str, progress: Progress | None,
               read_ahead: ReadAhead) -> Iterator[AnalysedBatch]:
-    total = len(paths)
+    total = inputs.documents_expected
     nbytes = 0
     if settings.jobs == 1 or total < 2:
-        for n, rel in enumerate(paths, 1):
-            batch = analyse_document(str(src), rel, settings, spill_file)
+        for n, item in enumerate(inputs.items(settings.text_field, settings.id_field), 1):
+            batch = analyse_document(str(src), item, settings, spill_file)
             nbytes += sum(getattr(d, "size", 0) for d in batch.documents)
             read_ahead.consumed(nbytes)
             yield batch
             if progress:
                 progress("read", n, total, nbytes)
         return
-    batches = _batches(src, paths)
+    batches = _batches(src, inputs.items(settings.text_field, settings.id_field))
     # Batches sent to a worker at once: fewer messages on a large corpus, an even share on a
     # small one (the number of batches is estimated from the number of files, before they are
     # all known).
-    chunk = max(1, min(4, -(-len(paths) // _BATCH_FILES) // (settings.jobs * 16) or 1))
+    chunk = max(1, min(4, -(-total // _BATCH_FILES) // (settings.jobs * 16) or 1))
     with ProcessPoolExecutor(max_workers=settings.jobs, initializer=worker_init, initargs=(os.getpid(),)) as pool:
         try:
             # Workers are forked here; a Ctrl-C during a fork would be raised inside an at-fork
@@ -377,7 +407,9 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             load_model(settings.page_model)  # and on a bad page model
 
     t = time.perf_counter()
-    paths, skipped = discover(src, settings.include, settings.follow_symlinks)
+    inputs, skipped = discover_inputs(src, settings.format, settings.text_field, settings.include, settings.follow_symlinks)
+    paths = inputs.paths
+    root = Path(inputs.root)
     end_stage("discover", t)
     if not paths and not skipped:
         # An empty corpus would replace DST: a mistyped SRC or --include is not a reason to.
@@ -396,7 +428,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             cand_doc, cand_para, cand_line = [], [], []
             template_cands, content_doc, content_hash, heading_cands, section_heading_cands = [], [], [], [], []
             n_cand = 0
-            for batch in _analyse_all(src, paths, settings, str(spill_file), progress):
+            for batch in _analyse_all(root, inputs, settings, str(spill_file), progress):
                 offset = batch.spill_offset
                 batch_docs, batch_counts = [], []
                 first_candidate = n_cand
@@ -424,7 +456,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 content_hash.append(batch.fingerprints.key_hash[batch.content_positions])
                 n_cand += batch.n_candidates
             batch = None  # the last batch's data is not needed in pass 2
-            skipped.sort(key=lambda s: s.path)
+            skipped.sort(key=lambda s: (file_of(s.path), row_of(s.path) or 0))
             end_stage("read_normalise_segment_fingerprint", t)
 
             def concat(parts, dtype, shape=(0,)):
@@ -534,12 +566,29 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             verdict_bounds = np.searchsorted(verdict_candidate, first_candidates).tolist()
             template_bounds = np.searchsorted(template_candidate, first_candidates).tolist()
 
+            next_output_row: dict[str, int] = {}  # per container: the row its next written row is
+
             def tasks() -> Iterator[_RenderTask]:
                 for d_i, doc in enumerate(docs):
                     v_lo, v_hi = verdict_bounds[d_i], verdict_bounds[d_i + 1]
                     t_lo, t_hi = template_bounds[d_i], template_bounds[d_i + 1]
                     lo = doc.first_candidate
                     candidates = verdict_candidate[v_lo:v_hi]
+                    output_row = None
+                    if is_row_key(doc.path):
+                        # Where the row lands in the output file is known before it is rendered:
+                        # a row is written when one of its candidates is kept (the paragraphs
+                        # decided in pass 1 are all removed), or always with --keep-empty-rows.
+                        if settings.keep_empty_rows:
+                            output_row = row_of(doc.path)
+                        else:
+                            removed = {c for c, code in zip(candidates, verdict_code[v_lo:v_hi]) if code}
+                            removed.update(template_candidate[t_lo:t_hi])
+                            removed.update(orphan_candidates[orphan_bounds[d_i] : orphan_bounds[d_i + 1]])
+                            if doc.n_candidates > len(removed):
+                                file = file_of(doc.path)
+                                output_row = next_output_row.get(file, 0)
+                                next_output_row[file] = output_row + 1
                     yield _RenderTask(
                         doc,
                         [c - lo for c in candidates],
@@ -549,6 +598,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                         [clusters.differing_numbers.get(c) for c in candidates] if clusters.differing_numbers else None,
                         {c - lo: template_docs[c] for c in template_candidate[t_lo:t_hi]},
                         frozenset(c - lo for c in orphan_candidates[orphan_bounds[d_i] : orphan_bounds[d_i + 1]]),
+                        output_row,
                     )
 
             def written_documents(staging: Path) -> Iterator[WrittenDocument]:
@@ -593,8 +643,9 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                     "duration_seconds": round(time.time() - started, 3),
                 }
 
-            skipped_json = [{"path": s.path, "problem": s.problem} for s in skipped]
-            manifest = write_corpus(dst, written_documents, manifest_head, run_facts, skipped_json)
+            skipped_json = [{**_path_fields(s.path), "problem": s.problem} for s in skipped]
+            containers = ContainerOutputs(root, inputs.containers, settings.text_field, settings.keep_empty_rows)
+            manifest = write_corpus(dst, written_documents, manifest_head, run_facts, skipped_json, containers)
     except OSError as exc:
         if exc.filename is None:  # a failed write to the spill file: name it
             raise OSError(exc.errno, exc.strerror, str(spill_file)) from exc
@@ -605,6 +656,12 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
         except FileNotFoundError:
             pass
     return RunSummary(dst, manifest, skipped, time.time() - started)
+
+
+def _path_fields(key: str) -> dict:
+    """How the manifest names a skipped file (``path``) or row (``path``, ``row``, ``id``)."""
+    fields = Address.from_key(key).fields()
+    return {"path": fields.pop("source"), **fields}
 
 
 @dataclass
@@ -625,6 +682,7 @@ class _RenderTask:
     verdict_numbers: list[list[str] | None] | None
     template_documents: dict[int, int]
     orphan_headings: frozenset[int]  # candidates removed as orphan headings (structure.settle_headings)
+    output_row: int | None = None  # a row's place in its output file (None: not written)
 
 
 def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_RenderTask]) -> list[WrittenDocument]:
@@ -643,8 +701,9 @@ def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_Ren
             for p in paragraphs:
                 for k, v in (p.metadata or {}).items():
                     metadata.setdefault(k, v)
-            written = write_document(staging, dst, DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes,
-                                                                  paragraphs, decisions, metadata, doc.encoding_confidence), folders)
+            output = DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, paragraphs, decisions, metadata,
+                                    doc.encoding_confidence, task.output_row)
+            written = render_row(output) if is_row_key(doc.path) else write_document(staging, dst, output, folders)
             written.orphan_headings = len(task.orphan_headings)
             out.append(written)
     return out

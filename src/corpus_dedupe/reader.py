@@ -569,9 +569,15 @@ def read_document(src: Path, rel: str, max_file_size: int, encodings: tuple[tupl
             break
     else:
         raise InputError(f"file kept changing while being read ({_READ_ATTEMPTS} attempts)")
-    decision = decide_encoding(data, forced_codec(rel, encodings))
+    return document_from_bytes(rel, data, forced_codec(rel, encodings)), data
+
+
+def document_from_bytes(rel: str, data: bytes, forced: str | None = None) -> Document:
+    """Decode ``data`` (the bytes of a file, or the UTF-8 encoding of a row's text, ``forced``
+    then "utf-8") into a :class:`Document`; InputError when it is not text."""
+    decision = decide_encoding(data, forced)
     lines = decode_lines(data, decision.codec, decision.bom)
-    return Document(rel, len(data), sha256_hex(data), decision.codec, lines, decision.notes, decision.confidence), data
+    return Document(rel, len(data), sha256_hex(data), decision.codec, lines, decision.notes, decision.confidence)
 
 
 def forced_codec(rel: str, encodings: tuple[tuple[str, str], ...]) -> str | None:

@@ -36,12 +36,18 @@ def parse_encoding_option(value: str) -> tuple[str, str]:
 
 
 PAGE_MODES = ("off", "precise", "aggressive")
+FORMATS = ("txt", "jsonl", "parquet")  # as formats.FORMATS (settings load without the format readers)
 
 
 @dataclass(frozen=True)
 class Settings:
     # Reading
     include: tuple[str, ...] = ()
+    # Formats (see formats.py): None reads each file by its name (.jsonl[.gz|.zst], .parquet, else text)
+    format: str | None = None
+    text_field: str = "text"  # the field of a JSONL or Parquet row that is cleaned
+    id_field: str = "id"  # the field that names a row in the provenance (rows without one: their number)
+    keep_empty_rows: bool = False  # write a row whose whole text was removed (empty), and rows that could not be read (as they were)
     follow_symlinks: bool = False
     max_file_size: int = 256 * 1024 * 1024
     # --encoding: (GLOB, CODEC) pairs, GLOB "" for every file (see reader.forced_codec)
@@ -94,6 +100,8 @@ class Settings:
         check(1 <= self.jobs <= 256, f"jobs must be between 1 and 256, got {self.jobs}")
         if self.rules_file is not None:
             check(Path(self.rules_file).is_file(), f"rules file not found: {self.rules_file}")
+        check(self.format is None or self.format in FORMATS, f"format must be one of {', '.join(FORMATS)}, got {self.format!r}")
+        check(bool(self.text_field), "text_field must not be empty")
         check(self.pages in PAGE_MODES, f"pages must be one of {', '.join(PAGE_MODES)}, got {self.pages!r}")
         if self.page_model is not None:
             check(Path(self.page_model).is_file(), f"page model not found: {self.page_model}")

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .formats import Address, ContainerFacts, JsonlWriter, RowError, dumps_row, file_of, is_row_key, jsonl_lines, loads_row, row_of, write_parquet
 from .model import Decision, Paragraph
 
 META_DIR = ".dedupe"
@@ -59,11 +60,11 @@ def check_destination(src: Path, dst: Path, force: bool) -> None:
     middle of its swap counts as the previous output again.
     """
     src_r, dst_r = src.resolve(), dst.resolve()
-    if not src_r.is_dir():
-        raise DestinationError(f"{src}: SRC is not a folder")
+    if not src_r.is_dir() and not src_r.is_file():
+        raise DestinationError(f"{src}: SRC is not a folder or a file")
     if dst_r == src_r:
         raise DestinationError(f"{dst}: DST is the same folder as SRC")
-    if dst_r.is_relative_to(src_r):
+    if src_r.is_dir() and dst_r.is_relative_to(src_r):
         raise DestinationError(f"{dst}: DST is inside SRC")
     if src_r.is_relative_to(dst_r):
         raise DestinationError(f"{dst}: SRC is inside DST (replacing DST would delete SRC)")
@@ -156,6 +157,7 @@ class DocumentOutput:
     decisions: list[Decision]
     metadata: dict = field(default_factory=dict)
     encoding_confidence: float = 1.0
+    output_row: int | None = None  # a row's place in its output file (None: a file, or a row not written)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -220,9 +222,17 @@ def _naming(path: Path | str) -> Iterator[None]:
         raise WriteError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
+def source_fields_json(key: str) -> str:
+    """The provenance fields naming a document, as JSON inside a record: ``"a.txt"`` for a file,
+    ``"b.jsonl","row":3,"id":"x"`` for a row (what follows ``"source":``)."""
+    if not is_row_key(key):
+        return _json_string(key)
+    return _COMPACT_JSON.encode(Address.from_key(key).fields())[len('{"source":'):-1]
+
+
 def _record(p: Paragraph, d: Decision, output: dict | None) -> dict:
     rec: dict = {
-        "source": p.source,
+        **(Address.from_key(p.source).fields() if is_row_key(p.source) else {"source": p.source}),
         "paragraph": p.index,
         "lines": [p.first_line, p.last_line],
         "bytes": [p.byte_start, p.byte_end],
@@ -270,13 +280,14 @@ def _record_line(p: Paragraph, d: Decision, output: dict | None, source_json: st
         if d.rule or d.duplicate_of is not None or d.similarity is not None or output is None:
             return _COMPACT_JSON.encode(_record(p, d, output))
         lines = output["lines"]
-        return f'{head}"keep","output":{{"path":{_json_string(output["path"])},"lines":[{lines[0]},{lines[1]}]}}}}'
+        row = f',"row":{output["row"]}' if "row" in output else ""
+        return f'{head}"keep","output":{{"path":{_json_string(output["path"])}{row},"lines":[{lines[0]},{lines[1]}]}}}}'
     parts = [head, '"drop","reason":', _json_string(d.reason)]
     if d.rule:
         parts += [',"rule":', _json_string(d.rule)]
     if d.duplicate_of is not None:
         ref = d.duplicate_of
-        parts += [',"duplicate_of":{"source":', _json_string(ref.source), f',"paragraph":{ref.index},"line":{ref.first_line}}}']
+        parts += [',"duplicate_of":{"source":', source_fields_json(ref.source), f',"paragraph":{ref.index},"line":{ref.first_line}}}']
     if d.similarity is not None:
         parts += [',"similarity":', _json_number(d.similarity)]
     parts += [',"text":', _json_string(p.text), "}"]
@@ -298,15 +309,21 @@ _WRITE_CHUNK_CHARS = 1 << 20
 
 
 def output_ranges(doc: DocumentOutput) -> list[dict | None]:
-    """Per paragraph of ``doc``, its output line range (``{"path", "lines"}``) or None."""
+    """Per paragraph of ``doc``, its output line range (``{"path", "lines"}``; for a row
+    ``{"path", "row", "lines"}``, lines of the row's text) or None."""
     ranges: list[dict | None] = []
     line = 1
+    row = is_row_key(doc.path)
+    path = file_of(doc.path) if row else doc.path
     for p, d in zip(doc.paragraphs, doc.decisions):
         if not d.kept:
             ranges.append(None)
             continue
         n_lines = p.text.count("\n") + 1
-        ranges.append({"path": doc.path, "lines": [line, line + n_lines - 1]})
+        if row:
+            ranges.append({"path": path, "row": doc.output_row, "lines": [line, line + n_lines - 1]})
+        else:
+            ranges.append({"path": path, "lines": [line, line + n_lines - 1]})
         line += n_lines + 1
     return ranges
 
@@ -353,6 +370,43 @@ class WrittenDocument:
     # is what the workers wait for (see :func:`write_corpus`).
     entry_text: str
     orphan_headings: int = 0
+    row_text: str | None = None  # a row's cleaned text (None: a file, or a row with nothing kept)
+
+
+def _provenance_bytes(doc: DocumentOutput, ranges: list[dict | None]) -> tuple[bytes, dict[str, int]]:
+    """The provenance lines of ``doc``, UTF-8, and its removed paragraphs by reason."""
+    removed: dict[str, int] = {}
+    lines = []
+    source, source_fields = None, ""
+    for p, d, rng in zip(doc.paragraphs, doc.decisions, ranges):
+        if p.source is not source:  # once per document: its paragraphs share one source string
+            source, source_fields = p.source, source_fields_json(p.source)
+        lines.append(_record_line(p, d, rng, source_fields))
+        if not d.kept:
+            removed[d.reason] = removed.get(d.reason, 0) + 1
+    lines.append("")
+    provenance = "\n".join(lines)
+    try:
+        # Strict UTF-8 refuses lone surrogates: a text it encodes has none to escape (most do, and
+        # are not scanned for them: 0.5 CPU-s of the write stage at 200 MB).
+        return provenance.encode("utf-8"), removed
+    except UnicodeEncodeError:
+        return _escape_lone_surrogates(provenance).encode("utf-8"), removed  # as json_text does
+
+
+def render_row(doc: DocumentOutput) -> WrittenDocument:
+    """A row's cleaned text (its kept paragraphs with a blank line between them, no final line
+    break: a field, not a file) and its provenance lines; the container it belongs to is written
+    by :class:`ContainerOutputs`, in the main process."""
+    ranges = output_ranges(doc)
+    provenance, removed = _provenance_bytes(doc, ranges)
+    kept = sum(1 for d in doc.decisions if d.kept)
+    entry: dict = {"path": doc.path, "input_bytes": doc.size, "paragraphs": len(doc.paragraphs), "kept": kept,
+                   "removed": dict(sorted(removed.items()))}
+    if doc.notes:
+        entry["notes"] = doc.notes
+    text = "".join(_output_pieces(doc))[:-1] if kept else None
+    return WrittenDocument(entry, provenance, "", row_text=text)
 
 
 def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[str] | None = None) -> WrittenDocument:
@@ -394,29 +448,161 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[s
     else:
         entry["output_path"] = None
         entry["output_bytes"] = 0
-    removed: dict[str, int] = {}
-    lines = []
-    source, source_json = None, ""
-    for p, d, rng in zip(doc.paragraphs, doc.decisions, ranges):
-        if p.source is not source:  # once per document: its paragraphs share one source string
-            source, source_json = p.source, _json_string(p.source)
-        lines.append(_record_line(p, d, rng, source_json))
-        if not d.kept:
-            removed[d.reason] = removed.get(d.reason, 0) + 1
-    lines.append("")
-    provenance = "\n".join(lines)
-    try:
-        # Strict UTF-8 refuses lone surrogates: a text it encodes has none to escape (most do, and
-        # are not scanned for them: 0.5 CPU-s of the write stage at 200 MB).
-        provenance_bytes = provenance.encode("utf-8")
-    except UnicodeEncodeError:
-        provenance_bytes = _escape_lone_surrogates(provenance).encode("utf-8")  # as json_text does
+    provenance_bytes, removed = _provenance_bytes(doc, ranges)
     entry["paragraphs"] = len(doc.paragraphs)
     entry["kept"] = kept
     entry["removed"] = dict(sorted(removed.items()))
     if doc.metadata:
         entry["metadata"] = doc.metadata
     return WrittenDocument(entry, provenance_bytes, manifest_entry_text(entry))
+
+
+class _ContainerOutput:
+    """The output file of one JSONL or Parquet file, written as its rows come in order. The
+    source is read again row by row alongside (a row's other fields are not carried through the
+    stages): each row written keeps every field, the text field replaced. A source row that no
+    document stands for could not be cleaned (it is in the manifest's skipped list): it is left
+    out, or with ``keep_empty`` written as it was, so that every source row has its output row."""
+
+    def __init__(self, root: str, facts: ContainerFacts, staging: Path, dst: Path, text_field: str, keep_empty: bool) -> None:
+        self.facts, self.text_field, self.keep_empty = facts, text_field, keep_empty
+        self.src_path = os.path.join(root, facts.path)
+        self.out_path = os.path.join(staging, facts.path)
+        self.shown_as = _LazyPath(dst, facts.path)
+        self.rows_read = self.rows_written = self.documents = self.paragraphs = self.kept = 0
+        self.removed: dict[str, int] = {}
+        self.row_notes: list[dict] = []
+        with _naming(self.shown_as):
+            _make_folders(Path(self.out_path).parent)
+            if facts.format == "jsonl":
+                self.lines = jsonl_lines(self.src_path, facts.compression)
+                self.writer: JsonlWriter | None = JsonlWriter(self.out_path, facts.compression)
+            else:
+                self.writer = None
+                self.rows: list[int] = []
+                self.texts: list[str | None] = []
+
+    def _source_row(self) -> bytes | None:
+        """The next source row (a JSONL line; None for Parquet, whose rows are taken by number)."""
+        self.rows_read += 1
+        if self.writer is None:
+            return None
+        try:
+            return next(self.lines)
+        except StopIteration:
+            raise RowError(f"{self.src_path}: has fewer rows than when it was read (changed during the run?)") from None
+
+    def _put(self, row: int, raw: bytes | None, text: str | None) -> None:
+        """Write source row ``row`` with ``text`` as its text (None: the row as it was)."""
+        self.rows_written += 1
+        if self.writer is None:
+            self.rows.append(row)
+            self.texts.append(text)
+        elif text is None:
+            self.writer.write(raw + b"\n")
+        else:
+            record = loads_row(raw)
+            record[self.text_field] = text
+            self.writer.write(dumps_row(record))
+
+    def _pass_rows_before(self, row: int) -> None:
+        while self.rows_read < row:
+            raw = self._source_row()
+            if self.keep_empty:
+                self._put(self.rows_read - 1, raw, None)
+
+    def add(self, row: int, written: WrittenDocument) -> None:
+        with _naming(self.shown_as):
+            self._pass_rows_before(row)
+            raw = self._source_row()
+            entry = written.entry
+            self.documents += 1
+            self.paragraphs += entry["paragraphs"]
+            self.kept += entry["kept"]
+            for reason, count in entry["removed"].items():
+                self.removed[reason] = self.removed.get(reason, 0) + count
+            if entry.get("notes"):
+                self.row_notes.append({**Address.from_key(entry["path"]).fields(), "notes": entry["notes"]})
+                self.row_notes[-1].pop("source")
+            if written.row_text is not None or self.keep_empty:
+                self._put(row, raw, written.row_text or "")
+
+    def finish(self) -> dict:
+        """Write the rest and close; the container's manifest entry."""
+        with _naming(self.shown_as):
+            if self.writer is not None:
+                for raw in self.lines:
+                    self.rows_read += 1
+                    if self.keep_empty:
+                        self._put(self.rows_read - 1, raw, None)
+                self.writer.close()
+            else:
+                self._pass_rows_before(self.facts.rows)
+                write_parquet(self.src_path, self.out_path, self.text_field, self.rows, self.texts)
+            digest, size = hashlib.sha256(), 0
+            with open(self.out_path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+                    size += len(chunk)
+        entry: dict = {
+            "path": self.facts.path,
+            "format": self.facts.format,
+            "compression": self.facts.compression if self.facts.format == "jsonl" else None,
+            "input_bytes": self.facts.size,
+            "input_sha256": self.facts.sha256,
+            "rows": self.rows_read,
+            "rows_skipped": self.rows_read - self.documents,
+            "rows_written": self.rows_written,
+            "output_path": self.facts.path,
+            "output_bytes": size,
+            "output_sha256": digest.hexdigest(),
+            "paragraphs": self.paragraphs,
+            "kept": self.kept,
+            "removed": dict(sorted(self.removed.items())),
+        }
+        if self.row_notes:
+            entry["row_notes"] = self.row_notes
+        return entry
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.abort()
+
+
+class ContainerOutputs:
+    """Writes the output files of a run's JSONL and Parquet files from their rows, which come in
+    corpus order (all rows of one file, then the next file's): one file open at a time."""
+
+    def __init__(self, root: str | Path, facts: dict[str, ContainerFacts], text_field: str, keep_empty: bool) -> None:
+        self.root, self.facts, self.text_field, self.keep_empty = str(root), facts, text_field, keep_empty
+        self.current: _ContainerOutput | None = None
+        self.entries: dict[str, dict] = {}
+
+    def add(self, staging: Path, dst: Path, written: WrittenDocument) -> None:
+        key = written.entry["path"]
+        file = file_of(key)
+        if self.current is None or self.current.facts.path != file:
+            self._finish_current()
+            self.current = _ContainerOutput(self.root, self.facts[file], staging, dst, self.text_field, self.keep_empty)
+        self.current.add(row_of(key), written)
+
+    def _finish_current(self) -> None:
+        if self.current is not None:
+            self.entries[self.current.facts.path] = self.current.finish()
+            self.current = None
+
+    def finish(self, staging: Path, dst: Path) -> list[dict]:
+        """Every container's manifest entry (a container none of whose rows could be cleaned gets
+        its output too: empty, or its rows as they were with ``keep_empty``)."""
+        self._finish_current()
+        for path, facts in self.facts.items():
+            if path not in self.entries:
+                self.entries[path] = _ContainerOutput(self.root, facts, staging, dst, self.text_field, self.keep_empty).finish()
+        return [self.entries[path] for path in sorted(self.entries)]
+
+    def abort(self) -> None:
+        if self.current is not None:
+            self.current.abort()
 
 
 def staging_path(dst: Path) -> Path:
@@ -434,6 +620,7 @@ def write_corpus(
     manifest_head: Callable[[], dict],
     run_facts: Callable[[], dict],
     skipped: list[dict],
+    containers: ContainerOutputs | None = None,
 ) -> dict:
     """Write DST atomically; returns the manifest that was written. ``documents(staging)`` writes
     the documents' output files into the staging folder (see :func:`write_document`) and yields
@@ -463,6 +650,9 @@ def write_corpus(
             for written in written_documents:
                 entry = written.entry
                 prov.write(written.provenance)
+                if containers is not None and is_row_key(entry["path"]):
+                    containers.add(staging, dst, written)
+                    continue
                 files.append(entry)
                 file_texts.append(written.entry_text)
                 totals["files"] += 1
@@ -474,6 +664,21 @@ def write_corpus(
                 totals["input_bytes"] += entry["input_bytes"]
                 for reason, count in entry["removed"].items():
                     totals["removed"][reason] = totals["removed"].get(reason, 0) + count
+        if containers is not None and containers.facts:
+            for entry in containers.finish(staging, dst):
+                files.append(entry)
+                file_texts.append(manifest_entry_text(entry))
+                totals["files"] += 1
+                totals["files_written"] += 1
+                for name in ("output_bytes", "paragraphs", "kept", "input_bytes"):
+                    totals[name] += entry[name]
+                for name in ("rows", "rows_written", "rows_skipped"):
+                    totals[name] = totals.get(name, 0) + entry[name]
+                for reason, count in entry["removed"].items():
+                    totals["removed"][reason] = totals["removed"].get(reason, 0) + count
+            order = sorted(range(len(files)), key=lambda i: files[i]["path"])  # corpus order: by path
+            files = [files[i] for i in order]
+            file_texts = [file_texts[i] for i in order]
         totals["removed"] = dict(sorted(totals["removed"].items()))
         totals["skipped"] = len(skipped)
         manifest = manifest_head()
@@ -493,6 +698,8 @@ def write_corpus(
         close = getattr(written_documents, "close", None)
         if close is not None:
             close()
+        if containers is not None:
+            containers.abort()
         remove_tree(staging)
         raise
 

@@ -1,0 +1,476 @@
+"""Corpus formats: where a document lives (an :class:`Address`), how rows are read from JSONL and
+Parquet files, and how the cleaned rows are written back in the same format.
+
+A folder of text files has one document per file. A JSONL or Parquet file (a *container*) has one
+document per row: the row's text field. Every stage downstream sees a document by a string key:
+the file's relative path for a text file, and for a row the path, the row number and the row's
+id joined by NUL characters (a byte no file name can hold, so a key is never ambiguous).
+:class:`Address` turns keys into the fields the provenance map writes (``source``, ``row``,
+``id``) and into the ``FILE:ROW_ID`` labels people type.
+
+Row numbers count from 0 in the order the file holds its rows (blank JSONL lines are not rows).
+Byte ranges of a row's paragraphs are offsets into the UTF-8 encoding of the row's text.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Iterator
+
+FORMATS = ("txt", "jsonl", "parquet")
+CONTAINER_FORMATS = ("jsonl", "parquet")
+_SEP = "\0"
+
+try:  # orjson parses and writes a row about four times faster than json; json is the fallback
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; the fallback keeps a broken install working
+    orjson = None
+
+
+class RowError(ValueError):
+    """A row that cannot be cleaned (its text field is missing or not a string, the line is not
+    JSON); the message is the problem, without the file and row (the caller adds them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a document is: a file (``row`` None), or a row of a JSONL or Parquet file, known by its
+    number (from 0) and, when the row has one, its id.
+
+    >>> a = Address("news/2026.jsonl", 3, "a-17")
+    >>> Address.from_key(a.key) == a, a.label, a.fields()
+    (True, 'news/2026.jsonl:a-17', {'source': 'news/2026.jsonl', 'row': 3, 'id': 'a-17'})
+    >>> Address("b.txt").key, Address.from_key("b.txt").label, Address("c.jsonl", 5).label
+    ('b.txt', 'b.txt', 'c.jsonl:5')
+    """
+
+    file: str
+    row: int | None = None
+    id: Any = None
+
+    @property
+    def key(self) -> str:
+        if self.row is None:
+            return self.file
+        ident = "" if self.id is None else json.dumps(self.id, ensure_ascii=False, separators=(",", ":"))
+        return f"{self.file}{_SEP}{self.row}{_SEP}{ident}"
+
+    @classmethod
+    def from_key(cls, key: str) -> "Address":
+        if _SEP not in key:
+            return cls(key)
+        file, row, ident = key.split(_SEP, 2)
+        return cls(file, int(row), json.loads(ident) if ident else None)
+
+    @property
+    def label(self) -> str:
+        """How a person names it: ``FILE``, ``FILE:ID``, or ``FILE:ROW`` for a row without an id."""
+        if self.row is None:
+            return self.file
+        return f"{self.file}:{self.row if self.id is None else self.id}"
+
+    @property
+    def where(self) -> str:
+        """For a message: ``FILE``, or ``FILE row N (id ID)``.
+
+        >>> Address("a.jsonl", 4, "x").where, Address("a.jsonl", 4).where
+        ('a.jsonl row 4 (id x)', 'a.jsonl row 4')
+        """
+        if self.row is None:
+            return self.file
+        return f"{self.file} row {self.row}" + ("" if self.id is None else f" (id {self.id})")
+
+    def fields(self) -> dict:
+        """The provenance fields that name it."""
+        out: dict = {"source": self.file}
+        if self.row is not None:
+            out["row"] = self.row
+            if self.id is not None:
+                out["id"] = self.id
+        return out
+
+
+def is_row_key(key: str) -> bool:
+    return _SEP in key
+
+
+def file_of(key: str) -> str:
+    """The file a document key is in (the key itself for a text file)."""
+    return key.split(_SEP, 1)[0] if _SEP in key else key
+
+
+def row_of(key: str) -> int | None:
+    return int(key.split(_SEP, 2)[1]) if _SEP in key else None
+
+
+def format_of(rel: str, forced: str | None = None) -> str:
+    """The format a file is read as: ``forced`` (``--format``), else by its name.
+
+    >>> [format_of(n) for n in ("a.txt", "b.jsonl", "c.JSONL.GZ", "d.jsonl.zst", "e.ndjson", "f.parquet", "g.json")]
+    ['txt', 'jsonl', 'jsonl', 'jsonl', 'jsonl', 'parquet', 'txt']
+    """
+    if forced:
+        return forced
+    name = rel.lower()
+    for suffix in (".gz", ".zst", ".zstd"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".parquet"):
+        return "parquet"
+    return "txt"
+
+
+def compression_of(rel: str) -> str | None:
+    """``gzip`` or ``zstd`` by the file's last suffix; None for an uncompressed file.
+
+    >>> compression_of("a.jsonl.gz"), compression_of("a.jsonl.zst"), compression_of("a.jsonl")
+    ('gzip', 'zstd', None)
+    """
+    name = rel.lower()
+    if name.endswith(".gz"):
+        return "gzip"
+    if name.endswith((".zst", ".zstd")):
+        return "zstd"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# JSONL
+
+
+def open_for_reading(path: str | os.PathLike, compression: str | None) -> BinaryIO:
+    """The file's bytes, decompressed."""
+    raw = open(path, "rb")
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if compression == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
+    return raw
+
+
+def jsonl_lines(path: str | os.PathLike, compression: str | None) -> Iterator[bytes]:
+    """The rows of a JSONL file as raw lines (without the line break), blank lines left out."""
+    with open_for_reading(path, compression) as handle:
+        stream = io.BufferedReader(handle, 1 << 20) if compression else handle  # type: ignore[arg-type]
+        for line in stream:
+            if line.strip():
+                yield line.rstrip(b"\r\n")
+
+
+def loads_row(raw: bytes) -> Any:
+    """Parse one JSONL line. orjson first; json for what orjson refuses but JSON writers emit
+    (lone surrogate escapes such as ``"\\ud800"``, NaN, integers past 64 bits)."""
+    if orjson is not None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RowError(f"not a valid JSON line ({getattr(exc, 'msg', None) or exc})") from None
+
+
+def dumps_row(record: Any) -> bytes:
+    """One JSONL line (with its line break): compact, non-ASCII as UTF-8, keys in their order."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        except TypeError:  # lone surrogates, NaN, big integers: the json module writes them
+            pass
+    from .writer import json_text
+
+    return json_text(record, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def text_and_id(record: Any, text_field: str, id_field: str) -> tuple[str, Any]:
+    """The text to clean and the id of a parsed row; RowError when there is no text to clean."""
+    if not isinstance(record, dict):
+        raise RowError(f"not a JSON object (a {type(record).__name__})")
+    if text_field not in record:
+        raise RowError(f"no field {text_field!r}")
+    text = record[text_field]
+    if not isinstance(text, str):
+        raise RowError(f"field {text_field!r} is not a string (it is {_json_type(text)})")
+    ident = record.get(id_field)
+    if not isinstance(ident, (str, int)) or isinstance(ident, bool):
+        ident = None  # a row without a usable id is known by its number
+    return text, ident
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+class JsonlWriter:
+    """Writes rows to a JSONL file with the source's compression. gzip's header carries no time
+    and no name, and zstd runs single-threaded at a fixed level, so the same rows give the same
+    bytes."""
+
+    def __init__(self, path: str | os.PathLike, compression: str | None) -> None:
+        self._raw = open(path, "wb")
+        self._compressor: Any = None
+        if compression == "gzip":
+            self._handle: Any = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
+        elif compression == "zstd":
+            import zstandard
+
+            self._handle = zstandard.ZstdCompressor(level=3).stream_writer(self._raw, closefd=False)
+        else:
+            self._handle = io.BufferedWriter(self._raw, 1 << 20)
+        self._plain = compression is None
+
+    def write(self, line: bytes) -> None:
+        self._handle.write(line)
+
+    def close(self) -> None:
+        self._handle.close()
+        if not self._raw.closed:
+            self._raw.close()
+
+    def abort(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet
+
+
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
+        raise RowError(f"reading Parquet needs pyarrow ({exc})") from None
+    return pyarrow
+
+
+def parquet_rows(path: str | os.PathLike, text_field: str, id_field: str) -> Iterator[tuple[str | None, Any, str | None]]:
+    """(text, id, problem) for each row of a Parquet file, reading only the text and id columns,
+    a row group at a time. RowError when the file has no such text column or is not Parquet."""
+    pa = _pyarrow()
+    try:
+        pf = pa.parquet.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise RowError(f"not a readable Parquet file ({exc})") from None
+    _check_text_column(pf, text_field)
+    names = pf.schema_arrow.names
+    columns = [text_field] + ([id_field] if id_field in names and id_field != text_field else [])
+    for batch in pf.iter_batches(columns=columns, batch_size=8192):
+        texts = batch.column(0).to_pylist()
+        ids = batch.column(1).to_pylist() if batch.num_columns > 1 else [None] * len(texts)
+        for text, ident in zip(texts, ids):
+            if not isinstance(ident, (str, int)) or isinstance(ident, bool):
+                ident = None
+            if text is None:
+                yield None, ident, f"field {text_field!r} is null"
+            else:
+                yield text, ident, None
+
+
+def _check_text_column(pf, text_field: str) -> None:
+    pa = _pyarrow()
+    names = pf.schema_arrow.names
+    if text_field not in names:
+        raise RowError(f"no column {text_field!r} (columns: {', '.join(names[:10])})")
+    text_type = pf.schema_arrow.field(text_field).type
+    if not (pa.types.is_string(text_type) or pa.types.is_large_string(text_type)):
+        raise RowError(f"column {text_field!r} is not a string column (it is {text_type})")
+
+
+def parquet_compression(path: str | os.PathLike) -> str:
+    """The compression codec of the file's first column chunk (what the output is written with)."""
+    pa = _pyarrow()
+    meta = pa.parquet.ParquetFile(path).metadata
+    if meta.num_row_groups and meta.num_columns:
+        return meta.row_group(0).column(0).compression.lower()
+    return "snappy"
+
+
+def write_parquet(src: str | os.PathLike, dst: str | os.PathLike, text_field: str, rows: list[int], texts: list[str | None]) -> None:
+    """Write the rows ``rows`` of the Parquet file ``src`` (in that order) to ``dst``, with
+    ``texts`` as their text field (None: the row's text as it was), every other column, the
+    schema and its metadata unchanged, with the source's compression."""
+    pa = _pyarrow()
+    table = pa.parquet.read_table(src)
+    table = table.take(pa.array(rows, type=pa.int64()))
+    index = table.schema.get_field_index(text_field)
+    column = table.column(index).to_pylist()
+    merged = [old if new is None else new for old, new in zip(column, texts)]
+    table = table.set_column(index, table.schema.field(index), pa.array(merged, type=table.schema.field(index).type))
+    pa.parquet.write_table(table, dst, compression=parquet_compression(src))
+
+
+def row_bytes(text: str) -> bytes:
+    """The bytes a row's text is cleaned from, and that its byte ranges point into: its UTF-8
+    encoding, with a lone surrogate (JSON allows ``"\\ud800"``; UTF-8 has no encoding for it) as
+    U+FFFD.
+
+    >>> row_bytes("café"), row_bytes("a\\ud800b")
+    (b'caf\\xc3\\xa9', b'a\\xef\\xbf\\xbdb')
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(slots=True)
+class RowInput:
+    """One row on its way to the per-document stages: a JSONL line still to be parsed (``raw``;
+    the worker parses it, so parsing runs in parallel), or a Parquet row's text and id already
+    read (``text``; ``problem`` when the row has none)."""
+
+    file: str
+    row: int
+    raw: bytes | None = None
+    text: str | None = None
+    id: Any = None
+    problem: str | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.raw) if self.raw is not None else len(self.text or "")
+
+    def text_and_address(self, text_field: str, id_field: str) -> tuple[str, Address]:
+        """The row's text and address; RowError (the problem) when it has no text to clean."""
+        if self.raw is not None:
+            text, ident = text_and_id(loads_row(self.raw), text_field, id_field)
+            return text, Address(self.file, self.row, ident)
+        if self.problem is not None or self.text is None:
+            raise RowError(self.problem or f"field {text_field!r} is null")
+        return self.text, Address(self.file, self.row, self.id)
+
+
+@dataclass
+class ContainerFacts:
+    """What the run knows of a JSONL or Parquet file before its rows are read: its format and
+    compression, its size and sha256 as stored, and its number of rows (for progress; for JSONL
+    the number of line breaks)."""
+
+    path: str
+    format: str
+    compression: str | None
+    size: int
+    sha256: str
+    rows: int
+
+
+def container_facts(root: str | os.PathLike, rel: str, fmt: str, text_field: str) -> ContainerFacts:
+    """Read a container once whole: its hash, and a check that it decompresses (or that its
+    Parquet footer reads), so that a damaged file is skipped with one line before any of its rows
+    are used. RowError names the problem."""
+    import hashlib
+
+    path = os.path.join(root, rel)
+    digest = hashlib.sha256()
+    size = 0
+    compression = compression_of(rel) if fmt == "jsonl" else None
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        if fmt == "parquet":
+            pa = _pyarrow()
+            try:
+                pf = pa.parquet.ParquetFile(path)
+            except (pa.ArrowException, OSError) as exc:
+                raise RowError(f"not a readable Parquet file ({exc})") from None
+            _check_text_column(pf, text_field)
+            rows = pf.metadata.num_rows
+        else:
+            rows = 0
+            with open_for_reading(path, compression) as stream:
+                while chunk := stream.read(1 << 20):
+                    rows += chunk.count(b"\n")
+    except RowError:
+        raise
+    except (OSError, EOFError, ValueError) as exc:  # gzip.BadGzipFile is an OSError; zstd raises ZstdError (a ValueError)
+        what = f"{compression} data is damaged" if compression else "cannot read"
+        raise RowError(f"{what} ({getattr(exc, 'strerror', None) or exc})") from None
+    except Exception as exc:  # zstandard.ZstdError and the like
+        raise RowError(f"{compression or 'file'} data is damaged ({exc})") from None
+    return ContainerFacts(rel, fmt, compression, size, digest.hexdigest(), rows)
+
+
+def row_inputs(root: str | os.PathLike, facts: ContainerFacts, text_field: str, id_field: str) -> Iterator[RowInput]:
+    """The rows of a container, in order, as the workers take them."""
+    path = os.path.join(root, facts.path)
+    if facts.format == "jsonl":
+        for row, raw in enumerate(jsonl_lines(path, facts.compression)):
+            yield RowInput(facts.path, row, raw=raw)
+    else:
+        for row, (text, ident, problem) in enumerate(parquet_rows(path, text_field, id_field)):
+            yield RowInput(facts.path, row, text=text, id=ident, problem=problem)
+
+
+@dataclass
+class CorpusInputs:
+    """What a run reads, in corpus order: the files under ``root`` (a folder SRC, or the folder
+    holding a single-file SRC), each read by its format; text files are one document each,
+    containers (``containers``) one document per row."""
+
+    root: str
+    paths: list[str]
+    formats: dict[str, str]
+    containers: dict[str, ContainerFacts]
+
+    @property
+    def text_files(self) -> list[str]:
+        return [p for p in self.paths if self.formats[p] == "txt"]
+
+    @property
+    def documents_expected(self) -> int:
+        return sum(self.containers[p].rows if p in self.containers else 1 for p in self.paths if self.formats[p] == "txt" or p in self.containers)
+
+    def items(self, text_field: str, id_field: str) -> Iterator[str | RowInput]:
+        """Every document to clean, in corpus order: a text file's relative path, or a row."""
+        for rel in self.paths:
+            if self.formats[rel] == "txt":
+                yield rel
+            elif rel in self.containers:
+                yield from row_inputs(self.root, self.containers[rel], text_field, id_field)
+
+
+def discover_inputs(src: str | os.PathLike, forced_format: str | None, text_field: str, include: tuple[str, ...] = (),
+                    follow_symlinks: bool = False) -> tuple[CorpusInputs, list]:
+    """The inputs of a run from SRC (a folder, or one file), and the files passed over (a
+    container that cannot be read is passed over here, with the problem)."""
+    from .model import Skipped
+    from .reader import discover
+
+    src = os.fspath(src)
+    skipped: list = []
+    if os.path.isfile(src):
+        root, paths = os.path.dirname(os.path.abspath(src)), [os.path.basename(src)]
+    else:
+        root = src
+        paths, skipped = discover(src, include, follow_symlinks)
+    formats = {rel: format_of(rel, forced_format) for rel in paths}
+    containers: dict[str, ContainerFacts] = {}
+    for rel in paths:
+        if formats[rel] in CONTAINER_FORMATS:
+            try:
+                containers[rel] = container_facts(root, rel, formats[rel], text_field)
+            except RowError as exc:
+                skipped.append(Skipped(rel, str(exc)))
+    return CorpusInputs(root, paths, formats, containers), skipped
