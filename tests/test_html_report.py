@@ -295,3 +295,120 @@ def test_the_report_grows_about_twice_as_fast_as_its_input(tmp_path):
         sizes[name] = write_html_report(tmp_path / f"{name}-out", tmp_path / f"{name}.html").stat().st_size
     input_bytes = sum(p.stat().st_size for p in src.rglob("*.txt"))
     assert sizes["pages"] - sizes["tiny"] <= 2.5 * input_bytes, (sizes, input_bytes)
+
+
+# ------------------------------------------------------------------------- rows of a JSONL file
+
+FERRY = "The harbour master said ferries would resume their normal timetable on Thursday morning if the winds keep falling."
+
+
+def _jsonl_corpus(root: Path) -> Path:
+    """data.jsonl: three rows with ids, the third repeating a paragraph of the first; notes.txt
+    repeats it too (a text file whose twin is a row)."""
+    rows = [
+        {"id": "a-1", "text": f"Storm Update\n\n{FERRY}\n\nThe council met on Monday evening and approved the budget for the new harbour wall."},
+        {"id": "b-2", "text": "Gardening in spring: the allotment society opened its plots to new members after a long winter."},
+        {"id": "c-3", "text": f"The fishing fleet came home late on Sunday, two days after the storm had passed the islands.\n\n{FERRY}"},
+    ]
+    return write_files(root, {
+        "data.jsonl": "".join(json.dumps(r) + "\n" for r in rows),
+        "notes.txt": f"A note about the weather.\n\n{FERRY}\n",
+    })
+
+
+@pytest.fixture(scope="module")
+def jsonl_report(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("jsonl")
+    src = _jsonl_corpus(root / "src")
+    dst = root / "out"
+    result = run_cli(src, dst, "--jobs", "1", "--report")
+    assert result.exit_code == 0, result.output
+    return dst, dst / ".dedupe" / "report.html"
+
+
+def test_report_lists_the_rows_of_a_jsonl_file_and_links_twin_rows(jsonl_report):
+    dst, report = jsonl_report
+    page = report.read_text(encoding="utf-8")
+    files = embedded(page, "files-data")
+    # One entry per row (by its label, in row order), the text file as before; in corpus order.
+    expected = []
+    for entry in manifest(dst)["files"]:
+        expected += ["data.jsonl:a-1", "data.jsonl:b-2", "data.jsonl:c-3"] if entry.get("format") == "jsonl" else [entry["path"]]
+    assert [f.get("label", f["path"]) for f in files] == expected
+    at = {f.get("label", f["path"]): i for i, f in enumerate(files)}
+    a1, c3 = files[at["data.jsonl:a-1"]], files[at["data.jsonl:c-3"]]
+    assert (a1["path"], a1["row"], a1["paragraphs"], a1["kept"], a1.get("removed", {})) == ("data.jsonl", 0, 3, 3, {})
+    assert (c3["path"], c3["row"], c3["paragraphs"], c3["kept"], c3["removed"]) == ("data.jsonl", 2, 2, 1, {"exact_duplicate": 1})
+    c3_text = json.loads((dst.parent / "src" / "data.jsonl").read_text(encoding="utf-8").splitlines()[2])["text"]
+    assert c3["input_bytes"] == len(c3_text.encode("utf-8"))
+    assert c3["removed_bytes"] == len(FERRY.encode("utf-8"))
+    assert c3["output_row"] == 2 and c3["output_bytes"] == len(c3_text.split("\n\n")[0].encode("utf-8"))
+    assert files[at["notes.txt"]]["removed"] == {"exact_duplicate": 1}
+
+    # The removed copy in row c-3 (line 3 of its text) points at row a-1, line 3 ...
+    removed = [p for p in embedded(page, f"file-data-{at['data.jsonl:c-3']}")["paragraphs"] if "r" in p]
+    assert len(removed) == 1 and removed[0]["text"] == FERRY
+    assert removed[0]["twin"] == {"relation": "duplicate_of", "source": "data.jsonl:a-1", "line": 3, "file": at["data.jsonl:a-1"], "identical": True}
+    # ... and so does the one in the text file.
+    note = next(p for p in embedded(page, f"file-data-{at['notes.txt']}")["paragraphs"] if "r" in p)
+    assert note["twin"]["file"] == at["data.jsonl:a-1"] and note["twin"]["source"] == "data.jsonl:a-1"
+    # The kept paragraph lists both copies, each by the entry and line it is at.
+    kept = embedded(page, f"file-data-{at['data.jsonl:a-1']}")["paragraphs"][1]
+    assert kept["text"] == FERRY and kept["copy_count"] == 2
+    assert kept["copies"] == [{"file": at["data.jsonl:c-3"], "source": "data.jsonl:c-3", "line": 3, "reason": "exact_duplicate"},
+                              {"file": at["notes.txt"], "source": "notes.txt", "line": 3, "reason": "exact_duplicate"}]
+    group = embedded(page, "summary-data")["largest_duplicate_groups"][0]
+    assert [(m["label"] if "row" in m else m["source"], m["file"]) for m in group["members"]] == [
+        ("data.jsonl:a-1", at["data.jsonl:a-1"]), ("data.jsonl:c-3", at["data.jsonl:c-3"]), ("notes.txt", at["notes.txt"])]
+
+
+def test_jsonl_report_in_chromium_follows_a_twin_to_its_row(jsonl_report, open_report):
+    from playwright.sync_api import expect
+
+    _dst, report = jsonl_report
+    page = open_report(report)
+    expect(page.locator("tr.file-row")).to_have_count(4)
+    expect(page.locator("#more")).to_contain_text("showing 4 of 4 documents")
+    page.fill("#file-search", "c-3")
+    expect(page.locator("tr.file-row")).to_have_count(1)
+    page.click('tr.file-row[data-label="data.jsonl:c-3"]')
+    expect(page.locator("#file-title")).to_have_text("data.jsonl:c-3")
+    expect(page.locator("#file-head")).to_contain_text("row 2 of data.jsonl")
+    expect(page.locator("#file-head")).to_contain_text("output data.jsonl row 2")
+    assert "#file=" + "data.jsonl%3Ac-3" in page.url
+    page.click('#file-view .para[data-first="3"]')
+    details = page.locator("#file-view .details")
+    expect(details).to_contain_text("exact_duplicate")
+    expect(details).to_contain_text("identical text")
+    expect(details.locator(".twin-ref")).to_have_text("data.jsonl:a-1:3")
+    details.locator(".twin-ref").click()
+    expect(page.locator("#file-title")).to_have_text("data.jsonl:a-1")
+    twin = page.locator('#file-view .para[data-first="3"]')
+    expect(twin).to_have_class(re.compile(r"\bkeep\b.*\bflash\b"))
+    twin.click()
+    kept = page.locator('#file-view .details[data-paragraph="1"]')
+    expect(kept).to_contain_text("output data.jsonl row 0, lines 3")
+    expect(kept).to_contain_text("2 copies or variants of this paragraphdata.jsonl:c-3:3 (exact_duplicate), notes.txt:3 (exact_duplicate)")
+    kept.locator(".twin-ref", has_text="notes.txt:3").click()
+    expect(page.locator("#file-title")).to_have_text("notes.txt")
+
+    # a deep link names a row by its label
+    page = open_report(report, "#file=data.jsonl:b-2")
+    expect(page.locator("#file-title")).to_have_text("data.jsonl:b-2")
+    expect(page.locator("#file-view .para")).to_have_count(1)
+
+
+def test_a_jsonl_report_grows_about_twice_as_fast_as_its_input(tmp_path):
+    """The pages and seeds as the rows of one JSONL file: their report stays near twice its input,
+    as for text files (a row's entry and payload are written short)."""
+    tiny = write_files(tmp_path / "tiny", {"a.jsonl": json.dumps({"id": "x", "text": "One short line of text."}) + "\n"})
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "tests" / "pages").glob("*.txt")) + sorted((ROOT / "seeds").rglob("*.txt"))]
+    rows = write_files(tmp_path / "rows", {"docs.jsonl": "".join(json.dumps({"id": f"doc-{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts))})
+    sizes = {}
+    for name, corpus in (("tiny", tiny), ("rows", rows)):
+        assert run_cli(corpus, tmp_path / f"{name}-out", "--jobs", "1", "--quiet").exit_code == 0
+        sizes[name] = write_html_report(tmp_path / f"{name}-out", tmp_path / f"{name}.html").stat().st_size
+    input_bytes = (rows / "docs.jsonl").stat().st_size
+    assert sizes["rows"] - sizes["tiny"] <= 2.5 * input_bytes, (sizes, input_bytes)
+    files = embedded((tmp_path / "rows.html").read_text(encoding="utf-8"), "files-data")
+    assert [f["label"] for f in files] == [f"docs.jsonl:doc-{i}" for i in range(len(texts))]

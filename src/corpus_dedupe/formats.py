@@ -34,7 +34,12 @@ except ImportError:  # pragma: no cover - orjson is a dependency; the fallback k
 
 class RowError(ValueError):
     """A row that cannot be cleaned (its text field is missing or not a string, the line is not
-    JSON); the message is the problem, without the file and row (the caller adds them)."""
+    JSON); the message is the problem, without the file and row (the caller adds them).
+    ``id``: the row's id when it is known (a row with an id but no text)."""
+
+    def __init__(self, message: str, id: Any = None) -> None:
+        super().__init__(message)
+        self.id = id
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,14 +202,14 @@ def text_and_id(record: Any, text_field: str, id_field: str) -> tuple[str, Any]:
     """The text to clean and the id of a parsed row; RowError when there is no text to clean."""
     if not isinstance(record, dict):
         raise RowError(f"not a JSON object (a {type(record).__name__})")
-    if text_field not in record:
-        raise RowError(f"no field {text_field!r}")
-    text = record[text_field]
-    if not isinstance(text, str):
-        raise RowError(f"field {text_field!r} is not a string (it is {_json_type(text)})")
     ident = record.get(id_field)
     if not isinstance(ident, (str, int)) or isinstance(ident, bool):
         ident = None  # a row without a usable id is known by its number
+    if text_field not in record:
+        raise RowError(f"no field {text_field!r}", ident)
+    text = record[text_field]
+    if not isinstance(text, str):
+        raise RowError(f"field {text_field!r} is not a string (it is {_json_type(text)})", ident)
     return text, ident
 
 
@@ -346,6 +351,9 @@ class RowInput:
     id: Any = None
     problem: str | None = None
 
+    def __reduce__(self):  # the constructor's arguments: a third of a dataclass's default pickling time
+        return (RowInput, (self.file, self.row, self.raw, self.text, self.id, self.problem))
+
     @property
     def size(self) -> int:
         return len(self.raw) if self.raw is not None else len(self.text or "")
@@ -356,7 +364,7 @@ class RowInput:
             text, ident = text_and_id(loads_row(self.raw), text_field, id_field)
             return text, Address(self.file, self.row, ident)
         if self.problem is not None or self.text is None:
-            raise RowError(self.problem or f"field {text_field!r} is null")
+            raise RowError(self.problem or f"field {text_field!r} is null", self.id)
         return self.text, Address(self.file, self.row, self.id)
 
 

@@ -1,7 +1,8 @@
 """A self-contained HTML audit report of a run: one file, no network, no external assets.
 
 The page shows the totals, the removals by reason and rule, the largest duplicate groups and the
-list of source files; opening a file shows its paragraphs in source order with the removed ones
+list of source documents (text files, and the rows of JSONL and Parquet files, each row on its
+own as ``FILE:ID``); opening one shows its paragraphs in source order with the removed ones
 marked by reason, and clicking a paragraph shows why: the rule, or the kept twin with a word diff.
 
 It has to stay usable on a corpus of thousands of files, so the page is not one giant DOM: each
@@ -16,9 +17,11 @@ from __future__ import annotations
 import html
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 
-from .audit import RunData, load_run, report_data, word_diff
+from .audit import RunData, doc_key, load_run, report_data, word_diff
+from .formats import Address, is_row_key
 from .model import ALL_REASONS
 from .writer import json_text
 
@@ -28,15 +31,33 @@ _OPS = {"equal": "=", "delete": "-", "insert": "+", "replace": "~"}
 
 def html_report_data(run: RunData) -> dict:
     """What the page embeds: ``summary`` (totals and breakdowns), ``files`` (one small row per
-    source file) and ``payloads`` (per file: its paragraphs, twins and diffs)."""
+    document: a text file, or a row of a JSONL or Parquet file) and ``payloads`` (per document:
+    its paragraphs, twins and diffs).
+
+    Documents are listed in corpus order: the manifest's files in order, a JSONL or Parquet file
+    standing for its rows that have records, in row order. A row's entry has the container's
+    ``path``, its ``row`` and its ``label`` (``data.jsonl:ID``, or ``data.jsonl:ROW`` without an
+    id: what the page shows, filters on and puts in its URL), its own counts and its
+    ``output_row``. Twins and copies name the document they are in by ``file`` (its index in
+    ``files``) and ``source`` (its label: the path of a text file)."""
     summary = report_data(run, top=20)
-    paths = [f["path"] for f in run.files]
-    index = {p: i for i, p in enumerate(paths)}
+    documents = _documents(run)
+    index = {key: i for i, (key, _entry) in enumerate(documents)}
+    labels: dict[str, str] = {}
+
+    def label(key: str) -> str:
+        if key not in labels:
+            labels[key] = Address.from_key(key).label
+        return labels[key]
+
     summary.pop("dst", None)
     summary["dst_name"] = run.dst.name
     for group in summary["largest_duplicate_groups"]:
         for member in group["members"]:
-            member["file"] = index.get(member["source"])
+            key = doc_key(member)
+            member["file"] = index.get(key)
+            if is_row_key(key):
+                member["label"] = label(key)
     summary["files_losing_most"] = [dict(f, file=index.get(f["path"])) for f in summary["files_losing_most"]]
 
     copies: dict[tuple[str, int], list] = {}
@@ -46,35 +67,87 @@ def html_report_data(run: RunData) -> dict:
             target = rec.get(relation)
             if not target:
                 continue
-            key = (target["source"], target["paragraph"])
+            key = (doc_key(target), target["paragraph"])
             copy_counts[key] = copy_counts.get(key, 0) + 1
             listed = copies.setdefault(key, [])
             if len(listed) < _MAX_COPIES_LISTED:
-                listed.append({"file": index.get(rec["source"]), "source": rec["source"], "line": rec["lines"][0], "reason": rec.get("reason") or "variant"})
+                doc = doc_key(rec)
+                listed.append({"file": index.get(doc), "source": label(doc), "line": rec["lines"][0], "reason": rec.get("reason") or "variant"})
 
+    keep_empty_rows = bool(run.manifest.get("parameters", {}).get("keep_empty_rows"))
     files = []
     payloads = []
-    for entry in run.files:
-        recs = sorted(run.by_source.get(entry["path"], []), key=lambda r: r["paragraph"])
+    for key, entry in documents:
+        recs = sorted(run.by_source.get(key, []), key=lambda r: r["paragraph"])
         removed_bytes = sum(r["bytes"][1] - r["bytes"][0] for r in recs if r["decision"] != "keep")
         variants = sum(1 for r in recs if r.get("variant_of"))
-        files.append(
-            {
-                "path": entry["path"],
-                "paragraphs": entry.get("paragraphs", len(recs)),
-                "kept": entry.get("kept", 0),
-                "removed": entry.get("removed", {}),
-                "variants": variants,
-                "input_bytes": entry.get("input_bytes", 0),
-                "output_bytes": entry.get("output_bytes", 0),
-                "removed_bytes": removed_bytes,
-                "output_path": entry.get("output_path"),
-            }
-        )
-        payloads.append(_compact({"path": entry["path"], "encoding": entry.get("encoding"), "metadata": entry.get("metadata"),
-                                  "paragraphs": [_paragraph(run, r, index, copies, copy_counts) for r in recs]}))
+        paragraphs = [_paragraph(run, r, index, copies, copy_counts, label) for r in recs]
+        if not is_row_key(key):
+            files.append(
+                {
+                    "path": entry["path"],
+                    "paragraphs": entry.get("paragraphs", len(recs)),
+                    "kept": entry.get("kept", 0),
+                    "removed": entry.get("removed", {}),
+                    "variants": variants,
+                    "input_bytes": entry.get("input_bytes", 0),
+                    "output_bytes": entry.get("output_bytes", 0),
+                    "removed_bytes": removed_bytes,
+                    "output_path": entry.get("output_path"),
+                }
+            )
+            payloads.append(_compact({"path": entry["path"], "encoding": entry.get("encoding"), "metadata": entry.get("metadata"), "paragraphs": paragraphs}))
+            continue
+        address = Address.from_key(key)
+        kept = [r for r in recs if r["decision"] == "keep"]
+        kept_texts = [p["text"] for p, r in zip(paragraphs, recs) if r["decision"] == "keep"]
+        removed = Counter(r.get("reason") or "unknown" for r in recs if r["decision"] != "keep")
+        row: dict = {"path": address.file, "row": address.row, "label": address.label, "paragraphs": len(recs), "kept": len(kept)}
+        # Counts that are nothing are left out (the page's script puts them back as it reads the
+        # list): a corpus of short rows has one of these entries per row.
+        if removed:
+            row["removed"] = dict(sorted(removed.items()))
+        if variants:
+            row["variants"] = variants
+        row["input_bytes"] = max((r["bytes"][1] for r in recs), default=0)  # the row's text, in UTF-8
+        # Its text in the output: the kept paragraphs with a blank line between them (writer.render_row).
+        if not kept_texts:
+            row["output_bytes"] = 0
+        elif None not in kept_texts:
+            row["output_bytes"] = sum(len(t.encode("utf-8", "surrogatepass")) for t in kept_texts) + 2 * (len(kept_texts) - 1)
+        else:
+            row["output_bytes"] = None  # its output file cannot be read
+        if removed_bytes:
+            row["removed_bytes"] = removed_bytes
+        # ``output_row``: the row it became in the output file (``output_path``, left out where it
+        # is ``path``, as the writer names it); absent for a row not written (nothing kept). With
+        # --keep-empty-rows every source row is written, at its own number.
+        if entry.get("output_path") and (kept or keep_empty_rows):
+            if entry["output_path"] != address.file:
+                row["output_path"] = entry["output_path"]
+            row["output_row"] = (kept[0].get("output") or {}).get("row") if kept else address.row
+        files.append(row)
+        payloads.append(_compact({"paragraphs": paragraphs}))
     summary["reasons"] = list(ALL_REASONS)
     return {"summary": summary, "files": files, "payloads": payloads}
+
+
+def _documents(run: RunData) -> list[tuple[str, dict]]:
+    """(document key, manifest entry of its file) in corpus order: the manifest's files in their
+    order, a JSONL or Parquet file replaced by its rows that have records, in row order."""
+    rows: dict[str, list[tuple[int, str]]] = {}
+    for key in run.by_source:
+        if is_row_key(key):
+            address = Address.from_key(key)
+            rows.setdefault(address.file, []).append((address.row, key))
+    documents = []
+    for entry in run.files:
+        path = entry.get("path")
+        if entry.get("format") in ("jsonl", "parquet"):
+            documents += [(key, entry) for _row, key in sorted(rows.get(path, []))]
+        else:
+            documents.append((path, entry))
+    return documents
 
 
 def _compact(payload: dict) -> dict:
@@ -83,8 +156,10 @@ def _compact(payload: dict) -> dict:
     index ``r`` into ``summary.reasons``, its ``rule`` an index ``u`` into the file's ``rules``,
     its ``n`` left out where it is its position, and the page stage's evidence ``e`` without what
     is the same on every line of the page (threshold, the prose's stopwords, the language: the
-    file's ``ev``), and ``lines`` a number for a paragraph of one line. ``expand()`` in the
-    page's script restores the long form as it reads it."""
+    file's ``ev``), ``lines`` a number for a paragraph of one line, a kept paragraph's ``output``
+    lines left out where they are its source lines (a number for one line), and ``rules`` left
+    out when there are none. ``expand()`` in the page's script restores the long form as it reads
+    it."""
     rules: list[str] = []
     rule_index: dict[str, int] = {}
     constants = {tuple(p["evidence"][i] for i in (1, 4, 5)) for p in payload["paragraphs"] if isinstance(p.get("evidence"), list)}
@@ -92,6 +167,11 @@ def _compact(payload: dict) -> dict:
     for position, p in enumerate(payload["paragraphs"]):
         if p["n"] == position:
             del p["n"]
+        if p.get("output") is not None:
+            if p["output"] == p["lines"]:
+                del p["output"]
+            elif p["output"][0] == p["output"][1]:
+                p["output"] = p["output"][0]
         if p["lines"][0] == p["lines"][1]:
             p["lines"] = p["lines"][0]  # one line: a number
         reason = p.pop("reason")
@@ -106,13 +186,14 @@ def _compact(payload: dict) -> dict:
         if page_constants is not None and isinstance(evidence, list):
             del p["evidence"]
             p["e"] = [evidence[i] for i in (0, 2, 3, 6, 7, 8)]
-    payload["rules"] = rules
+    if rules:
+        payload["rules"] = rules
     if page_constants is not None:
         payload["ev"] = list(page_constants)
     return payload
 
 
-def _paragraph(run: RunData, rec: dict, index: dict, copies: dict, copy_counts: dict) -> dict:
+def _paragraph(run: RunData, rec: dict, index: dict, copies: dict, copy_counts: dict, label) -> dict:
     text = run.text_of(rec)
     p: dict = {"n": rec["paragraph"], "lines": rec["lines"], "reason": rec.get("reason") if rec["decision"] != "keep" else None, "text": text}
     for key in ("rule", "similarity", "metadata", "template_documents", "differing_numbers"):
@@ -121,14 +202,15 @@ def _paragraph(run: RunData, rec: dict, index: dict, copies: dict, copy_counts: 
     if rec.get("evidence") is not None:
         p["evidence"] = rec["evidence"]  # the compact list; whyText() in the page words it
     if rec["decision"] == "keep" and rec.get("output"):
-        p["output"] = rec["output"].get("lines")
+        p["output"] = rec["output"].get("lines")  # of the output file, or of its output row's text
     for relation in ("duplicate_of", "variant_of"):
         target = rec.get(relation)
         if not target:
             continue
-        twin_rec = run.by_key.get((target["source"], target["paragraph"]))
+        target_key = doc_key(target)
+        twin_rec = run.by_key.get((target_key, target["paragraph"]))
         twin_text = run.text_of(twin_rec) if twin_rec else None
-        twin = {"relation": relation, "source": target["source"], "line": target.get("line"), "file": index.get(target["source"])}
+        twin = {"relation": relation, "source": label(target_key), "line": target.get("line"), "file": index.get(target_key)}
         if twin_text is None or text is None:
             twin["missing"] = True
         elif twin_text == text:
@@ -136,7 +218,7 @@ def _paragraph(run: RunData, rec: dict, index: dict, copies: dict, copy_counts: 
         else:
             p["diff"] = [[_OPS[d["op"]], d["twin"], d["this"]] for d in word_diff(twin_text, text)]
         p["twin"] = twin
-    key = (rec["source"], rec["paragraph"])
+    key = (doc_key(rec), rec["paragraph"])
     if key in copies:
         p["copies"] = copies[key]
         p["copy_count"] = copy_counts[key]
@@ -262,7 +344,7 @@ footer { color: var(--muted); font-size: 12px; padding: 8px 20px; }
 <div id="skipped"></div>
 <h2>Source files</h2>
 <div class="controls">
-<input type="search" id="file-search" placeholder="Filter files by path" aria-label="Filter files by path">
+<input type="search" id="file-search" placeholder="Filter files by path (a row: FILE:ID)" aria-label="Filter files by path">
 <select id="file-sort" aria-label="Sort files">
 <option value="corpus">corpus order</option>
 <option value="bytes">most bytes removed</option>
@@ -287,7 +369,18 @@ _PAGE_SCRIPT = """<script>
   const files = JSON.parse(document.getElementById("files-data").textContent);
   const cache = new Map();
   const state = { filter: "", search: "", sort: "corpus", shown: PAGE, current: -1 };
-  const byPath = new Map(files.map((f, i) => [f.path, i]));
+  for (const f of files) {
+    // A row of a JSONL or Parquet file (html_report_data) is shown, filtered and linked by its
+    // label (FILE:ID); its counts that are nothing, and its output path, are left out of the data.
+    f.label = f.label ?? f.path;
+    f.removed = f.removed ?? {};
+    f.variants = f.variants ?? 0;
+    f.removed_bytes = f.removed_bytes ?? 0;
+    if (f.row !== undefined) f.output_path = f.output_path ?? (f.output_row !== undefined ? f.path : null);
+  }
+  const byLabel = new Map();
+  files.forEach((f, i) => { if (!byLabel.has(f.label)) byLabel.set(f.label, i); });  // two rows with one id: the first, as explain
+  const noun = files.some((f) => f.row !== undefined) ? "documents" : "files";
   const REASON_TEXT = {
     exact_duplicate: "an exact duplicate (same text once case, quotes, dashes and punctuation are folded) of a paragraph kept earlier",
     near_duplicate: "a near-duplicate of a paragraph kept earlier",
@@ -320,6 +413,8 @@ _PAGE_SCRIPT = """<script>
     data.paragraphs.forEach((p, position) => {
       if (p.n === undefined) p.n = position;
       if (typeof p.lines === "number") p.lines = [p.lines, p.lines];
+      if (p.r === undefined && p.output === undefined) p.output = p.lines;  // kept, at its own line numbers
+      if (typeof p.output === "number") p.output = [p.output, p.output];
       p.reason = p.r === undefined ? null : summary.reasons[p.r];
       if (p.u !== undefined) p.rule = data.rules[p.u];
       if (p.e) p.evidence = [p.e[0], data.ev[0], p.e[1], p.e[2], data.ev[1], data.ev[2], p.e[3], p.e[4], p.e[5]];
@@ -338,7 +433,7 @@ _PAGE_SCRIPT = """<script>
     return p.reason === state.filter;
   }
   function fileMatches(f) {
-    if (state.search && !f.path.toLowerCase().includes(state.search)) return false;
+    if (state.search && !f.label.toLowerCase().includes(state.search)) return false;
     if (!state.filter) return true;
     if (state.filter === "removed") return removedCount(f) > 0;
     if (state.filter === "kept") return f.kept > 0;
@@ -355,6 +450,7 @@ _PAGE_SCRIPT = """<script>
     ["paragraphs", "paragraphs in", t.paragraphs], ["kept", "kept", t.kept], ["removed", "removed", removedTotal],
     ["input-bytes", "bytes in", t.input_bytes], ["output-bytes", "bytes out", t.output_bytes],
   ];
+  if (t.rows) cards.splice(2, 0, ["rows", "rows in", t.rows], ["rows-written", "rows written", t.rows_written]);  // JSONL and Parquet files
   const totals = document.getElementById("totals");
   for (const [id, label, value] of cards) {
     totals.append(el("div", { class: "card" }, el("div", { class: "v", id: "total-" + id, "data-value": value }, fmt(value)), el("div", { class: "k" }, label)));
@@ -372,7 +468,7 @@ _PAGE_SCRIPT = """<script>
   for (const [rule, v] of Object.entries(summary.by_rule)) rules.append(el("tr", {}, el("td", { class: "path" }, rule), el("td", {}, badge(v.reason)), el("td", { class: "num" }, fmt(v.paragraphs)), el("td", { class: "num" }, fmt(v.bytes))));
   const groups = document.getElementById("groups");
   for (const g of summary.largest_duplicate_groups) {
-    const members = g.members.slice(0, 10).map((m) => el("button", { class: "link path", onclick: () => openFile(m.file, m.line, true) }, m.source + ":" + m.line + (m.decision === "keep" ? " (kept)" : "")));
+    const members = g.members.slice(0, 10).map((m) => el("button", { class: "link path", onclick: () => openFile(m.file, m.line, true) }, (m.label ?? m.source) + ":" + m.line + (m.decision === "keep" ? " (kept)" : "")));
     const more = g.copies > members.length ? " … and " + (g.copies - members.length) + " more" : "";
     groups.append(el("div", { class: "details group" }, el("div", {}, el("b", {}, g.copies + " copies in " + g.file_count + (g.file_count > 1 ? " files: " : " file: ")), (g.text || "").slice(0, 160)), el("div", {}, ...members.flatMap((m, i) => (i ? [", ", m] : [m])), more)));
   }
@@ -409,11 +505,11 @@ _PAGE_SCRIPT = """<script>
       const f = files[i];
       const removed = Object.entries(f.removed || {}).map(([r, n]) => badge(r, r + " " + n));
       if (f.variants) removed.push(badge("variant", "variant " + f.variants));
-      body.append(el("tr", { class: "file-row" + (i === state.current ? " current" : ""), "data-file": i, "data-path": f.path, onclick: () => openFile(i) },
-        el("td", { class: "path" }, f.path), el("td", { class: "num" }, f.kept + "/" + f.paragraphs), el("td", {}, removed.length ? removed : el("span", { class: "muted" }, "nothing"))));
+      body.append(el("tr", { class: "file-row" + (i === state.current ? " current" : ""), "data-file": i, "data-path": f.path, "data-label": f.label, onclick: () => openFile(i) },
+        el("td", { class: "path" }, f.label), el("td", { class: "num" }, f.kept + "/" + f.paragraphs), el("td", {}, removed.length ? removed : el("span", { class: "muted" }, "nothing"))));
     }
     const more = document.getElementById("more");
-    more.replaceChildren(el("p", { class: "muted" }, "showing " + fmt(Math.min(state.shown, idx.length)) + " of " + fmt(idx.length) + " files" + (idx.length !== files.length ? " (of " + fmt(files.length) + ")" : "") + " "));
+    more.replaceChildren(el("p", { class: "muted" }, "showing " + fmt(Math.min(state.shown, idx.length)) + " of " + fmt(idx.length) + " " + noun + (idx.length !== files.length ? " (of " + fmt(files.length) + ")" : "") + " "));
     if (idx.length > state.shown) more.firstChild.append(el("button", { id: "show-more", onclick: () => { state.shown += PAGE; renderList(); } }, "show more"));
   }
 
@@ -428,7 +524,7 @@ _PAGE_SCRIPT = """<script>
     state.current = i;
     renderFile(i);
     for (const row of document.querySelectorAll("tr.file-row")) row.classList.toggle("current", Number(row.dataset.file) === i);
-    const hash = "#file=" + encodeURIComponent(files[i].path) + (line ? "&line=" + line : "");
+    const hash = "#file=" + encodeURIComponent(files[i].label) + (line ? "&line=" + line : "");
     try { if (location.hash !== hash) history.replaceState(null, "", hash); } catch (e) { /* some viewers forbid it */ }
     const paras = [...document.querySelectorAll("#file-view .para")];
     const target = line && (paras.find((p) => Number(p.dataset.first) === line) || paras.find((p) => Number(p.dataset.first) <= line && line <= Number(p.dataset.last)));
@@ -444,8 +540,12 @@ _PAGE_SCRIPT = """<script>
     const data = payload(i);
     const view = document.getElementById("file-view");
     const removed = Object.entries(f.removed || {}).map(([r, n]) => badge(r, r + " " + n));
-    const head = [el("h2", { class: "path", id: "file-title" }, f.path),
-      el("div", { class: "muted" }, f.paragraphs + " paragraphs, " + f.kept + " kept; " + fmt(f.input_bytes) + " bytes in, " + fmt(f.output_bytes) + " bytes out" + (f.output_path ? "" : " (no output file: nothing kept)") + (data.encoding ? "; " + data.encoding : "")), el("div", {}, removed)];
+    const bytes = f.paragraphs + " paragraphs, " + f.kept + " kept; " + fmt(f.input_bytes) + " bytes in, " + (f.output_bytes === null ? "?" : fmt(f.output_bytes)) + " bytes out";
+    const output = f.row === undefined ? (f.output_path ? "" : " (no output file: nothing kept)")
+      : f.output_row === undefined ? " (row not written: nothing kept)"
+      : "; output " + f.output_path + " row " + f.output_row + (f.kept ? "" : " (its text empty: nothing kept)");
+    const head = [el("h2", { class: "path", id: "file-title" }, f.label),
+      el("div", { class: "muted" }, (f.row !== undefined ? "row " + f.row + " of " + f.path + ": " : "") + bytes + output + (data.encoding ? "; " + data.encoding : "")), el("div", {}, removed)];
     if (data.metadata) head.push(el("div", { class: "muted" }, "metadata: " + Object.entries(data.metadata).map(([k, v]) => k + "=" + v).join(", ")));
     const body = [];
     let hidden = 0;
@@ -504,10 +604,15 @@ _PAGE_SCRIPT = """<script>
     else parts.push("inside the article's run");
     return parts.join("; ");
   }
+  function rowOutput() {
+    // A kept paragraph of a row: its lines are lines of that row's text in the output file.
+    const f = files[state.current];
+    return f && f.row !== undefined && f.output_row !== undefined ? "output " + f.output_path + " row " + f.output_row + ", lines " : null;
+  }
   function detailsNode(p) {
     const box = el("div", { class: "details", "data-paragraph": p.n });
     if (p.reason) box.append(row("removed as", badge(p.reason), " ", REASON_TEXT[p.reason] || ""));
-    else box.append(row("kept", p.output ? "output lines " + p.output[0] + (p.output[1] !== p.output[0] ? "–" + p.output[1] : "") : ""));
+    else box.append(row("kept", p.output ? (rowOutput() ?? "output lines ") + p.output[0] + (p.output[1] !== p.output[0] ? "–" + p.output[1] : "") : ""));
     if (p.rule) box.append(row("rule", el("span", { class: "path" }, p.rule)));
     if (p.template_documents) box.append(row("template line", "found in " + p.template_documents + " documents"));
     if (p.evidence) box.append(row("why", whyText(p.evidence)));
@@ -531,11 +636,11 @@ _PAGE_SCRIPT = """<script>
     return box;
   }
 
-  // ---- start: #file=PATH&line=N opens a file
+  // ---- start: #file=PATH&line=N opens a file (#file=FILE:ID&line=N a row)
   function fromHash() {
     const params = new URLSearchParams(location.hash.slice(1));
-    const path = params.get("file");
-    if (path !== null && byPath.has(path)) openFile(byPath.get(path), Number(params.get("line")) || undefined, true);
+    const label = params.get("file");
+    if (label !== null && byLabel.has(label)) openFile(byLabel.get(label), Number(params.get("line")) || undefined, true);
   }
   window.addEventListener("hashchange", fromHash);
   renderList();

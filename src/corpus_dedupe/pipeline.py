@@ -50,18 +50,19 @@ from .formats import Address, CorpusInputs, RowError, RowInput, discover_inputs,
 from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Document, Paragraph, ParagraphRef, Skipped
 from .normalise import match_keys_utf8
 from .page import classify_page, load_model
-from .reader import InputError, ReadAhead, document_from_bytes, read_document
+from .reader import InputError, ReadAhead, document_from_row, read_document
 from .segment import segment
 from .settings import Settings
 from .structure import ORPHAN_RULE, labels_that_stay_rare, section_headings, settle_headings
 from .workers import in_order, set_mmap_threshold, worker_init
-from .writer import ContainerOutputs, DocumentOutput, render_row, WrittenDocument, check_destination, spill_path, write_corpus, write_document
+from .writer import (ContainerOutputs, DocumentOutput, WrittenDocument, WrittenRows, check_destination, render_row, spill_path, write_corpus,
+                     write_document)
 
 Progress = Callable[..., None]  # (stage, done, total[, bytes read])
 TEMPLATE_RULE = "template.repeated_line"
 
 
-@dataclass
+@dataclass(slots=True)
 class AnalysedDocument:
     """One document's part of an :class:`AnalysedBatch`: its facts, the length of its pickled
     paragraphs in the batch's blob, and its number of dedupe candidates (undecided paragraphs)."""
@@ -74,6 +75,10 @@ class AnalysedDocument:
     paragraphs_length: int
     n_candidates: int
     encoding_confidence: float = 1.0
+
+    def __reduce__(self):  # the constructor's arguments: see _DocumentEntry
+        return (AnalysedDocument, (self.path, self.size, self.sha256, self.encoding, self.notes, self.paragraphs_length,
+                                   self.n_candidates, self.encoding_confidence))
 
 
 @dataclass
@@ -162,12 +167,12 @@ def _read_input(src: str, item: "str | RowInput", settings: Settings) -> Documen
     try:
         text, address = item.text_and_address(settings.text_field, settings.id_field)
     except RowError as exc:
-        return Skipped(Address(item.file, item.row).key, str(exc))
+        return Skipped(Address(item.file, item.row, exc.id).key, str(exc))
     data = row_bytes(text)
     if len(data) > settings.max_file_size:
         return Skipped(address.key, f"text too large ({len(data)} bytes > --max-file-size {settings.max_file_size})")
     try:
-        return document_from_bytes(address.key, data)
+        return document_from_row(address.key, data)
     except InputError as exc:
         return Skipped(address.key, str(exc).replace("binary file", "not text"))
 
@@ -321,13 +326,21 @@ def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file:
     total = inputs.documents_expected
     nbytes = 0
     if settings.jobs == 1 or total < 2:
-        for n, item in enumerate(inputs.items(settings.text_field, settings.id_field), 1):
-            batch = analyse_document(str(src), item, settings, spill_file)
-            nbytes += sum(getattr(d, "size", 0) for d in batch.documents)
-            read_ahead.consumed(nbytes)
-            yield batch
-            if progress:
-                progress("read", n, total, nbytes)
+        # Text files one at a time (a progress step each); rows in batches, fingerprinted
+        # together as in a worker (one numpy call per row cost more than cleaning it).
+        n = 0
+        for group in _batches(src, inputs.items(settings.text_field, settings.id_field)):
+            for items in ([group] if not isinstance(group[0], str) else [[item] for item in group]):
+                if isinstance(items[0], str):
+                    batch = analyse_document(str(src), items[0], settings, spill_file)
+                else:
+                    batch = analyse_documents(str(src), items, settings, spill_file)
+                n += len(items)
+                nbytes += sum(getattr(d, "size", 0) for d in batch.documents)
+                read_ahead.consumed(nbytes)
+                yield batch
+                if progress:
+                    progress("read", n, total, nbytes)
         return
     batches = _batches(src, inputs.items(settings.text_field, settings.id_field))
     # Batches sent to a worker at once: fewer messages on a large corpus, an even share on a
@@ -370,7 +383,7 @@ def _peak_rss_mb() -> float:
     return round(peak / (1 << 20) if sys.platform == "darwin" else peak / 1024, 1)
 
 
-@dataclass
+@dataclass(slots=True)
 class _DocumentEntry:
     path: str
     size: int
@@ -382,6 +395,12 @@ class _DocumentEntry:
     first_candidate: int
     n_candidates: int
     encoding_confidence: float = 1.0
+
+    def __reduce__(self):
+        # Pickled as the constructor's arguments (every document goes to a render worker once):
+        # a third of the default's time for a dataclass.
+        return (_DocumentEntry, (self.path, self.size, self.sha256, self.encoding, self.notes, self.spill_offset,
+                                 self.spill_length, self.first_candidate, self.n_candidates, self.encoding_confidence))
 
 
 def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None) -> RunSummary:
@@ -566,29 +585,38 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             verdict_bounds = np.searchsorted(verdict_candidate, first_candidates).tolist()
             template_bounds = np.searchsorted(template_candidate, first_candidates).tolist()
 
+            # Where a row lands in its output file is known before it is rendered: a row is
+            # written when one of its candidates is kept (the paragraphs decided in pass 1 are all
+            # removed), or always with --keep-empty-rows.
+            has_kept: list[bool] = []
+            if inputs.containers and not settings.keep_empty_rows:
+                removed_a = clusters.code != 0
+                removed_a[template_candidate] = True
+                removed_a |= orphan_a
+                removed_per_doc = np.bincount(cand_doc_a[removed_a], minlength=len(docs))
+                has_kept = (np.array([doc.n_candidates for doc in docs], dtype=np.int64) > removed_per_doc).tolist()
+                del removed_a, removed_per_doc
             next_output_row: dict[str, int] = {}  # per container: the row its next written row is
+            no_orphans: frozenset[int] = frozenset()
 
             def tasks() -> Iterator[_RenderTask]:
                 for d_i, doc in enumerate(docs):
                     v_lo, v_hi = verdict_bounds[d_i], verdict_bounds[d_i + 1]
                     t_lo, t_hi = template_bounds[d_i], template_bounds[d_i + 1]
+                    o_lo, o_hi = orphan_bounds[d_i], orphan_bounds[d_i + 1]
                     lo = doc.first_candidate
-                    candidates = verdict_candidate[v_lo:v_hi]
                     output_row = None
-                    if is_row_key(doc.path):
-                        # Where the row lands in the output file is known before it is rendered:
-                        # a row is written when one of its candidates is kept (the paragraphs
-                        # decided in pass 1 are all removed), or always with --keep-empty-rows.
+                    if "\0" in doc.path:  # a row (formats.is_row_key)
                         if settings.keep_empty_rows:
                             output_row = row_of(doc.path)
-                        else:
-                            removed = {c for c, code in zip(candidates, verdict_code[v_lo:v_hi]) if code}
-                            removed.update(template_candidate[t_lo:t_hi])
-                            removed.update(orphan_candidates[orphan_bounds[d_i] : orphan_bounds[d_i + 1]])
-                            if doc.n_candidates > len(removed):
-                                file = file_of(doc.path)
-                                output_row = next_output_row.get(file, 0)
-                                next_output_row[file] = output_row + 1
+                        elif has_kept[d_i]:
+                            file = file_of(doc.path)
+                            output_row = next_output_row.get(file, 0)
+                            next_output_row[file] = output_row + 1
+                    if v_lo == v_hi and t_lo == t_hi and o_lo == o_hi:  # nothing removed, no variant: most documents
+                        yield _RenderTask(doc, [], [], [], [], None, {}, no_orphans, output_row)
+                        continue
+                    candidates = verdict_candidate[v_lo:v_hi]
                     yield _RenderTask(
                         doc,
                         [c - lo for c in candidates],
@@ -597,7 +625,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                         verdict_ref[v_lo:v_hi],
                         [clusters.differing_numbers.get(c) for c in candidates] if clusters.differing_numbers else None,
                         {c - lo: template_docs[c] for c in template_candidate[t_lo:t_hi]},
-                        frozenset(c - lo for c in orphan_candidates[orphan_bounds[d_i] : orphan_bounds[d_i + 1]]),
+                        frozenset(c - lo for c in orphan_candidates[o_lo:o_hi]),
                         output_row,
                     )
 
@@ -606,7 +634,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 n = 0
                 for written in _render_all(str(spill_file), staging, dst.absolute(), tasks(), settings):
                     orphan_total += written.orphan_headings
-                    n += 1
+                    n += len(written.rows) if isinstance(written, WrittenRows) else 1
                     if progress:
                         progress("write", n, len(docs))
                     yield written
@@ -664,7 +692,7 @@ def _path_fields(key: str) -> dict:
     return {"path": fields.pop("source"), **fields}
 
 
-@dataclass
+@dataclass(slots=True)
 class _RenderTask:
     """One document for pass 2: its facts and where its paragraphs are in the spill file, and the
     corpus-level verdicts on its dedupe candidates that were removed or are variants (the others
@@ -684,12 +712,18 @@ class _RenderTask:
     orphan_headings: frozenset[int]  # candidates removed as orphan headings (structure.settle_headings)
     output_row: int | None = None  # a row's place in its output file (None: not written)
 
+    def __reduce__(self):
+        return (_RenderTask, (self.doc, self.verdict_candidate, self.verdict_code, self.verdict_similarity, self.verdict_ref,
+                              self.verdict_numbers, self.template_documents, self.orphan_headings, self.output_row))
 
-def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_RenderTask]) -> list[WrittenDocument]:
+
+def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_RenderTask]) -> list[WrittenDocument | WrittenRows]:
     """Pass 2 for a few documents: read their paragraphs back from the spill file, turn the
     verdicts into decisions, remove orphaned headings, write the output files into the staging
-    folder and render the provenance lines. Runs in a pool worker when there are several."""
-    out = []
+    folder (rows: render their cleaned text, gathered per container into one
+    :class:`WrittenRows`) and render the provenance lines. Runs in a pool worker when there are
+    several."""
+    out: list[WrittenDocument | WrittenRows] = []
     folders: set[str] = set()
     with open(spill_file, "rb") as spill:
         for task in tasks:
@@ -703,7 +737,13 @@ def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_Ren
                     metadata.setdefault(k, v)
             output = DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, paragraphs, decisions, metadata,
                                     doc.encoding_confidence, task.output_row)
-            written = render_row(output) if is_row_key(doc.path) else write_document(staging, dst, output, folders)
+            if is_row_key(doc.path):
+                file = file_of(doc.path)
+                if not out or not isinstance(out[-1], WrittenRows) or out[-1].file != file:
+                    out.append(WrittenRows(file))
+                out[-1].add(doc.path, render_row(output), len(task.orphan_headings))  # type: ignore[union-attr]
+                continue
+            written = write_document(staging, dst, output, folders)
             written.orphan_headings = len(task.orphan_headings)
             out.append(written)
     return out
@@ -729,7 +769,7 @@ _LABEL_WORDS = 10
 
 def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_RenderTask], settings: Settings) -> Iterator[WrittenDocument]:
     """:func:`render_documents` over all documents, in order; in a process pool when --jobs > 1."""
-    calls = ((spill_file, staging, dst, batch) for batch in _chunked(tasks, _RENDER_BATCH))
+    calls = ((spill_file, staging, dst, batch) for batch in _render_batches(tasks))
     if settings.jobs == 1:
         for written in in_order(None, render_documents, calls, 0):
             yield from written
@@ -743,10 +783,18 @@ def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_Rend
             raise
 
 
-def _chunked(items: Iterator, size: int) -> Iterator[list]:
-    items = iter(items)
-    while chunk := list(itertools.islice(items, size)):
-        yield chunk
+def _render_batches(tasks: Iterator[_RenderTask]) -> Iterator[list[_RenderTask]]:
+    """Consecutive documents, 16 a batch, or 256 when they are all rows (see _BATCH_ROWS)."""
+    batch: list[_RenderTask] = []
+    rows_only = True
+    for task in tasks:
+        batch.append(task)
+        rows_only = rows_only and is_row_key(task.doc.path)
+        if len(batch) >= (_BATCH_ROWS if rows_only else _RENDER_BATCH):
+            yield batch
+            batch, rows_only = [], True
+    if batch:
+        yield batch
 
 
 def _decisions_for(paragraphs: list[Paragraph], task: _RenderTask) -> list[Decision]:

@@ -572,6 +572,16 @@ def read_document(src: Path, rel: str, max_file_size: int, encodings: tuple[tupl
     return document_from_bytes(rel, data, forced_codec(rel, encodings)), data
 
 
+def document_from_row(key: str, data: bytes) -> Document:
+    """A row's :class:`Document`: ``data`` is the UTF-8 encoding of its text (formats.row_bytes),
+    valid by construction, so only stray control bytes are looked for (what
+    :func:`decide_encoding` finds in valid UTF-8 without a byte order mark, with a BOM skipped
+    as it skips one); no hash (a row is hashed as part of its file)."""
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    notes = _control_notes(data, bom)
+    return Document(key, len(data), "", "utf-8", decode_lines(data, "utf-8", bom), notes)
+
+
 def document_from_bytes(rel: str, data: bytes, forced: str | None = None) -> Document:
     """Decode ``data`` (the bytes of a file, or the UTF-8 encoding of a row's text, ``forced``
     then "utf-8") into a :class:`Document`; InputError when it is not text."""
