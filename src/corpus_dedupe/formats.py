@@ -441,6 +441,7 @@ class CorpusInputs:
     paths: list[str]
     formats: dict[str, str]
     containers: dict[str, ContainerFacts]
+    sizes: dict[str, int] | None = None  # of the files, as found (None: not known)
 
     @property
     def text_files(self) -> list[str]:
@@ -468,11 +469,13 @@ def discover_inputs(src: str | os.PathLike, forced_format: str | None, text_fiel
 
     src = os.fspath(src)
     skipped: list = []
+    sizes: dict[str, int] = {}
     if os.path.isfile(src):
         root, paths = os.path.dirname(os.path.abspath(src)), [os.path.basename(src)]
+        sizes[paths[0]] = os.path.getsize(src)
     else:
         root = src
-        paths, skipped = discover(src, include, follow_symlinks)
+        paths, skipped = discover(src, include, follow_symlinks, sizes)
     formats = {rel: format_of(rel, forced_format) for rel in paths}
     containers: dict[str, ContainerFacts] = {}
     for rel in paths:
@@ -481,4 +484,4 @@ def discover_inputs(src: str | os.PathLike, forced_format: str | None, text_fiel
                 containers[rel] = container_facts(root, rel, formats[rel], text_field)
             except RowError as exc:
                 skipped.append(Skipped(rel, str(exc)))
-    return CorpusInputs(root, paths, formats, containers), skipped
+    return CorpusInputs(root, paths, formats, containers, sizes), skipped

@@ -47,7 +47,8 @@ _LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
 _LINE_BREAK_TEXT = re.compile(r"\r\n|\r|\n")
 
 
-def discover(src: Path, include: tuple[str, ...] = (), follow_symlinks: bool = False) -> tuple[list[str], list[Skipped]]:
+def discover(src: Path, include: tuple[str, ...] = (), follow_symlinks: bool = False,
+             sizes: dict[str, int] | None = None) -> tuple[list[str], list[Skipped]]:
     """Every regular file under ``src`` in sorted relative-path order, and the entries passed over.
 
     Hidden files and folders (name starting with ".") are skipped. Symbolic links are not followed
@@ -56,7 +57,9 @@ def discover(src: Path, include: tuple[str, ...] = (), follow_symlinks: bool = F
     to the same folder) are recorded as skipped. Real paths win over links: folders reached through
     a link are walked after the whole real tree, so each folder is listed once, under its real path
     when it has one, and a web of links cannot multiply the work. ``include`` globs match the
-    relative path or the file name.
+    relative path or the file name. ``sizes``, when given, is filled with each found file's size
+    (one stat while the folder is listed: the run batches and reads ahead by size without asking
+    again, 100,000 stat calls of the main process for 100,000 small files).
 
     The walk is iterative (an explicit stack), so the depth of the tree is limited only by the
     length of a path. A folder that cannot be listed is recorded and the walk goes on; SRC itself
@@ -157,6 +160,11 @@ def discover(src: Path, include: tuple[str, ...] = (), follow_symlinks: bool = F
             elif is_file:
                 if matches(rel, name):
                     found.append(rel)
+                    if sizes is not None:
+                        try:
+                            sizes[rel] = entry.stat().st_size
+                        except OSError:
+                            sizes[rel] = 0
             else:
                 skipped.append(Skipped(rel, "not a regular file"))
         pending.extend(reversed(subfolders))
@@ -648,6 +656,9 @@ def _read_snapshot(path: Path, max_file_size: int) -> tuple[bytes, bool]:
     return data, stable
 
 
+_SMALL_FILE = 16 << 10
+
+
 class ReadAhead:
     """Asks the kernel to start reading the files that will be read next, in a background thread,
     at most ``window`` bytes ahead of what has been read (:meth:`consumed`).
@@ -662,7 +673,13 @@ class ReadAhead:
     a reader) is left alone, and where the call does not exist (macOS) nothing happens.
     """
 
-    def __init__(self, src: Path, paths: list[str], max_file_size: int, window: int = 64 << 20) -> None:
+    def __init__(self, src: Path, paths: list[str], max_file_size: int, window: int = 64 << 20,
+                 sizes: dict[str, int] | None = None) -> None:
+        if sizes is not None:
+            # Files of a few pages are left alone: the hint costs this process three system calls
+            # per file (0.6 CPU-s for 100,000 files of 300 bytes, in the process the workers wait
+            # on), and a small file's read is one request of the disk either way.
+            paths = [rel for rel in paths if sizes.get(rel, _SMALL_FILE) >= _SMALL_FILE]
         self._src, self._paths, self._max_file_size, self._window = src, paths, max_file_size, window
         self._consumed = 0
         self._stopped = False
