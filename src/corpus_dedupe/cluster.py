@@ -693,43 +693,58 @@ def _add_short_key_columns(keys: "KeyStore | list[str]", fp: Fingerprints) -> No
         fp.buckets = np.column_stack([fp.buckets, first, last])
 
 
-def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, release_buckets: bool = False) -> ClusterResult:
-    """Decisions for every candidate (index order is corpus order). ``release_buckets``: the
-    bucket columns of ``fp`` are dropped as they are indexed (the pipeline does not need them
-    afterwards; on a large corpus they are the biggest thing in memory). Candidate pairs are
-    compared as text in ``settings.jobs`` processes; the decisions do not depend on that number."""
-    n = len(fp.key_hash)
-    code = np.zeros(n, dtype=np.int8)
-    duplicate_of = np.full(n, -1, dtype=np.int32)
-    similarity = np.full(n, np.nan, dtype=np.float32)
-    variant_of = np.full(n, -1, dtype=np.int32)
-    differing: dict[int, list[str]] = {}
-    counts: Counter = Counter()
-    if n == 0:
-        return ClusterResult(code, duplicate_of, similarity, variant_of, differing, dict(counts))
+@dataclass
+class ExactCopies:
+    """``first_of[i]``: the first candidate whose key hash is candidate i's; ``exact[i]``: i is an
+    exact copy of an earlier candidate (empty keys never match)."""
 
-    # Exact: the first paragraph with the same key hash (empty keys never match).
+    first_of: np.ndarray
+    exact: np.ndarray
+
+
+def find_exact(fp: Fingerprints) -> ExactCopies:
+    """Exact copies: the same match key hash as an earlier candidate."""
+    n = len(fp.key_hash)
     _, first_idx, inverse = np.unique(fp.key_hash, return_index=True, return_inverse=True)
     first_of = first_idx[inverse.reshape(-1)]
-    exact = (first_of != np.arange(n)) & (fp.n_words > 0)
-    counts["fingerprinted"] = int((fp.column(0) != 0).sum())
+    return ExactCopies(first_of, (first_of != np.arange(n)) & (fp.n_words > 0))
 
+
+@dataclass
+class CandidatePairs:
+    """The pairs the keep-first loop may compare: for each candidate i (in corpus order) its
+    earlier candidates j sharing an LSH bucket, most similar first (``cand_i``, ``cand_j``,
+    ``flags``, sorted by i); ``active``, the candidates that are exact copies or share a bucket
+    (only they can be removed); ``ahead``, the pairs worth comparing before the loop reaches them
+    (the first few of each row)."""
+
+    active: np.ndarray
+    cand_i: np.ndarray
+    cand_j: np.ndarray
+    flags: np.ndarray
+    ahead: np.ndarray
+    counts: dict[str, int]
+
+
+def candidate_pairs(keys: KeyStore | list[str], fp: Fingerprints, exact: ExactCopies, settings: Settings,
+                    release_buckets: bool = False) -> CandidatePairs:
+    """LSH buckets and the candidate pairs they give (numpy, block by block of rows; int32
+    indexes: 9 bytes a pair). ``release_buckets``: the bucket columns of ``fp`` are dropped as
+    they are indexed (the pipeline does not need them afterwards; on a large corpus they are the
+    biggest thing in memory)."""
+    n = len(fp.key_hash)
+    counts = {"fingerprinted": int((fp.column(0) != 0).sum())}
     # Buckets: an exact copy is never kept, so it is no bucket's member; a paragraph repeated
     # 100,000 times is one member, not 100,000.
     _add_short_key_columns(keys, fp)
-    columns = _bucket_columns(fp, ~exact, release=release_buckets, threads=settings.jobs)
+    columns = _bucket_columns(fp, ~exact.exact, release=release_buckets, threads=settings.jobs)
     in_bucket = np.zeros(n, dtype=bool)
     for sorted_rows, rows, start, _rank in columns:
         in_bucket[rows] = True
         in_bucket[sorted_rows[start]] = True  # the first member of each shared bucket
     counts["in_shared_buckets"] = int(in_bucket.sum())
-    active = np.nonzero(exact | in_bucket)[0]
+    active = np.nonzero(exact.exact | in_bucket)[0]
 
-    kept = bytearray(b"\x01") * n  # code == KEEP, readable without numpy's per-item cost
-    get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
-
-    # Candidate pairs of every row, most similar first (numpy, block by block of rows; int32
-    # indexes: 9 bytes a pair).
     def block(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         block_i, block_j, block_flags = _candidates(fp, columns, lo, min(n, lo + _ROW_BLOCK), settings)
         # Which candidates will (almost surely) be compared: the first _MAX_VERIFY of each row.
@@ -751,39 +766,71 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
     cand_j = np.concatenate(parts_j) if parts_j else np.zeros(0, dtype=np.int32)
     cand_flags = np.concatenate(parts_flags) if parts_flags else np.zeros(0, dtype=np.int8)
     ahead = np.concatenate(parts_ahead) if parts_ahead else np.zeros(0, dtype=np.int64)
-    del parts_i, parts_j, parts_flags, parts_ahead
-    verdicts = _PairVerdicts(keys, get_key, cand_i, cand_j, cand_flags, ahead, settings, settings.jobs)
-    # The keep-first loop, row by row in corpus order: compiled, or _keep_first_python. It stops
-    # where a verdict is not known yet; the verdicts of the pairs compared ahead arrive from the
-    # workers task by task, any other pair is compared here when the loop reaches it.
+    return CandidatePairs(active, cand_i, cand_j, cand_flags, ahead, counts)
+
+
+def verify_pairs(keys: KeyStore | list[str], pairs: CandidatePairs, settings: Settings) -> "_PairVerdicts":
+    """The text comparisons (rapidfuzz) of the candidate pairs: those ``ahead`` start at once, in
+    ``settings.jobs`` processes; any other is compared when the keep-first loop asks for it. The
+    verdicts do not depend on any decision, nor on the number of processes. Close it when done."""
+    get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
+    return _PairVerdicts(keys, get_key, pairs.cand_i, pairs.cand_j, pairs.flags, pairs.ahead, settings, settings.jobs)
+
+
+def keep_first(n: int, exact: ExactCopies, pairs: CandidatePairs, verdicts: "_PairVerdicts") -> ClusterResult:
+    """The decisions, row by row in corpus order: a candidate is removed when it copies an earlier
+    kept one (exactly, or by a verified pair); compiled, or _keep_first_python. The loop stops where
+    a verdict is not known yet, has it computed (or waits for the workers' one) and goes on."""
+    code = np.zeros(n, dtype=np.int8)
+    duplicate_of = np.full(n, -1, dtype=np.int32)
+    similarity = np.full(n, np.nan, dtype=np.float32)
+    variant_of = np.full(n, -1, dtype=np.int32)
+    differing: dict[int, list[str]] = {}
+    counts: Counter = Counter(pairs.counts)
+    active, cand_i, cand_j = pairs.active, pairs.cand_i, pairs.cand_j
+    kept = bytearray(b"\x01") * n  # code == KEEP, readable without numpy's per-item cost
     starts = np.searchsorted(cand_i, active, side="left")
     ends = np.searchsorted(cand_i, active, side="right")
-    is_exact = exact[active].view(np.uint8)
-    first_of_active = first_of[active].astype(np.int64)
+    is_exact = exact.exact[active].view(np.uint8)
+    first_of_active = exact.first_of[active].astype(np.int64)
     sims = np.full(n, np.nan, dtype=np.float64)  # unrounded until the loop ends
     variant_pair = np.full(n, -1, dtype=np.int64)
-    keep_first = _compiled.keep_first if _compiled is not None else _keep_first_python
-    try:
-        r = 0
-        while True:
-            r, k = keep_first(active, is_exact, first_of_active, starts, ends, cand_j, kept, verdicts.code, verdicts.similarity,
-                              _MAX_VERIFY, r, code, duplicate_of, sims, variant_of, variant_pair)
-            if k < 0:
-                break
-            verdicts.fill(k, k - int(starts[r]) < _MAX_VERIFY)
-        counts["copies_of_copies"] = _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts)
-    finally:
-        verdicts.close()
+    loop = _compiled.keep_first if _compiled is not None else _keep_first_python
+    r = 0
+    while True:
+        r, k = loop(active, is_exact, first_of_active, starts, ends, cand_j, kept, verdicts.code, verdicts.similarity,
+                    _MAX_VERIFY, r, code, duplicate_of, sims, variant_of, variant_pair)
+        if k < 0:
+            break
+        verdicts.fill(k, k - int(starts[r]) < _MAX_VERIFY)
+    counts["copies_of_copies"] = _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts)
     decided = np.flatnonzero(~np.isnan(sims))
     similarity[decided] = [round(s_, 4) for s_ in sims[decided].tolist()]
     for i, k in zip(np.flatnonzero(variant_of >= 0).tolist(), variant_pair[variant_of >= 0].tolist()):
         differing[i] = verdicts.numbers[k]
-    verified = verdicts.compared
-    counts["verified_pairs"] = verified
+    counts["verified_pairs"] = verdicts.compared
     counts["variants"] = len(differing)
     for c, name in REASON_OF_CODE.items():
         counts[name] = int((code == c).sum())
     return ClusterResult(code, duplicate_of, similarity, variant_of, differing, dict(counts))
+
+
+def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, release_buckets: bool = False) -> ClusterResult:
+    """Decisions for every candidate (index order is corpus order): the stages :func:`find_exact`,
+    :func:`candidate_pairs`, :func:`verify_pairs` and :func:`keep_first` in turn. Candidate pairs
+    are compared as text in ``settings.jobs`` processes; the decisions do not depend on that
+    number."""
+    n = len(fp.key_hash)
+    if n == 0:
+        return ClusterResult(np.zeros(0, dtype=np.int8), np.full(0, -1, dtype=np.int32), np.full(0, np.nan, dtype=np.float32),
+                             np.full(0, -1, dtype=np.int32), {}, {})
+    exact = find_exact(fp)
+    pairs = candidate_pairs(keys, fp, exact, settings, release_buckets)
+    verdicts = verify_pairs(keys, pairs, settings)
+    try:
+        return keep_first(n, exact, pairs, verdicts)
+    finally:
+        verdicts.close()
 
 
 _COPY_OF_COPY_VERIFY = 2  # removed candidates compared per kept row (0.53 s of 200 MB's main process with six)
