@@ -11,8 +11,13 @@ Usage::
 
     python benchmarks/baseline_datasketch.py CORPUS [--out flagged.json]
 
+CORPUS is a folder of text files, or a ``.jsonl`` file of one document per row (the row's ``text``
+field; ``id`` names it): the rows are visited in file order and split into paragraphs as a file's
+text is.
+
 Output: a JSON list of the flagged paragraphs, ``[{"path": ..., "line": ...}, ...]``, with
-``path`` relative to CORPUS (posix) and ``line`` the 1-based first line of the paragraph.
+``path`` relative to CORPUS (posix; for a JSONL row its ``id``, or its row number from 0 when it
+has none) and ``line`` the 1-based first line of the paragraph (in the row's text).
 """
 
 from __future__ import annotations
@@ -30,15 +35,33 @@ THRESHOLD = 0.8
 SHINGLE_WORDS = 5
 
 
+def iter_documents(root: Path) -> Iterator[tuple[str, str]]:
+    """(name, text) of every document: the files under a folder in sorted relative path order,
+    or the rows of a JSONL file in file order (named by their ``id``, else their row number)."""
+    if root.is_file() and root.suffix == ".jsonl":
+        with root.open(encoding="utf-8") as f:
+            row = 0
+            for line in f:
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                ident = record.get("id")
+                yield (str(row) if ident is None else str(ident)), record["text"]
+                row += 1
+        return
+    files = sorted((p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file())
+    for rel, path in files:
+        yield rel, path.read_text(encoding="utf-8", errors="replace")
+
+
 def iter_paragraphs(root: Path) -> Iterator[tuple[str, int, str]]:
     """(relative path, first line, text) of every paragraph under ``root``, in corpus order.
 
     A file with a blank line between two non-empty lines uses blank-line separated blocks, whose
     lines are joined with spaces; otherwise every non-empty line is a paragraph.
     """
-    files = sorted((p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file())
-    for rel, path in files:
-        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    for rel, text in iter_documents(root):
+        lines = text.split("\n")
         nonempty = [i for i, line in enumerate(lines) if line.strip()]
         if not nonempty:
             continue

@@ -11,6 +11,15 @@
 ``--repeat N`` runs dedupe N times around the baseline (half before, half after) and reports the
 run with the median wall time, listing all of them (see benchmarks/README.md).
 
+``--corpus NAME.jsonl`` benchmarks a JSONL corpus (one document per row; truth in
+``NAME.truth.jsonl``): dedupe's provenance records of rows are keyed by the row's ``id`` and line,
+the baseline reads the rows, and MB/s counts the rows' text bytes. ``--shape small`` generates the
+many-small-documents corpus (``generate_small.py``: 100,000 documents of 300-330 bytes by default)
+as a folder and as one JSONL file with the same ids, benchmarks both shapes one after the other and
+prints them side by side with each shape's dedupe/baseline ratios::
+
+    python benchmarks/run.py --shape small --docs 100000 --dedupe-args "--jobs 2" --json-out small.json
+
 Scoring. A ground-truth paragraph is a true duplicate when an earlier paragraph in corpus order
 (sorted path, then line) has the same origin; boilerplate is never scored. A system's output is
 mapped to ground truth by (path, first line). ``dedupe`` is scored from
@@ -30,6 +39,7 @@ not the sum over worker processes.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import shlex
@@ -42,6 +52,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
+import generate_small  # noqa: E402
+import to_jsonl  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -161,8 +173,13 @@ def score(truth: Truth, records: list[tuple[Key, bool, str | None]], complete: b
     return s
 
 
-def read_provenance(path: Path) -> list[tuple[Key, bool, str | None]]:
-    """(source, first line), flagged as duplicate, and reason for every dedupe provenance record."""
+def read_provenance(path: Path, row_names: list[str] | None = None) -> list[tuple[Key, bool, str | None]]:
+    """(source, first line), flagged as duplicate, and reason for every dedupe provenance record.
+
+    A record of a JSONL row (it has ``row``) is keyed by the row's ``id`` instead of the source
+    file, and its lines count in the row's text: for a corpus made by ``to_jsonl.py`` the id is the
+    file's relative path, so the key is the one the folder's ground truth uses. A row without an id
+    takes its name from ``row_names[row]`` (the ids ``corpus_rows`` read from the file)."""
     records = []
     with Path(path).open(encoding="utf-8") as f:
         for line in f:
@@ -170,7 +187,13 @@ def read_provenance(path: Path) -> list[tuple[Key, bool, str | None]]:
                 continue
             r = json.loads(line)
             flagged = r.get("decision") == "drop" and r.get("reason") in DUPLICATE_REASONS
-            records.append(((r["source"], int(r["lines"][0])), flagged, r.get("reason")))
+            if r.get("row") is None:
+                name = r["source"]
+            elif r.get("id") is not None:
+                name = str(r["id"])
+            else:
+                name = row_names[int(r["row"])] if row_names is not None else str(r["row"])
+            records.append(((name, int(r["lines"][0])), flagged, r.get("reason")))
     return records
 
 
@@ -224,7 +247,31 @@ def measure(cmd: list[str], workdir: Path, name: str, timeout: float | None) -> 
 # --- the run -----------------------------------------------------------------------------------
 
 
+def is_jsonl(corpus: Path) -> bool:
+    return corpus.suffix == ".jsonl" and not corpus.is_dir()
+
+
+def truth_of(corpus: Path) -> Path:
+    """The ground truth of a corpus: ``DIR.truth.jsonl`` beside a folder ``DIR``; for a JSONL
+    corpus ``NAME.jsonl``, ``NAME.truth.jsonl`` (the truth of the folder it was made from)."""
+    corpus = Path(corpus)
+    return generate.truth_path(corpus.with_suffix("") if is_jsonl(corpus) else corpus)
+
+
+def corpus_rows(corpus: Path) -> tuple[list[str], int]:
+    """A JSONL corpus's row names (``id``, else the row number) and the UTF-8 bytes of its texts."""
+    names, size = [], 0
+    for k, row in enumerate(to_jsonl.read_rows(corpus)):
+        names.append(str(k) if row.get("id") is None else str(row["id"]))
+        size += len(row["text"].encode("utf-8"))
+    return names, size
+
+
 def corpus_bytes(corpus: Path) -> int:
+    """Input bytes: the files of a folder; for a JSONL corpus the UTF-8 bytes of the rows' texts
+    (the documents themselves, so that MB/s compares with the same documents as files)."""
+    if is_jsonl(corpus):
+        return corpus_rows(corpus)[1]
     return sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())
 
 
@@ -243,9 +290,54 @@ def prepare_corpus(args: argparse.Namespace) -> Path:
             generate.generate(args.source, args.size_mb, args.seed, corpus, force=True)
         else:
             print(f"reusing corpus {corpus}", file=sys.stderr)
-    if not generate.truth_path(corpus).exists():
-        raise SystemExit(f"no ground truth at {generate.truth_path(corpus)}")
+    if not truth_of(corpus).exists():
+        raise SystemExit(f"no ground truth at {truth_of(corpus)}")
     return corpus
+
+
+def prepare_small_corpus(args: argparse.Namespace) -> tuple[Path, Path]:
+    """The many-small-documents corpus (``generate_small.py``) as a folder and as ``<folder>.jsonl``:
+    --corpus as given (its JSONL file written when missing), or a generated one, reused when its
+    meta file says it was made with the same documents, size, seed and generator version."""
+    if args.corpus:
+        folder = args.corpus
+        if not folder.is_dir():
+            raise SystemExit(f"--shape {args.shape} takes the folder of the small-document corpus as --corpus, not {folder}")
+        jsonl = generate_small.jsonl_path(folder)
+        if not jsonl.exists():
+            print(f"writing {jsonl} ...", file=sys.stderr)
+            to_jsonl.folder_to_jsonl(folder, jsonl)
+    else:
+        docs = args.docs if args.docs is not None or args.size_mb is not None else generate_small.DEFAULT_DOCS
+        name = f"small-{docs}docs" if docs is not None else f"small-{args.size_mb:g}mb"
+        folder = args.work_dir / f"{name}-seed{args.seed}"
+        jsonl = generate_small.jsonl_path(folder)
+        meta_file = generate.meta_path(folder)
+        meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+        wanted = {"generator": "generate_small", "generator_version": generate_small.SMALL_GENERATOR_VERSION,
+                  "seed": args.seed, "docs_wanted": docs, "size_mb": None if docs is not None else args.size_mb}
+        if any(meta.get(k) != v for k, v in wanted.items()) or not generate.truth_path(folder).exists() or not jsonl.exists():
+            print(f"generating the small-document corpus into {folder} and {jsonl} ...", file=sys.stderr)
+            generate_small.generate_small(args.source, folder, args.seed, docs=docs,
+                                          size_mb=None if docs is not None else args.size_mb, force=True, jsonl=True)
+        else:
+            print(f"reusing corpus {folder} and {jsonl}", file=sys.stderr)
+    if not generate.truth_path(folder).exists():
+        raise SystemExit(f"no ground truth at {generate.truth_path(folder)}")
+    return folder, jsonl
+
+
+def git_state() -> dict:
+    """The commit, and the files under src/ that differ from it (dedupe is installed from the
+    working tree, so uncommitted edits under src/ are part of what is measured), with a digest of
+    that difference so that two states with the same files modified can be told apart."""
+    def git(*cmd: str) -> str:
+        done = subprocess.run(["git", "-C", str(REPO), *cmd], capture_output=True, text=True)
+        return done.stdout if done.returncode == 0 else ""
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines() if line.strip()]
+    diff = git("diff", "HEAD", "--", "src")
+    return {"commit": git("log", "--oneline", "-1").strip(), "uncommitted_src_files": changed,
+            "src_diff_sha256": hashlib.sha256(diff.encode("utf-8", "surrogateescape")).hexdigest() if diff else None}
 
 
 def find_dedupe(explicit: str | None) -> str | None:
@@ -325,8 +417,13 @@ def markdown(report: dict) -> str:
         )
     for note in report.get("skipped", []):
         rows.append(f"| {note} | - | - | - | - | - | - | - | - | - |")
+    if report.get("format") == "jsonl":
+        what = (f"{report['input_mb']:.1f} MB of row text in one {report['input_file_mb']:.1f} MB JSONL file, "
+                f"{report['documents']} rows")
+    else:
+        what = f"{report['input_mb']:.1f} MB, {report['files']} files"
     lines = [
-        f"Corpus: `{report['corpus']}`: {report['input_mb']:.1f} MB, {report['files']} files, "
+        f"Corpus: `{report['corpus']}`: {what}, "
         f"{report['scored_paragraphs']} scored paragraphs, {report['true_duplicates']} true duplicates.",
         "",
         *rows,
@@ -367,11 +464,131 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def bench_corpus(corpus: Path, args: argparse.Namespace, workdir: Path, tag: str = "") -> dict:
+    """Time and score dedupe (``--repeat`` runs, split around the baseline's) and the baseline on
+    one corpus, a folder or a JSONL file; every output goes to ``workdir`` (``tag`` keeps the
+    names of several corpora's files apart) and nothing there is deleted."""
+    truth = load_truth(truth_of(corpus))
+    row_names = None
+    if is_jsonl(corpus):
+        row_names, input_bytes = corpus_rows(corpus)
+    else:
+        input_bytes = corpus_bytes(corpus)
+    report = {
+        "corpus": str(corpus),
+        "format": "jsonl" if is_jsonl(corpus) else "folder",
+        "input_mb": input_bytes / 1e6,
+        "files": 1 if is_jsonl(corpus) else sum(1 for p in corpus.rglob("*") if p.is_file()),
+        "documents": len(row_names) if row_names is not None else None,
+        "scored_paragraphs": len(truth.scored),
+        "true_duplicates": sum(1 for v in truth.is_duplicate.values() if v),
+        "systems": [],
+        "skipped": [],
+    }
+    if is_jsonl(corpus):
+        report["input_file_mb"] = corpus.stat().st_size / 1e6
+    else:
+        report["documents"] = report["files"]
+    dedupe = None if args.skip_dedupe else find_dedupe(args.dedupe)
+    if not args.skip_dedupe and dedupe is None:
+        report["skipped"].append("dedupe (not installed)")
+    dedupe_runs: list[dict] = []
+    prefix = f"{tag}-" if tag else ""
+
+    def run_dedupe(k: int, when: str) -> None:
+        # Each run writes a folder of its own, and none is deleted until every system has
+        # been timed: creating files soon after deleting many is slow on this machine (ext4
+        # passes over recently freed inodes; see the README's trap), so a deletion between
+        # runs would slow the next run's write stage.
+        out = workdir / f"{prefix}out{k}"
+        cmd = [dedupe, str(corpus), str(out), "--quiet", *shlex.split(args.dedupe_args)]
+        provenance = out / ".dedupe" / "provenance.jsonl"
+        result = run_system("dedupe", cmd, lambda: read_provenance(provenance, row_names), True, truth, input_bytes,
+                            workdir, args.timeout, run_facts=out / ".dedupe" / "run.json", measure_name=f"{prefix}dedupe{k}")
+        result["when"] = when
+        dedupe_runs.append(result)
+
+    # Repeated runs of dedupe are split around the baseline's: the machine's speed drifts
+    # during the baseline's minutes, and the runs on either side of it see that drift.
+    before = -(-args.repeat // 2) if not args.skip_baseline else args.repeat
+    if dedupe is not None:
+        for k in range(before):
+            run_dedupe(k, "before the baseline" if not args.skip_baseline else "")
+    if not args.skip_baseline:
+        flagged_file = workdir / f"{prefix}baseline.json"
+        cmd = [sys.executable, str(HERE / "baseline_datasketch.py"), str(corpus), "--out", str(flagged_file)]
+        baseline_result = run_system("baseline", cmd, lambda: read_flagged_list(flagged_file), False, truth, input_bytes,
+                                     workdir, args.timeout, measure_name=f"{prefix}baseline")
+    if dedupe is not None:
+        for k in range(before, args.repeat):
+            run_dedupe(k, "after the baseline")
+        report["systems"].append(summarise_runs(dedupe_runs))
+    if not args.skip_baseline:
+        report["systems"].append(baseline_result)
+    by_name = {r["system"]: r for r in report["systems"] if r["returncode"] == 0}
+    if "dedupe" in by_name and "baseline" in by_name:
+        d, b = by_name["dedupe"], by_name["baseline"]
+        report["ratios"] = {
+            "speed": d["mb_per_s"] / b["mb_per_s"] if d["mb_per_s"] and b["mb_per_s"] else None,
+            "rss": d["peak_rss_mb"] / b["peak_rss_mb"] if b["peak_rss_mb"] else None,
+        }
+    return report
+
+
+def markdown_side_by_side(report: dict) -> str:
+    """The shapes of one run in one table: each system's figures per shape, the dedupe/baseline
+    ratios of the same shape, and JSONL against folder for each system."""
+    shapes = report["shapes"]
+    rows = [
+        "| shape | system | wall s | CPU s | MB/s | peak RSS MB | precision | recall | speed ratio | RSS ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for shape in shapes:
+        ratios = shape.get("ratios") or {}
+        for r in shape["systems"]:
+            sc = r.get("score", {})
+            status = "" if r["returncode"] == 0 else f" (failed, exit {r['returncode']})"
+            is_dedupe = r["system"] == "dedupe"
+            rows.append(
+                f"| {shape['format']} | {r['system']}{status} | {fmt(r['wall_seconds'], 2)} | {fmt(r.get('cpu_seconds'), 2)} | "
+                f"{fmt(r['mb_per_s'], 2)} | {fmt(r['peak_rss_mb'], 1)} | {fmt(sc.get('precision'))} | {fmt(sc.get('recall'))} | "
+                f"{'x' + fmt(ratios.get('speed'), 2) if is_dedupe and ratios else '-'} | "
+                f"{'x' + fmt(ratios.get('rss'), 2) if is_dedupe and ratios else '-'} |"
+            )
+    first = shapes[0]
+    lines = [
+        f"{first['documents']} documents, {first['input_mb']:.2f} MB of document text (MB = 10^6 bytes; MB/s of every row is "
+        f"this size over the wall time), {first['scored_paragraphs']} scored paragraphs, {first['true_duplicates']} true duplicates.",
+        "Ratios are dedupe/baseline on the same shape: speed (MB/s; above 1: dedupe is faster) and peak RSS (below 1: dedupe uses less).",
+        "",
+        *rows,
+    ]
+    by_shape = {shape["format"]: {r["system"]: r for r in shape["systems"] if r["returncode"] == 0} for shape in shapes}
+    if "folder" in by_shape and "jsonl" in by_shape:
+        notes = []
+        for system in ("dedupe", "baseline"):
+            f, j = by_shape["folder"].get(system), by_shape["jsonl"].get(system)
+            if f and j and f["wall_seconds"] and j["wall_seconds"]:
+                same = f.get("score") == j.get("score")
+                notes.append(f"{system} JSONL/folder wall time x{j['wall_seconds'] / f['wall_seconds']:.2f}"
+                             + ("; the same paragraphs flagged in both shapes" if same else "; the shapes' scores differ"))
+        if notes:
+            lines += ["", *(f"- {note}" for note in notes)]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark dedupe against the datasketch baseline.")
-    parser.add_argument("--corpus", type=Path, help="existing corpus folder (needs <corpus>.truth.jsonl)")
+    parser.add_argument("--corpus", type=Path,
+                        help="existing corpus: a folder (needs <corpus>.truth.jsonl) or a NAME.jsonl file (needs "
+                             "NAME.truth.jsonl); with --shape small*, the small-document folder (its JSONL is <corpus>.jsonl)")
+    parser.add_argument("--shape", choices=("folder", "small", "small-folder", "small-jsonl"), default="folder",
+                        help="folder: the default corpus (generate.py) or --corpus; small: the many-small-documents corpus "
+                             "(generate_small.py) as a folder of files and as one JSONL file, benchmarked one after the "
+                             "other and reported side by side; small-folder, small-jsonl: one of the two")
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    parser.add_argument("--size-mb", type=float, default=20)
+    parser.add_argument("--size-mb", type=float, help="corpus size (default 20; with --shape small*, instead of --docs)")
+    parser.add_argument("--docs", type=int, help=f"documents of the small-document corpus (default {generate_small.DEFAULT_DOCS})")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "corpus-dedupe-bench",
                         help="where generated corpora are kept for reuse")
@@ -381,79 +598,58 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--timeout", type=float, help="seconds per system")
     parser.add_argument("--json-out", type=Path, help="write the report as JSON here")
+    parser.add_argument("--markdown-out", type=Path, help="write the printed report here too")
     parser.add_argument("--keep-output", action="store_true", help="keep dedupe's output folders")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of dedupe, half before and half after the baseline's; the median one is reported (default 1)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be 1 or more")
+    if args.docs is not None and args.shape == "folder":
+        parser.error("--docs goes with --shape small, small-folder or small-jsonl")
+    if args.docs is not None and args.size_mb is not None:
+        parser.error("give --docs or --size-mb, not both")
 
-    corpus = prepare_corpus(args)
-    truth = load_truth(generate.truth_path(corpus))
-    input_bytes = corpus_bytes(corpus)
-    report = {
-        "corpus": str(corpus),
-        "input_mb": input_bytes / 1e6,
-        "files": sum(1 for p in corpus.rglob("*") if p.is_file()),
-        "scored_paragraphs": len(truth.scored),
-        "true_duplicates": sum(1 for v in truth.is_duplicate.values() if v),
-        "systems": [],
-        "skipped": [],
-    }
+    if args.shape == "folder":
+        if args.size_mb is None:
+            args.size_mb = 20
+        corpora = [("", prepare_corpus(args))]
+    else:
+        folder, jsonl = prepare_small_corpus(args)
+        corpora = {"small": [("folder", folder), ("jsonl", jsonl)], "small-folder": [("folder", folder)],
+                   "small-jsonl": [("jsonl", jsonl)]}[args.shape]
+    git_at_start = git_state()
     workdir = Path(tempfile.mkdtemp(prefix="dedupe-bench-"))
     try:
-        dedupe = None if args.skip_dedupe else find_dedupe(args.dedupe)
-        if not args.skip_dedupe and dedupe is None:
-            report["skipped"].append("dedupe (not installed)")
-        dedupe_runs: list[dict] = []
-
-        def run_dedupe(k: int, when: str) -> None:
-            # Each run writes a folder of its own, and none is deleted until every system has
-            # been timed: creating files soon after deleting many is slow on this machine (ext4
-            # passes over recently freed inodes; see the README's trap), so a deletion between
-            # runs would slow the next run's write stage.
-            out = workdir / f"out{k}"
-            cmd = [dedupe, str(corpus), str(out), "--quiet", *shlex.split(args.dedupe_args)]
-            provenance = out / ".dedupe" / "provenance.jsonl"
-            result = run_system("dedupe", cmd, lambda: read_provenance(provenance), True, truth, input_bytes,
-                                workdir, args.timeout, run_facts=out / ".dedupe" / "run.json", measure_name=f"dedupe{k}")
-            result["when"] = when
-            dedupe_runs.append(result)
-
-        # Repeated runs of dedupe are split around the baseline's: the machine's speed drifts
-        # during the baseline's minutes, and the runs on either side of it see that drift.
-        before = -(-args.repeat // 2) if not args.skip_baseline else args.repeat
-        if dedupe is not None:
-            for k in range(before):
-                run_dedupe(k, "before the baseline" if not args.skip_baseline else "")
-        if not args.skip_baseline:
-            flagged_file = workdir / "baseline.json"
-            cmd = [sys.executable, str(HERE / "baseline_datasketch.py"), str(corpus), "--out", str(flagged_file)]
-            baseline_result = run_system("baseline", cmd, lambda: read_flagged_list(flagged_file), False, truth, input_bytes,
-                                         workdir, args.timeout)
-        if dedupe is not None:
-            for k in range(before, args.repeat):
-                run_dedupe(k, "after the baseline")
-            report["systems"].append(summarise_runs(dedupe_runs))
-        if not args.skip_baseline:
-            report["systems"].append(baseline_result)
-        by_name = {r["system"]: r for r in report["systems"] if r["returncode"] == 0}
-        if "dedupe" in by_name and "baseline" in by_name:
-            d, b = by_name["dedupe"], by_name["baseline"]
-            report["ratios"] = {
-                "speed": d["mb_per_s"] / b["mb_per_s"] if d["mb_per_s"] and b["mb_per_s"] else None,
-                "rss": d["peak_rss_mb"] / b["peak_rss_mb"] if b["peak_rss_mb"] else None,
-            }
+        reports = [bench_corpus(corpus, args, workdir, tag) for tag, corpus in corpora]
     finally:
         if args.keep_output:
             print(f"outputs kept in {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    print(markdown(report))
+    command = shlex.join(["benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
+    if len(reports) == 1:
+        report = reports[0]
+        text = markdown(report)
+    else:
+        report = {"shape": args.shape, "shapes": reports}
+        text = "\n\n".join([markdown_side_by_side(report)]
+                            + [f"### {r['format']}: `{r['corpus']}`\n\n" + markdown(r) for r in reports])
+    report["command"] = command
+    git_at_end = git_state()
+    report["git"] = {"at_start": git_at_start, "at_end": git_at_end}
+    if git_at_end != git_at_start:  # another engineer committed or edited src/ during the run
+        text += ("\n\nThe source tree changed during the run (at the start: "
+                 f"{git_at_start['commit'].split(' ')[0]}, {len(git_at_start['uncommitted_src_files'])} files under src/ edited; "
+                 f"at the end: {git_at_end['commit'].split(' ')[0]}, {len(git_at_end['uncommitted_src_files'])}): "
+                 "the runs may not all have run the same code.")
+    print(text)
+    if args.markdown_out:
+        args.markdown_out.write_text(text + "\n", encoding="utf-8")
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return 0 if all(r["returncode"] == 0 for r in report["systems"]) else 1
+    return 0 if all(r["returncode"] == 0 for rep in reports for r in rep["systems"]) else 1
 
 
 if __name__ == "__main__":

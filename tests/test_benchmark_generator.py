@@ -278,3 +278,127 @@ def test_typographic_copy_keeps_match_keys_and_non_utf8_files(corpus, tmp_path):
         changed += new != text
     assert changed > len(before) // 2, done.stdout
     assert f"{sum(1 for d in before.values() if decodes_as_utf8(d))} files made typographic" in done.stdout
+
+
+# --- the many-small-documents shape (generate_small.py, to_jsonl.py, run.py --shape small) ------
+
+generate_small = _load("generate_small")
+to_jsonl = _load("to_jsonl")
+SMALL_DOCS = 400
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    out = tmp_path_factory.mktemp("small") / "small"
+    meta = generate_small.generate_small(SOURCE, out, seed=1, docs=SMALL_DOCS, jsonl=True)
+    truth = [json.loads(line) for line in generate.truth_path(out).read_text(encoding="utf-8").splitlines()]
+    return out, truth, meta, read_paragraphs(out)
+
+
+def test_small_corpus_is_deterministic(small_corpus, tmp_path):
+    """Another process with another hash seed writes the same bytes (folder, truth, meta, JSONL)."""
+    out, _, _, _ = small_corpus
+    again = tmp_path / "small"
+    env = dict(os.environ, PYTHONHASHSEED="4242")
+    subprocess.run([sys.executable, str(BENCH / "generate_small.py"), "--source", str(SOURCE), "--docs", str(SMALL_DOCS),
+                    "--seed", "1", "--out", str(again), "--jsonl"], check=True, env=env, capture_output=True)
+    assert tree_bytes(again) == tree_bytes(out)
+    for side_file in (generate.truth_path, generate.meta_path, generate_small.jsonl_path):
+        assert side_file(again).read_bytes() == side_file(out).read_bytes()
+
+
+def test_small_corpus_shape_truth_and_duplicates(small_corpus):
+    """300-330 byte documents of 1-3 paragraphs; the truth covers every paragraph; about 30 % of
+    paragraphs are duplicates, each after its original, of every kind; whole-document copies are
+    recorded and an exact one is byte-identical to the document it copies."""
+    out, truth, meta, paragraphs = small_corpus
+    files = tree_bytes(out)
+    assert len(files) == meta["files"] == SMALL_DOCS
+    assert all(re.fullmatch(r"batch\d{4}/doc\d{7}\.txt", rel) for rel in files)
+    assert all(generate_small.DOC_BYTES[0] <= len(data) <= generate_small.DOC_BYTES[1] for data in files.values())
+    keys = [(r["path"], r["line"]) for r in truth]
+    assert len(keys) == len(set(keys)) and set(keys) == set(paragraphs)
+    per_doc = {}
+    for path, _ in keys:
+        per_doc[path] = per_doc.get(path, 0) + 1
+    assert set(per_doc.values()) == {1, 2, 3}
+    seen = set()
+    for r in sorted(truth, key=lambda r: (r["path"], r["line"])):
+        assert (r["kind"] == "original") == (r["origin"] not in seen), r
+        seen.add(r["origin"])
+    assert {r["kind"] for r in truth} == {"original", *generate_small.SLOT_KIND_WEIGHTS}
+    share = sum(r["kind"] != "original" for r in truth) / len(truth)
+    assert 0.2 <= share <= 0.4 and meta["duplicate_share"] == pytest.approx(share, abs=1e-4)
+    source = originals(truth, paragraphs)
+    for r in truth:  # an exact copy is its original's text
+        if r["kind"] == "exact":
+            assert paragraphs[(r["path"], r["line"])] == source[r["origin"]]
+    copies = {r["path"]: r["doc_copy_of"] for r in truth if "doc_copy_of" in r}
+    assert len(copies) == meta["doc_exact_copies"] + meta["doc_near_copies"] > 0
+    identical = sum(files[path] == files[of] for path, of in copies.items())
+    assert identical >= meta["doc_exact_copies"] > 0 and all(of < path for path, of in copies.items())
+
+
+def test_small_corpus_as_jsonl_and_the_baseline_on_it(small_corpus, tmp_path):
+    """to_jsonl.py writes one row per file in sorted path order (id = relative path, text = the
+    content), and the baseline flags the same paragraphs in the JSONL file as in the folder."""
+    out, _, meta, _ = small_corpus
+    jsonl = generate_small.jsonl_path(out)
+    rows = to_jsonl.read_rows(jsonl)
+    files = tree_bytes(out)
+    assert [r["id"] for r in rows] == sorted(files) and meta["jsonl"]["rows"] == len(rows)
+    assert all(list(r) == ["id", "text"] and r["text"].encode("utf-8") == files[r["id"]] for r in rows)
+    again = tmp_path / "again.jsonl"
+    done = subprocess.run([sys.executable, str(BENCH / "to_jsonl.py"), str(out), str(again)], capture_output=True, text=True)
+    assert done.returncode == 0 and again.read_bytes() == jsonl.read_bytes()
+    assert baseline.find_duplicates(jsonl) == baseline.find_duplicates(out)
+    assert run.corpus_bytes(jsonl) == meta["bytes"] == run.corpus_bytes(out)
+    assert run.truth_of(jsonl) == run.truth_of(out) == generate.truth_path(out)
+
+
+def test_provenance_of_rows_maps_to_the_folder_truth(tmp_path):
+    """A row's record is keyed by its id (the file's relative path) and its line in the row's
+    text; a row without an id by the name run.corpus_rows gives its row number."""
+    provenance = [
+        {"source": "c.jsonl", "row": 0, "id": "b1/d0.txt", "paragraph": 0, "lines": [1, 1], "decision": "keep"},
+        {"source": "c.jsonl", "row": 1, "id": "b1/d1.txt", "paragraph": 1, "lines": [3, 4], "decision": "drop",
+         "reason": "near_duplicate"},
+        {"source": "c.jsonl", "row": 2, "paragraph": 0, "lines": [2, 2], "decision": "drop", "reason": "exact_duplicate"},
+        {"source": "plain.txt", "paragraph": 0, "lines": [5, 5], "decision": "drop", "reason": "boilerplate"},
+    ]
+    prov_file = tmp_path / "provenance.jsonl"
+    prov_file.write_text("".join(json.dumps(r) + "\n" for r in provenance))
+    assert run.read_provenance(prov_file, ["b1/d0.txt", "b1/d1.txt", "b1/d2.txt"]) == [
+        (("b1/d0.txt", 1), False, None),
+        (("b1/d1.txt", 3), True, "near_duplicate"),
+        (("b1/d2.txt", 2), True, "exact_duplicate"),
+        (("plain.txt", 5), False, "boilerplate"),
+    ]
+    rows = tmp_path / "c.jsonl"
+    rows.write_text('{"id": "b1/d0.txt", "text": "é\\n"}\n\n{"text": "x\\n"}\n')
+    assert run.corpus_rows(rows) == (["b1/d0.txt", "1"], 5)
+
+
+def test_runner_small_shape_reports_folder_and_jsonl_side_by_side(small_corpus, tmp_path, capsys):
+    """run.py --shape small on the tiny corpus: dedupe and the baseline on the folder and on the
+    JSONL file, the rows mapped back to the folder's truth, so both shapes score the same."""
+    out, _, _, _ = small_corpus
+    dedupe = Path(sys.executable).parent / "dedupe"
+    report_file = tmp_path / "report.json"
+    assert run.main(["--shape", "small", "--corpus", str(out), "--dedupe", str(dedupe), "--json-out", str(report_file)]) == 0
+    report = json.loads(report_file.read_text())
+    folder, jsonl = report["shapes"]
+    assert (folder["format"], jsonl["format"]) == ("folder", "jsonl")
+    assert jsonl["corpus"] == str(generate_small.jsonl_path(out)) and jsonl["documents"] == folder["documents"] == SMALL_DOCS
+    assert folder["input_mb"] == jsonl["input_mb"]
+    for shape in (folder, jsonl):
+        d, b = shape["systems"]
+        assert (d["system"], b["system"]) == ("dedupe", "baseline")
+        assert d["score"]["precision"] >= 0.99 and d["score"]["recall"] > 0.9 and b["score"]["precision"] >= 0.99
+        assert d["score"]["unmapped_records"] <= 3 and d["score"]["missing"] <= 6
+        assert shape["ratios"]["speed"] == pytest.approx(d["mb_per_s"] / b["mb_per_s"])
+    assert folder["systems"][0]["score"] == jsonl["systems"][0]["score"]
+    assert folder["systems"][1]["score"] == jsonl["systems"][1]["score"]
+    assert report["command"].startswith("benchmarks/run.py --shape small") and "commit" in report["git"]["at_start"]
+    printed = capsys.readouterr().out
+    assert "| jsonl | dedupe |" in printed and "| folder | baseline |" in printed
