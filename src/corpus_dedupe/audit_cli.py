@@ -145,6 +145,7 @@ def _render_report(data: dict, console) -> None:
     lines = [
         f"Run in {data['dst']} ({data['tool']['name']} {data['tool']['version']})",
         f"Files       {t.get('files')} read, {t.get('files_written')} written, {t.get('skipped', 0)} skipped",
+        *([f"Rows        {t['rows']} read, {t.get('rows_written')} written, {t.get('rows_skipped')} could not be read"] if "rows" in t else []),
         f"Paragraphs  {t.get('paragraphs')} in, {t.get('kept')} kept, {removed} removed"
         + (f", {data['variants']} kept as variants" if data["variants"] else ""),
         f"Bytes       {t.get('input_bytes')} in, {t.get('output_bytes')} out; the removed paragraphs were {t.get('removed_source_bytes')} source bytes",
@@ -209,7 +210,9 @@ def _render_report(data: dict, console) -> None:
             {0},
         )
     if data["skipped"]:
-        _emit_table(console, "Skipped files", ["file", "problem"], [[s["path"] + (f" row {s['row']}" if "row" in s else ""), s["problem"]] for s in data["skipped"]], set())
+        title = "Skipped files and rows" if any("row" in s for s in data["skipped"]) else "Skipped files"
+        _emit_table(console, title, ["file", "problem"], [[s["path"] + (f" row {s['row']}" if "row" in s else "") + (f" (id {s['id']})" if s.get("id") is not None else ""), s["problem"]]
+                     for s in data["skipped"]], set())
 
 
 # --------------------------------------------------------------------------------------------
