@@ -63,7 +63,8 @@ def test_max_file_size_takes_units(tmp_path):
 def test_dedupe_help_shows_the_main_jobs_options():
     result = run_cli("--help")
     assert result.exit_code == 0
-    for text in ("dedupe run SRC DST", "--near-threshold", "--pages", "--max-file-size", "report", "explain", "verify"):
+    for text in ("dedupe run SRC DST", "--near-threshold", "--pages", "--max-file-size", "--text-field", "--keep-empty-rows",
+                 "report", "explain", "verify"):
         assert text in result.output, text
 
 
@@ -107,3 +108,13 @@ def test_every_command_says_which_path_does_not_exist(tmp_path, seeds_run):
                         (("verify", SEEDS_DIR, missing), f"{missing}: does not exist")):
         result = run_cli(*args)
         assert result.exit_code != 0 and result.stderr.strip() == f"dedupe: {shown}", (args, result.stderr)
+
+
+def test_dedupe_run_reads_a_src_named_like_a_subcommand(tmp_path, monkeypatch):
+    # `dedupe report out` is the report command; `dedupe run report out` cleans the folder "report".
+    monkeypatch.chdir(tmp_path)
+    write_files(tmp_path / "report", {"a.txt": TEXT})
+    assert run_cli("report", "out").exit_code != 0  # the audit command: "out" is no dedupe output
+    result = run_cli("run", "report", "out")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "a.txt").read_text() == TEXT

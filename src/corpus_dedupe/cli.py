@@ -70,13 +70,13 @@ class _DefaultToRun(click.Group):
 @click.group(cls=_DefaultToRun, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedupe")
 def main() -> None:
-    """Clean and deduplicate a folder of text documents.
+    """Clean and deduplicate text documents: a folder of text files, JSONL or Parquet files.
 
     \b
     dedupe SRC DST            write the clean corpus of SRC to DST
     dedupe run SRC DST        the same; no folder named report, explain or verify can shadow it
     dedupe report DST         summarise what a run removed
-    dedupe explain DST FILE   show every paragraph of FILE with its decision
+    dedupe explain DST FILE   show every paragraph of FILE (a row: FILE:ROW_ID) with its decision
     dedupe verify SRC DST     check that DST accounts for every byte of SRC
     """
 
