@@ -1,7 +1,7 @@
 """The Python API: the run the ``dedupe`` command makes, as functions that return data and never
 print.
 
-``dedupe(src, dst, **options)`` cleans a folder into another, exactly as ``dedupe SRC DST`` does
+``dedupe(src, dst, **options)`` cleans a folder or a JSONL or Parquet file into DST, exactly as ``dedupe SRC DST`` does
 (the command calls :func:`run`, the same code); ``dedupe_records(records, **options)`` cleans
 documents already in memory, one dict each, and gives back the cleaned dicts with what was
 removed from each. The options are the command's, as keyword arguments with underscores
@@ -105,7 +105,8 @@ def run(src: str | os.PathLike, dst: str | os.PathLike, settings: Settings, forc
 
 
 def dedupe(src: str | os.PathLike, dst: str | os.PathLike, *, force: bool = False, **options: Any) -> Summary:
-    """Clean the folder ``src`` into ``dst``, as ``dedupe SRC DST`` does, and return the summary.
+    """Clean ``src`` (a folder, or a JSONL or Parquet file) into ``dst``, as ``dedupe SRC DST`` does, and
+    return the summary.
 
     ``dst`` is written atomically (nothing half-written is left behind on an error) and ``src``
     is never modified; ``force=True`` replaces a non-empty ``dst`` that is not a previous output.
@@ -122,6 +123,16 @@ def dedupe(src: str | os.PathLike, dst: str | os.PathLike, *, force: bool = Fals
     >>> summary = dedupe(root / "src", root / "out", jobs=1)
     >>> summary.files, summary.kept, summary.removed
     (2, 1, {'exact_duplicate': 1})
+
+    A JSONL file (or Parquet) comes out as the same file, each row's text cleaned:
+
+    >>> import json
+    >>> rows = [{"id": "a", "text": "The ferry sank at dawn and all forty passengers were rescued by fishermen.\\n\\nIt was raining."},
+    ...         {"id": "b", "text": "The ferry sank at dawn and all forty passengers were rescued by fishermen."}]
+    >>> _ = (root / "rows.jsonl").write_text("".join(json.dumps(r) + "\\n" for r in rows))
+    >>> summary = dedupe(root / "rows.jsonl", root / "rows-out", jobs=1, keep_empty_rows=True)
+    >>> [json.loads(line) for line in open(root / "rows-out" / "rows.jsonl")]
+    [{'id': 'a', 'text': 'The ferry sank at dawn and all forty passengers were rescued by fishermen.\\n\\nIt was raining.'}, {'id': 'b', 'text': ''}]
     """
     return run(src, dst, settings_from_options(options), force=force)
 
