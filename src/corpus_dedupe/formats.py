@@ -20,7 +20,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterator, Protocol
 
 FORMATS = ("txt", "jsonl", "parquet")
 CONTAINER_FORMATS = ("jsonl", "parquet")
@@ -420,15 +420,118 @@ def container_facts(root: str | os.PathLike, rel: str, fmt: str, text_field: str
     return ContainerFacts(rel, fmt, compression, size, digest.hexdigest(), rows)
 
 
+# --------------------------------------------------------------------------------------------
+# The seam between formats and the run: a container format is a reader of its rows (RowInput,
+# what the per-document stages take) and a writer of its output (RowWriter). Text files are the
+# third format: reader.read_document and writer.write_document.
+
+
+def _jsonl_inputs(path: str, facts: ContainerFacts, text_field: str, id_field: str) -> Iterator[RowInput]:
+    for row, raw in enumerate(jsonl_lines(path, facts.compression)):
+        yield RowInput(facts.path, row, raw=raw)  # parsed in the worker
+
+
+def _parquet_inputs(path: str, facts: ContainerFacts, text_field: str, id_field: str) -> Iterator[RowInput]:
+    for row, (text, ident, problem) in enumerate(parquet_rows(path, text_field, id_field)):
+        yield RowInput(facts.path, row, text=text, id=ident, problem=problem)
+
+
+class RowWriter(Protocol):
+    """Writes a container's output from its source, row by row in order: :meth:`put` writes
+    source row ``row`` with ``text`` as its text field (None: the row as it was); source rows
+    never put are left out, except that :meth:`finish` writes the rows after the last one put
+    as they were when ``keep_rest``. ``rows_read``: source rows gone through so far."""
+
+    rows_read: int
+
+    def put(self, row: int, text: str | None) -> None: ...
+
+    def finish(self, keep_rest: bool) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class JsonlRowWriter:
+    """A JSONL output: the source is read again line by line alongside (a row's other fields do
+    not travel through the stages), each row written keeps every field, the text replaced."""
+
+    def __init__(self, src_path: str, out_path: str, compression: str | None, text_field: str) -> None:
+        self._source = jsonl_lines(src_path, compression)
+        self._src_path, self._text_field = src_path, text_field
+        self._out = JsonlWriter(out_path, compression)
+        self.rows_read = 0
+
+    def _next_source_row(self) -> bytes:
+        try:
+            raw = next(self._source)
+        except StopIteration:
+            raise RowError(f"{self._src_path}: has fewer rows than when it was read (changed during the run?)") from None
+        self.rows_read += 1
+        return raw
+
+    def put(self, row: int, text: str | None) -> None:
+        while self.rows_read < row:
+            self._next_source_row()
+        raw = self._next_source_row()
+        if text is None:
+            self._out.write(raw + b"\n")
+        else:
+            record = loads_row(raw)
+            record[self._text_field] = text
+            self._out.write(dumps_row(record))
+
+    def finish(self, keep_rest: bool) -> None:
+        for raw in self._source:
+            self.rows_read += 1
+            if keep_rest:
+                self._out.write(raw + b"\n")
+        self._out.close()
+
+    def abort(self) -> None:
+        self._out.abort()
+
+
+class ParquetRowWriter:
+    """A Parquet output: the rows put are gathered, then written in one go from the source's table
+    (:func:`write_parquet`)."""
+
+    def __init__(self, src_path: str, out_path: str, compression: str | None, text_field: str) -> None:
+        self._src_path, self._out_path, self._text_field = src_path, out_path, text_field
+        self._rows: list[int] = []
+        self._texts: list[str | None] = []
+        self._n_rows = _pyarrow().parquet.ParquetFile(src_path).metadata.num_rows
+        self.rows_read = 0
+
+    def put(self, row: int, text: str | None) -> None:
+        self._rows.append(row)
+        self._texts.append(text)
+        self.rows_read = row + 1
+
+    def finish(self, keep_rest: bool) -> None:
+        if keep_rest:
+            for row in range(self.rows_read, self._n_rows):
+                self.put(row, None)
+        self.rows_read = self._n_rows
+        write_parquet(self._src_path, self._out_path, self._text_field, self._rows, self._texts)
+
+    def abort(self) -> None:
+        pass
+
+
+ROW_FORMATS: dict[str, tuple] = {  # format: (its rows as RowInputs, its RowWriter)
+    "jsonl": (_jsonl_inputs, JsonlRowWriter),
+    "parquet": (_parquet_inputs, ParquetRowWriter),
+}
+
+
 def row_inputs(root: str | os.PathLike, facts: ContainerFacts, text_field: str, id_field: str) -> Iterator[RowInput]:
     """The rows of a container, in order, as the workers take them."""
-    path = os.path.join(root, facts.path)
-    if facts.format == "jsonl":
-        for row, raw in enumerate(jsonl_lines(path, facts.compression)):
-            yield RowInput(facts.path, row, raw=raw)
-    else:
-        for row, (text, ident, problem) in enumerate(parquet_rows(path, text_field, id_field)):
-            yield RowInput(facts.path, row, text=text, id=ident, problem=problem)
+    return ROW_FORMATS[facts.format][0](os.path.join(root, facts.path), facts, text_field, id_field)
+
+
+def row_writer(facts: ContainerFacts, src_path: str, out_path: str, text_field: str) -> RowWriter:
+    """The writer of a container's output (see :class:`RowWriter`)."""
+    return ROW_FORMATS[facts.format][1](src_path, out_path, facts.compression, text_field)
 
 
 @dataclass

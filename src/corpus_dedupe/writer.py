@@ -29,8 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .formats import (Address, ContainerFacts, JsonlWriter, RowError, dumps_row, file_of, is_row_key, jsonl_lines, loads_row, parquet_compression,
-                      row_of, write_parquet)
+from .formats import Address, ContainerFacts, RowWriter, file_of, is_row_key, parquet_compression, row_of, row_writer
 from .model import Decision, Paragraph
 
 META_DIR = ".dedupe"
@@ -493,66 +492,36 @@ def write_document(staging: Path, dst: Path, doc: DocumentOutput, folders: set[s
 
 
 class _ContainerOutput:
-    """The output file of one JSONL or Parquet file, written as its rows come in order. The
-    source is read again row by row alongside (a row's other fields are not carried through the
-    stages): each row written keeps every field, the text field replaced. A source row that no
-    document stands for could not be cleaned (it is in the manifest's skipped list): it is left
-    out, or with ``keep_empty`` written as it was, so that every source row has its output row."""
+    """The output file of one JSONL or Parquet file, written as its rows come in order through
+    the format's :class:`~corpus_dedupe.formats.RowWriter`. A source row that no document stands
+    for could not be cleaned (it is in the manifest's skipped list): it is left out, or with
+    ``keep_empty`` written as it was, so that every source row has its output row."""
 
     def __init__(self, root: str, facts: ContainerFacts, staging: Path, dst: Path, text_field: str, keep_empty: bool) -> None:
-        self.facts, self.text_field, self.keep_empty = facts, text_field, keep_empty
+        self.facts, self.keep_empty = facts, keep_empty
         self.src_path = os.path.join(root, facts.path)
         self.out_path = os.path.join(staging, facts.path)
         self.shown_as = _LazyPath(dst, facts.path)
-        self.rows_read = self.rows_written = self.documents = self.paragraphs = self.kept = 0
+        self.next_row = self.rows_written = self.documents = self.paragraphs = self.kept = 0
         self.removed: dict[str, int] = {}
         self.row_notes: list[dict] = []
         with _naming(self.shown_as):
             _make_folders(Path(self.out_path).parent)
-            if facts.format == "jsonl":
-                self.lines = jsonl_lines(self.src_path, facts.compression)
-                self.writer: JsonlWriter | None = JsonlWriter(self.out_path, facts.compression)
-            else:
-                self.writer = None
-                self.rows: list[int] = []
-                self.texts: list[str | None] = []
+            self.writer: RowWriter = row_writer(facts, self.src_path, self.out_path, text_field)
 
-    def _source_row(self) -> bytes | None:
-        """The next source row (a JSONL line; None for Parquet, whose rows are taken by number)."""
-        self.rows_read += 1
-        if self.writer is None:
-            return None
-        try:
-            return next(self.lines)
-        except StopIteration:
-            raise RowError(f"{self.src_path}: has fewer rows than when it was read (changed during the run?)") from None
-
-    def _put(self, row: int, raw: bytes | None, text: str | None) -> None:
-        """Write source row ``row`` with ``text`` as its text (None: the row as it was)."""
+    def _put(self, row: int, text: str | None) -> None:
+        self.writer.put(row, text)
         self.rows_written += 1
-        if self.writer is None:
-            self.rows.append(row)
-            self.texts.append(text)
-        elif text is None:
-            self.writer.write(raw + b"\n")
-        else:
-            record = loads_row(raw)
-            record[self.text_field] = text
-            self.writer.write(dumps_row(record))
-
-    def _pass_rows_before(self, row: int) -> None:
-        while self.rows_read < row:
-            raw = self._source_row()
-            if self.keep_empty:
-                self._put(self.rows_read - 1, raw, None)
 
     def add(self, written: WrittenRows) -> None:
         with _naming(self.shown_as):
             for row, text in zip(written.rows, written.texts):
-                self._pass_rows_before(row)
-                raw = self._source_row()
+                if self.keep_empty:
+                    for skipped in range(self.next_row, row):  # rows that could not be read, as they were
+                        self._put(skipped, None)
                 if text is not None or self.keep_empty:
-                    self._put(row, raw, text or "")
+                    self._put(row, text or "")
+                self.next_row = row + 1
         self.documents += len(written.rows)
         self.paragraphs += written.paragraphs
         self.kept += written.kept
@@ -563,28 +532,24 @@ class _ContainerOutput:
     def finish(self) -> dict:
         """Write the rest and close; the container's manifest entry."""
         with _naming(self.shown_as):
-            if self.writer is not None:
-                for raw in self.lines:
-                    self.rows_read += 1
-                    if self.keep_empty:
-                        self._put(self.rows_read - 1, raw, None)
-                self.writer.close()
-            else:
-                self._pass_rows_before(self.facts.rows)
-                write_parquet(self.src_path, self.out_path, self.text_field, self.rows, self.texts)
+            before = self.writer.rows_read
+            self.writer.finish(keep_rest=self.keep_empty)
+            if self.keep_empty:
+                self.rows_written += self.writer.rows_read - before
             digest, size = hashlib.sha256(), 0
             with open(self.out_path, "rb") as handle:
                 while chunk := handle.read(1 << 20):
                     digest.update(chunk)
                     size += len(chunk)
+        rows = self.writer.rows_read
         entry: dict = {
             "path": self.facts.path,
             "format": self.facts.format,
             "compression": self.facts.compression if self.facts.format == "jsonl" else parquet_compression(self.src_path),
             "input_bytes": self.facts.size,
             "input_sha256": self.facts.sha256,
-            "rows": self.rows_read,
-            "rows_skipped": self.rows_read - self.documents,
+            "rows": rows,
+            "rows_skipped": rows - self.documents,
             "rows_written": self.rows_written,
             "output_path": self.facts.path,
             "output_bytes": size,
@@ -598,8 +563,7 @@ class _ContainerOutput:
         return entry
 
     def abort(self) -> None:
-        if self.writer is not None:
-            self.writer.abort()
+        self.writer.abort()
 
 
 class ContainerOutputs:
