@@ -761,35 +761,14 @@ def render_tasks(corpus: CollectedCorpus, templates: TemplateLines, clusters: Cl
     verdict_bounds = np.searchsorted(verdict_candidate, first_candidates).tolist()
     template_bounds = np.searchsorted(template_candidate, first_candidates).tolist()
 
-    # Where a row lands in its output file is known before it is rendered: a row is written when
-    # one of its candidates is kept (the paragraphs decided in pass 1 are all removed), or always
-    # with --keep-empty-rows.
-    has_kept: list[bool] = []
-    if not settings.keep_empty_rows and any(is_row_key(doc.path) for doc in docs):
-        removed_a = clusters.code != 0
-        removed_a[template_candidate] = True
-        removed_a |= orphan_a
-        removed_per_doc = np.bincount(corpus.cand_doc[removed_a], minlength=len(docs))
-        has_kept = (np.array([doc.n_candidates for doc in docs], dtype=np.int64) > removed_per_doc).tolist()
-        del removed_a, removed_per_doc
-    next_output_row: dict[str, int] = {}  # per container: the row its next written row is
+    output_rows = _output_rows(corpus, clusters, template_candidate, orphan_a, settings.keep_empty_rows)
     no_orphans: frozenset[int] = frozenset()
-    for d_i, doc in enumerate(docs):
-        v_lo, v_hi = verdict_bounds[d_i], verdict_bounds[d_i + 1]
-        t_lo, t_hi = template_bounds[d_i], template_bounds[d_i + 1]
-        o_lo, o_hi = orphan_bounds[d_i], orphan_bounds[d_i + 1]
-        lo = doc.first_candidate
-        output_row = None
-        if "\0" in doc.path:  # a row (formats.is_row_key)
-            if settings.keep_empty_rows:
-                output_row = row_of(doc.path)
-            elif has_kept[d_i]:
-                file = file_of(doc.path)
-                output_row = next_output_row.get(file, 0)
-                next_output_row[file] = output_row + 1
+    for doc, v_lo, v_hi, t_lo, t_hi, o_lo, o_hi, output_row in zip(
+            docs, verdict_bounds, verdict_bounds[1:], template_bounds, template_bounds[1:], orphan_bounds, orphan_bounds[1:], output_rows):
         if v_lo == v_hi and t_lo == t_hi and o_lo == o_hi:  # nothing removed, no variant: most documents
             yield _RenderTask(doc, [], [], [], [], None, {}, no_orphans, output_row)
             continue
+        lo = doc.first_candidate
         candidates = verdict_candidate[v_lo:v_hi]
         yield _RenderTask(
             doc,
@@ -802,6 +781,33 @@ def render_tasks(corpus: CollectedCorpus, templates: TemplateLines, clusters: Cl
             frozenset(c - lo for c in orphan_candidates[o_lo:o_hi]),
             output_row,
         )
+
+
+def _output_rows(corpus: CollectedCorpus, clusters: ClusterResult, template_candidate: list[int], orphan_a: np.ndarray,
+                 keep_empty_rows: bool) -> list[int | None]:
+    """Each document's row in its output file: None for a text file and for a row not written.
+    Known before the rows are rendered: a row is written when one of its candidates is kept (the
+    paragraphs decided in pass 1 are all removed), or always with --keep-empty-rows (then at its
+    own number: every source row has its output row). A container's rows are consecutive
+    documents, so a row's place is the count of written rows of its file before it."""
+    docs = corpus.docs
+    keys = [doc.path for doc in docs]
+    is_row = np.fromiter(("\0" in key for key in keys), dtype=bool, count=len(keys))
+    if not is_row.any():
+        return [None] * len(docs)
+    if keep_empty_rows:
+        return [row_of(key) if row else None for key, row in zip(keys, is_row.tolist())]
+    removed_a = clusters.code != 0
+    removed_a[template_candidate] = True
+    removed_a |= orphan_a
+    removed_per_doc = np.bincount(corpus.cand_doc[removed_a], minlength=len(docs))
+    written = is_row & (np.fromiter((doc.n_candidates for doc in docs), dtype=np.int64, count=len(docs)) > removed_per_doc)
+    files = [file_of(key) if row else None for key, row in zip(keys, is_row.tolist())]
+    file_start = np.array([d == 0 or files[d] != files[d - 1] for d in range(len(docs))], dtype=bool)
+    before = np.cumsum(written) - written  # written rows before each document, in the corpus
+    first_of_file = np.maximum.accumulate(np.where(file_start, np.arange(len(docs)), 0))
+    place = (before - before[first_of_file]).tolist()
+    return [p if w else None for p, w in zip(place, written.tolist())]
 
 
 def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_RenderTask]) -> list[WrittenDocument | WrittenRows]:
