@@ -71,3 +71,16 @@ def test_no_progress_line_when_stderr_is_not_a_terminal(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0
     assert "[" not in done.stderr and "\r" not in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-terminals as used here are Linux's")
+def test_progress_line_counts_the_rows_of_a_jsonl_file_as_documents(tmp_path):
+    import json
+
+    src = tmp_path / "seeds.jsonl"
+    src.write_text("".join(json.dumps({"id": p.name, "text": p.read_text(encoding="utf-8")}) + "\n" for p in sorted(SEEDS.iterdir())),
+                   encoding="utf-8")
+    code, shown = run_on_a_terminal([str(src), str(tmp_path / "out"), "--jobs", "1"], delay="0")
+    assert code == 0
+    assert re.search(r"read \[[#.]{30}\] 5/5 documents", shown), shown
+    assert re.search(r"write \[#{30}\] 5/5 documents", shown), shown

@@ -95,7 +95,7 @@ class _ProgressLine:
         except ValueError:
             self.delay = 2.0
 
-    def __call__(self, stage: str, done: int, total: int, nbytes: int | None = None) -> None:
+    def __call__(self, stage: str, done: int, total: int, nbytes: int | None = None, unit: str = "files") -> None:
         now = time.monotonic()
         if now - self.started < self.delay or (now - self.last < 0.1 and done != total):
             return
@@ -104,7 +104,7 @@ class _ProgressLine:
         width = 30
         filled = int(width * done / total) if total else width
         bar = "#" * filled + "." * (width - filled)
-        unit = "paragraphs" if stage == "dedupe" else "files"
+        unit = "paragraphs" if stage == "dedupe" else unit
         size = f" {nbytes / 1e6:,.1f} MB" if nbytes is not None else ""
         click.echo(f"\r{stage:>6} [{bar}] {done}/{total} {unit}{size}  {now - self.started:5.1f}s ", err=True, nl=False)
 

@@ -58,7 +58,7 @@ from .workers import in_order, set_mmap_threshold, worker_init
 from .writer import (ContainerOutputs, DocumentOutput, WrittenDocument, WrittenRows, check_destination, render_row, spill_path, write_corpus,
                      write_document)
 
-Progress = Callable[..., None]  # (stage, done, total[, bytes read])
+Progress = Callable[..., None]  # (stage, done, total[, bytes read][, unit: "files" or "documents"])
 TEMPLATE_RULE = "template.repeated_line"
 
 
@@ -327,6 +327,7 @@ def _analyse_all(src: Path, inputs: "CorpusInputs", settings: Settings, spill_fi
 def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file: str, progress: Progress | None,
               read_ahead: ReadAhead) -> Iterator[AnalysedBatch]:
     total = inputs.documents_expected
+    unit = "documents" if inputs.containers else "files"  # for the progress line: rows are documents
     nbytes = 0
     if settings.jobs == 1 or total < 2:
         # Text files one at a time (a progress step each); rows in batches, fingerprinted
@@ -343,7 +344,7 @@ def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file:
                 read_ahead.consumed(nbytes)
                 yield batch
                 if progress:
-                    progress("read", n, total, nbytes)
+                    progress("read", n, total, nbytes, unit)
         return
     batches = _batches(src, inputs.items(settings.text_field, settings.id_field), inputs.sizes)
     # Batches sent to a worker at once: fewer messages on a large corpus, an even share on a
@@ -368,7 +369,7 @@ def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file:
                 yield batch
                 read_ahead.consumed(nbytes)
                 if progress:
-                    progress("read", n, total, nbytes)
+                    progress("read", n, total, nbytes, unit)
         except BaseException:  # interrupted or failed: drop the queued work instead of finishing it
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -474,7 +475,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                     orphan_total += written.orphan_headings
                     n += len(written.rows) if isinstance(written, WrittenRows) else 1
                     if progress:
-                        progress("write", n, len(docs))
+                        progress("write", n, len(docs), unit="documents" if inputs.containers else "files")
                     yield written
                 # The spill file is done with: emptied now, its pages are not flushed to disk
                 # with the output (one syncfs flushes the whole file system).
