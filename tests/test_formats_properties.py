@@ -57,3 +57,35 @@ def test_a_rows_bytes_are_utf8_of_its_text_with_lone_surrogates_replaced(text):
     decoded = data.decode("utf-8")  # always valid UTF-8
     assert len(decoded) == len(text)
     assert all(a == b or (0xD800 <= ord(a) <= 0xDFFF and b == "\ufffd") for a, b in zip(text, decoded))
+
+
+_SENTENCES = [
+    "The council approved the new budget after a long debate on Tuesday evening.",
+    "Officials said the bridge would stay closed for at least a month while engineers checked it.",
+    "Heavy rain flooded the lower streets of the old town overnight.",
+    "Share this article",
+    "The school will reopen on Monday after repairs to its roof were finished.",
+    "Fishermen rescued all forty passengers when the ferry sank at dawn.",
+]
+_documents = st.lists(st.lists(st.sampled_from(_SENTENCES), min_size=1, max_size=4).map("\n\n".join), min_size=1, max_size=6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(_documents)
+def test_rows_get_the_decisions_of_the_same_texts_as_files(tmp_path_factory, texts):
+    from corpus_dedupe import dedupe
+
+    root = tmp_path_factory.mktemp("rows")
+    folder = root / "folder"
+    folder.mkdir()
+    names = [f"{i:02d}.txt" for i in range(len(texts))]
+    for name, text in zip(names, texts):
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    (root / "rows.jsonl").write_text("".join(json.dumps({"id": n, "text": t}) + "\n" for n, t in zip(names, texts)), encoding="utf-8")
+    dedupe(folder, root / "out-folder", jobs=1)
+    dedupe(root / "rows.jsonl", root / "out-rows", jobs=1, keep_empty_rows=True)
+    rows = [json.loads(line) for line in (root / "out-rows" / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    for name, row in zip(names, rows):
+        out = root / "out-folder" / name
+        assert row["id"] == name
+        assert row["text"] == (out.read_text(encoding="utf-8").removesuffix("\n") if out.exists() else "")
