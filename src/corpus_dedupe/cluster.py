@@ -671,26 +671,36 @@ def _add_short_key_columns(keys: "KeyStore | list[str]", fp: Fingerprints) -> No
     last = np.zeros(n, dtype=np.uint64)
     if len(short):
         if isinstance(keys, KeyStore):
+            # The keys lie one after the other in the store's buffer: the spaces are found there,
+            # and only the bytes of the first and last words are gathered. A key of 7 words or more
+            # holds 6 spaces or more, so its third space from either end is its own.
             offsets = keys._settle()
-            starts, ends = offsets[short], offsets[short + 1]
-            lengths = ends - starts
-            sub_start = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-            gather = np.repeat(starts - sub_start, lengths) + np.arange(int(lengths.sum()))
-            blob = np.frombuffer(keys._data, dtype=np.uint8)
-            data = blob[gather]
-            del blob, gather  # (the view holds the store's buffer, which must stay resizable)
-            sub_end = sub_start + lengths
+            sub_start, sub_end = offsets[short], offsets[short + 1]
+            data = np.frombuffer(keys._data, dtype=np.uint8)
         else:
             data, sub_start, sub_end = _key_spans([keys[i] for i in short.tolist()])
         spaces = np.flatnonzero(data == 0x20)
         head_end = spaces[np.searchsorted(spaces, sub_start) + _END_WORDS - 1]
         tail_start = spaces[np.searchsorted(spaces, sub_end) - _END_WORDS] + 1
-        first[short] = fmix64(_span_hashes(data, sub_start, head_end) ^ np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
-        last[short] = fmix64(_span_hashes(data, tail_start, sub_end) ^ np.uint64(0xC2B2AE3D27D4EB4F)) | np.uint64(1)
+        first[short] = fmix64(_compact_span_hashes(data, sub_start, head_end) ^ np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
+        last[short] = fmix64(_compact_span_hashes(data, tail_start, sub_end) ^ np.uint64(0xC2B2AE3D27D4EB4F)) | np.uint64(1)
+        del data  # a view of the store's buffer holds it, and the buffer must stay resizable
     if isinstance(fp.buckets, list):
         fp.buckets.extend([first, last])
     else:
         fp.buckets = np.column_stack([fp.buckets, first, last])
+
+
+def _compact_span_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``_span_hashes(data, starts, ends)``, computed on the spans' bytes gathered together (a span's
+    hash depends only on its bytes): the prefix sums then cover a few words per key instead of
+    every byte of every key. On 195,530 short keys (20 MB) the whole-data prefix took 0.4 s and
+    200 MB of 64-bit temporaries, twice."""
+    lengths = ends - starts
+    offsets = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    gather = np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+    return _span_hashes(data[gather], offsets, offsets + lengths)
 
 
 @dataclass
