@@ -655,36 +655,45 @@ class _PairVerdicts:
 # last-eight-words keys ("tonight the cup of peril is full in vietnam" / "... of motor ..."), but
 # leaves one of its ends alone. The pairs found still pass the sketch filters and verification.
 _SHORT_KEY_WORDS = (_ONE_WORD_MIN, _ONE_WORD_MAX)
+_SHORT_KEY_CHUNK = 1 << 16
 _END_WORDS = 3
 
 
 def _add_short_key_columns(keys: "KeyStore | list[str]", fp: Fingerprints) -> None:
     """Append to ``fp`` the two bucket columns of short keys: a 64-bit hash of the first and of the
     last :data:`_END_WORDS` words of each key of 7 to 21 words (0: none); a key's value does not
-    depend on anything else, so decisions do not depend on batches or workers. Computed on the
-    short keys' bytes all at once (a key's words are separated by single spaces): a Python loop
-    over the keys cost 1.3 s at 200 MB."""
+    depend on anything else, so decisions do not depend on batches or workers. Computed with numpy
+    on the short keys' bytes, 65,536 keys at a time (a key's words are separated by single
+    spaces): a Python loop over the keys cost 1.3 s at 200 MB; all keys at once, the index of
+    their bytes took 430 MB more at 200 MB."""
     n = len(fp.n_words)
     lo, hi = _SHORT_KEY_WORDS
     short = np.flatnonzero((fp.n_words >= lo) & (fp.n_words <= hi))
     first = np.zeros(n, dtype=np.uint64)
     last = np.zeros(n, dtype=np.uint64)
     if len(short):
-        if isinstance(keys, KeyStore):
-            # The keys lie one after the other in the store's buffer: the spaces are found there,
-            # and only the bytes of the first and last words are gathered. A key of 7 words or more
-            # holds 6 spaces or more, so its third space from either end is its own.
-            offsets = keys._settle()
-            sub_start, sub_end = offsets[short], offsets[short + 1]
-            data = np.frombuffer(keys._data, dtype=np.uint8)
-        else:
-            data, sub_start, sub_end = _key_spans([keys[i] for i in short.tolist()])
-        spaces = np.flatnonzero(data == 0x20)
-        head_end = spaces[np.searchsorted(spaces, sub_start) + _END_WORDS - 1]
-        tail_start = spaces[np.searchsorted(spaces, sub_end) - _END_WORDS] + 1
-        first[short] = fmix64(_compact_span_hashes(data, sub_start, head_end) ^ np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
-        last[short] = fmix64(_compact_span_hashes(data, tail_start, sub_end) ^ np.uint64(0xC2B2AE3D27D4EB4F)) | np.uint64(1)
-        del data  # a view of the store's buffer holds it, and the buffer must stay resizable
+        # A chunk of keys at a time (memory: their bytes and an index of 8 bytes per byte, not the
+        # whole store's); of each key only the bytes of its first and last words are hashed.
+        for at in range(0, len(short), _SHORT_KEY_CHUNK):
+            rows = short[at : at + _SHORT_KEY_CHUNK]
+            if isinstance(keys, KeyStore):
+                offsets = keys._settle()
+                starts, ends = offsets[rows], offsets[rows + 1]
+                lengths = ends - starts
+                sub_start = np.zeros(len(rows), dtype=np.int64)
+                np.cumsum(lengths[:-1], out=sub_start[1:])
+                gather = np.repeat(starts - sub_start, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+                blob = np.frombuffer(keys._data, dtype=np.uint8)
+                data = blob[gather]
+                del blob, gather  # (the view holds the store's buffer, which must stay resizable)
+                sub_end = sub_start + lengths
+            else:
+                data, sub_start, sub_end = _key_spans([keys[i] for i in rows.tolist()])
+            spaces = np.flatnonzero(data == 0x20)
+            head_end = spaces[np.searchsorted(spaces, sub_start) + _END_WORDS - 1]
+            tail_start = spaces[np.searchsorted(spaces, sub_end) - _END_WORDS] + 1
+            first[rows] = fmix64(_compact_span_hashes(data, sub_start, head_end) ^ np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
+            last[rows] = fmix64(_compact_span_hashes(data, tail_start, sub_end) ^ np.uint64(0xC2B2AE3D27D4EB4F)) | np.uint64(1)
     if isinstance(fp.buckets, list):
         fp.buckets.extend([first, last])
     else:
