@@ -19,12 +19,10 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
-import itertools
 import os
 import pickle
 import platform
 import resource
-import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -347,23 +345,14 @@ def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file:
                     progress("read", n, total, nbytes, unit)
         return
     batches = _batches(src, inputs.items(settings.text_field, settings.id_field), inputs.sizes)
-    # Batches sent to a worker at once: fewer messages on a large corpus, an even share on a
-    # small one (the number of batches is estimated from the number of files, before they are
-    # all known).
-    chunk = max(1, min(4, -(-total // _BATCH_FILES) // (settings.jobs * 16) or 1))
+    calls = ((str(src), batch, settings, spill_file) for batch in batches)
     with ProcessPoolExecutor(max_workers=settings.jobs, initializer=worker_init, initargs=(os.getpid(),)) as pool:
         try:
-            # Workers are forked here; a Ctrl-C during a fork would be raised inside an at-fork
-            # callback, which swallows it: hold SIGINT back until the workers exist.
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
-            try:
-                results = pool.map(analyse_documents, itertools.repeat(str(src)), batches, itertools.repeat(settings),
-                                   itertools.repeat(spill_file), chunksize=chunk)
-            finally:
-                if blocked is not None:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            # At most 8 batches per worker in flight (in_order also holds Ctrl-C back while the
+            # workers are forked): Executor.map would take every batch at once, and a batch of
+            # rows carries the rows themselves: a JSONL file of gigabytes would sit in memory.
             n = 0
-            for batch in results:
+            for batch in in_order(pool, analyse_documents, calls, 8 * settings.jobs):
                 n += len(batch.documents)
                 nbytes += sum(getattr(d, "size", 0) for d in batch.documents)
                 yield batch
