@@ -739,17 +739,26 @@ def _verify_file(run: RunData, src: Path, rel: str, entry: dict, data: bytes, en
     if out_rel != rel:
         fail(f"{run.dst / META_DIR / MANIFEST}: output_path of {rel} is {out_rel!r}, expected {rel!r}")
         return
-    try:
-        written = out.read_bytes()
-    except OSError as exc:
-        fail(f"{out}: missing or unreadable output file ({exc.strerror or exc})")
+    written = _read_output(out, entry, result)
+    if written is None:
         return
-    result.output_files += 1
-    if sha256_hex(written) != entry.get("output_sha256") or len(written) != entry.get("output_bytes"):
-        fail(f"{out}: does not match the manifest (sha256 or size differs from output_sha256/output_bytes)")
     expected = rebuilt.encode("utf-8")
     if written != expected:
         fail(f"{out}: is not exactly its kept paragraphs ({_first_difference(expected, written)})")
+
+
+def _read_output(out: Path, entry: dict, result: VerifyResult) -> bytes | None:
+    """The bytes of an output file, checked against the manifest's size and sha256 (None, and a
+    failure, when it cannot be read)."""
+    try:
+        written = out.read_bytes()
+    except OSError as exc:
+        result.failures.append(f"{out}: missing or unreadable output file ({exc.strerror or exc})")
+        return None
+    result.output_files += 1
+    if sha256_hex(written) != entry.get("output_sha256") or len(written) != entry.get("output_bytes"):
+        result.failures.append(f"{out}: does not match the manifest (sha256 or size differs from output_sha256/output_bytes)")
+    return written
 
 
 def _verify_container(run: RunData, src: Path, rel: str, entry: dict, result: VerifyResult) -> None:
@@ -825,14 +834,9 @@ def _verify_container(run: RunData, src: Path, rel: str, entry: dict, result: Ve
         fail(f"{prov}: the records of {rel} keep {kept_total} and remove {dict(sorted(removed_total.items()))}, the manifest says {entry.get('kept')} and {entry.get('removed')}")
 
     out = run.dst / rel
-    try:
-        written = out.read_bytes()
-    except OSError as exc:
-        fail(f"{out}: missing or unreadable output file ({exc.strerror or exc})")
+    written = _read_output(out, entry, result)
+    if written is None:
         return
-    result.output_files += 1
-    if sha256_hex(written) != entry.get("output_sha256") or len(written) != entry.get("output_bytes"):
-        fail(f"{out}: does not match the manifest (sha256 or size differs from output_sha256/output_bytes)")
     out_facts = ContainerFacts(rel, entry["format"], entry.get("compression"), 0, "", 0)
     try:
         if entry["format"] == "jsonl":

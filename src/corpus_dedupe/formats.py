@@ -278,12 +278,7 @@ def _pyarrow():
 def parquet_rows(path: str | os.PathLike, text_field: str, id_field: str) -> Iterator[tuple[str | None, Any, str | None]]:
     """(text, id, problem) for each row of a Parquet file, reading only the text and id columns,
     a row group at a time. RowError when the file has no such text column or is not Parquet."""
-    pa = _pyarrow()
-    try:
-        pf = pa.parquet.ParquetFile(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise RowError(f"not a readable Parquet file ({exc})") from None
-    _check_text_column(pf, text_field)
+    pf = _open_parquet(path, text_field)
     names = pf.schema_arrow.names
     columns = [text_field] + ([id_field] if id_field in names and id_field != text_field else [])
     for batch in pf.iter_batches(columns=columns, batch_size=8192):
@@ -296,6 +291,18 @@ def parquet_rows(path: str | os.PathLike, text_field: str, id_field: str) -> Ite
                 yield None, ident, f"field {text_field!r} is null"
             else:
                 yield text, ident, None
+
+
+def _open_parquet(path: str | os.PathLike, text_field: str):
+    """The Parquet file at ``path``, checked to hold a string column ``text_field``; RowError
+    (the problem) when it is not Parquet or has no such column."""
+    pa = _pyarrow()
+    try:
+        pf = pa.parquet.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise RowError(f"not a readable Parquet file ({exc})") from None
+    _check_text_column(pf, text_field)
+    return pf
 
 
 def _check_text_column(pf, text_field: str) -> None:
@@ -408,13 +415,7 @@ def container_facts(root: str | os.PathLike, rel: str, fmt: str, text_field: str
                 digest.update(chunk)
                 size += len(chunk)
         if fmt == "parquet":
-            pa = _pyarrow()
-            try:
-                pf = pa.parquet.ParquetFile(path)
-            except (pa.ArrowException, OSError) as exc:
-                raise RowError(f"not a readable Parquet file ({exc})") from None
-            _check_text_column(pf, text_field)
-            rows = pf.metadata.num_rows
+            rows = _open_parquet(path, text_field).metadata.num_rows
         else:
             rows = 0
             with open_for_reading(path, compression) as stream:
