@@ -418,3 +418,27 @@ def test_text_field_and_id_field_pick_the_fields(tmp_path):
     pq.write_table(pa.table({"doc": ["p1"], "body": [A]}), no_text / "b.parquet")
     result = run_ok(no_text, tmp_path / "out2", "-q")
     assert result.stderr == "dedupe: skipped b.parquet: no column 'text' (columns: doc, body)\n"
+
+
+def test_a_parquet_file_is_written_row_group_by_row_group(tmp_path):
+    # Seven rows in row groups of two: the output keeps the groups that have rows written (one
+    # group is read at a time), rows removed whole or null are left out, the rest is unchanged.
+    texts = [A, B, A, None, C, B, "Read more"]
+    table = pa.table({"id": [f"r{i}" for i in range(7)], "text": texts, "n": list(range(7))})
+    src = tmp_path / "src" / "groups.parquet"
+    src.parent.mkdir()
+    pq.write_table(table, src, row_group_size=2, compression="snappy")
+    assert pq.ParquetFile(src).metadata.num_row_groups == 4
+    dst = tmp_path / "out"
+    run_ok(src, dst, "--jobs", "1", "-q")
+    out = pq.read_table(dst / "groups.parquet").to_pylist()
+    assert [(r["id"], r["text"], r["n"]) for r in out] == [("r0", A, 0), ("r1", B, 1), ("r4", C, 4)]
+    assert pq.ParquetFile(dst / "groups.parquet").metadata.num_row_groups == 2  # groups 0 and 2; 1 and 3 lost every row
+    assert run_cli("verify", src, dst).exit_code == 0
+
+    kept = tmp_path / "kept"
+    run_ok(src, kept, "--jobs", "1", "-q", "--keep-empty-rows")
+    rows = pq.read_table(kept / "groups.parquet").to_pylist()
+    assert [r["text"] for r in rows] == [A, B, "", None, C, "", ""]
+    assert pq.ParquetFile(kept / "groups.parquet").metadata.num_row_groups == 4
+    assert run_cli("verify", src, kept).exit_code == 0

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator, Protocol
 
+import numpy as np
+
 FORMATS = ("txt", "jsonl", "parquet")
 CONTAINER_FORMATS = ("jsonl", "parquet")
 _SEP = "\0"
@@ -325,17 +327,28 @@ def parquet_compression(path: str | os.PathLike) -> str:
 
 
 def write_parquet(src: str | os.PathLike, dst: str | os.PathLike, text_field: str, rows: list[int], texts: list[str | None]) -> None:
-    """Write the rows ``rows`` of the Parquet file ``src`` (in that order) to ``dst``, with
-    ``texts`` as their text field (None: the row's text as it was), every other column, the
-    schema and its metadata unchanged, with the source's compression."""
+    """Write the rows ``rows`` (increasing) of the Parquet file ``src`` to ``dst``, with ``texts``
+    as their text field (None: the row's text as it was), every other column, the schema and its
+    metadata unchanged, with the source's compression. One row group of the source is read at a
+    time (a Parquet file of gigabytes is never in memory whole); each becomes one row group of
+    the output, left out when none of its rows is written."""
     pa = _pyarrow()
-    table = pa.parquet.read_table(src)
-    table = table.take(pa.array(rows, type=pa.int64()))
-    index = table.schema.get_field_index(text_field)
-    column = table.column(index).to_pylist()
-    merged = [old if new is None else new for old, new in zip(column, texts)]
-    table = table.set_column(index, table.schema.field(index), pa.array(merged, type=table.schema.field(index).type))
-    pa.parquet.write_table(table, dst, compression=parquet_compression(src))
+    source = pa.parquet.ParquetFile(src)
+    schema = source.schema_arrow
+    index = schema.get_field_index(text_field)
+    wanted = np.asarray(rows, dtype=np.int64)
+    with pa.parquet.ParquetWriter(dst, schema, compression=parquet_compression(src)) as out:
+        start = 0
+        for group in range(source.metadata.num_row_groups):
+            n = source.metadata.row_group(group).num_rows
+            lo, hi = np.searchsorted(wanted, [start, start + n])
+            if hi > lo:
+                table = source.read_row_group(group).take(pa.array(wanted[lo:hi] - start))
+                column = table.column(index).to_pylist()
+                merged = [old if new is None else new for old, new in zip(column, texts[lo:hi])]
+                table = table.set_column(index, schema.field(index), pa.array(merged, type=schema.field(index).type))
+                out.write_table(table)
+            start += n
 
 
 def row_bytes(text: str) -> bytes:
