@@ -22,8 +22,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator, Protocol
 
-import numpy as np
-
 FORMATS = ("txt", "jsonl", "parquet")
 CONTAINER_FORMATS = ("jsonl", "parquet")
 _SEP = "\0"
@@ -238,7 +236,6 @@ class JsonlWriter:
 
     def __init__(self, path: str | os.PathLike, compression: str | None) -> None:
         self._raw = open(path, "wb")
-        self._compressor: Any = None
         if compression == "gzip":
             self._handle: Any = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
         elif compression == "zstd":
@@ -247,7 +244,6 @@ class JsonlWriter:
             self._handle = zstandard.ZstdCompressor(level=3).stream_writer(self._raw, closefd=False)
         else:
             self._handle = io.BufferedWriter(self._raw, 1 << 20)
-        self._plain = compression is None
 
     def write(self, line: bytes) -> None:
         self._handle.write(line)
@@ -332,6 +328,8 @@ def write_parquet(src: str | os.PathLike, dst: str | os.PathLike, text_field: st
     metadata unchanged, with the source's compression. One row group of the source is read at a
     time (a Parquet file of gigabytes is never in memory whole); each becomes one row group of
     the output, left out when none of its rows is written."""
+    import numpy as np  # (here: the command line imports this module, and numpy takes a tenth of a second)
+
     pa = _pyarrow()
     source = pa.parquet.ParquetFile(src)
     schema = source.schema_arrow
