@@ -442,3 +442,24 @@ def test_a_parquet_file_is_written_row_group_by_row_group(tmp_path):
     assert [r["text"] for r in rows] == [A, B, "", None, C, "", ""]
     assert pq.ParquetFile(kept / "groups.parquet").metadata.num_row_groups == 4
     assert run_cli("verify", src, kept).exit_code == 0
+
+
+def test_format_option_forces_how_every_file_is_read(tmp_path):
+    # An export named .txt that holds JSON lines is read as rows with --format jsonl; a .jsonl
+    # file is read as plain text with --format txt (its lines are then paragraphs of one document).
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "export.txt").write_text(json.dumps({"id": "x", "text": A}) + "\n" + json.dumps({"id": "y", "text": A + "\n\n" + B}) + "\n",
+                                    encoding="utf-8")
+    rows = tmp_path / "rows"
+    run_ok(src, rows, "--jobs", "1", "-q", "--format", "jsonl")
+    assert read_jsonl(rows / "export.txt") == [{"id": "x", "text": A}, {"id": "y", "text": B}]
+    assert manifest(rows)["files"][0]["format"] == "jsonl"
+    assert run_cli("verify", src, rows).exit_code == 0
+
+    as_text = tmp_path / "text"
+    (src / "export.txt").rename(src / "export.jsonl")
+    run_ok(src, as_text, "--jobs", "1", "-q", "--format", "txt")
+    assert (as_text / "export.jsonl").read_text(encoding="utf-8").count('"id"') == 2  # the JSON lines, kept as text
+    assert "format" not in manifest(as_text)["files"][0]
+    assert run_cli("verify", src, as_text).exit_code == 0
