@@ -276,20 +276,27 @@ def _append_to_spill(spill_file: str, blob: bytes) -> int:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-_BATCH_FILES = 16
-_BATCH_ROWS = 256
+_BATCH_MIN = 16  # documents a batch holds at least, unless one is large
+_BATCH_MAX = 256  # documents a batch holds at most
+_BATCH_SMALL_BYTES = 256 << 10  # ... and more than _BATCH_MIN only while they are this small together
 _BATCH_BYTES = 4 << 20
 
 
+def _batch_full(count: int, size: int, next_size: int) -> bool:
+    """Whether a batch of ``count`` documents and ``size`` bytes takes no more documents (the next
+    one is ``next_size`` bytes): 256 documents; 16 documents once they make 256 KiB; or 4 MiB (a
+    large document travels alone). Small documents go 256 to a batch: a batch costs a message to
+    a worker and back and a numpy call per stage whatever it holds, and batches of 16 documents
+    of 300 bytes spent more time being passed around than being cleaned."""
+    return count >= _BATCH_MAX or (count >= _BATCH_MIN and size >= _BATCH_SMALL_BYTES) or size + next_size > _BATCH_BYTES
+
+
 def _batches(src: Path, items: "Iterable[str | RowInput]", sizes: dict[str, int] | None = None) -> "Iterator[list[str | RowInput]]":
-    """Consecutive files, up to 16 or about 4 MiB a batch (a large file travels alone); rows, up
-    to 256 a batch (a row costs a file's work without its reads and writes: batches of 16 rows
-    spent more time passing batches than cleaning them). A generator: the pool starts on the
-    first batches while the sizes of the others are looked up (18,000 stat calls, 0.2 s from a
-    cold cache, were a wait before any worker started)."""
+    """Consecutive files or rows in batches (see :func:`_batch_full`). A generator: the pool
+    starts on the first batches while the sizes of the others are looked up (18,000 stat calls,
+    0.2 s from a cold cache, were a wait before any worker started)."""
     current: list = []
     size = 0
-    limit = _BATCH_FILES
     folder = str(src)
     for item in items:
         if isinstance(item, str):
@@ -300,14 +307,11 @@ def _batches(src: Path, items: "Iterable[str | RowInput]", sizes: dict[str, int]
                     n = os.stat(os.path.join(folder, item)).st_size
                 except OSError:
                     n = 0
-            item_limit = _BATCH_FILES
         else:
             n = item.size
-            item_limit = _BATCH_ROWS
-        if current and (len(current) >= min(limit, item_limit) or size + n > _BATCH_BYTES):
+        if current and _batch_full(len(current), size, n):
             yield current
             current, size = [], 0
-        limit = item_limit
         current.append(item)
         size += n
     if current:
@@ -844,7 +848,6 @@ def _document_hashes(docs: list[_DocumentEntry], key_hash: np.ndarray) -> tuple[
     return np.array(doc_ids, dtype=np.int64), np.array(hashes, dtype=np.uint64)
 
 
-_RENDER_BATCH = 16
 # The longest heading that counts as a label or title a page may repeat over different content
 # ("Pre-Workout Meal", "CIVIL RIGHTS", "What happens next"; see structure.settle_headings).
 _LABEL_WORDS = 10
@@ -867,15 +870,16 @@ def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_Rend
 
 
 def _render_batches(tasks: Iterator[_RenderTask]) -> Iterator[list[_RenderTask]]:
-    """Consecutive documents, 16 a batch, or 256 when they are all rows (see _BATCH_ROWS)."""
+    """Consecutive documents for pass 2, batched as pass 1 batches them (:func:`_batch_full`, by
+    their input size)."""
     batch: list[_RenderTask] = []
-    rows_only = True
+    size = 0
     for task in tasks:
-        batch.append(task)
-        rows_only = rows_only and is_row_key(task.doc.path)
-        if len(batch) >= (_BATCH_ROWS if rows_only else _RENDER_BATCH):
+        if batch and _batch_full(len(batch), size, task.doc.size):
             yield batch
-            batch, rows_only = [], True
+            batch, size = [], 0
+        batch.append(task)
+        size += task.doc.size
     if batch:
         yield batch
 
