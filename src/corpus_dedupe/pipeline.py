@@ -88,7 +88,7 @@ class AnalysedBatch:
     need for their candidates, as one array each for the whole batch (candidate order: document
     by document). One array per batch instead of one per document:
     the main process, which shares the cores with the workers, handles a few numpy objects per
-    16 documents instead of a dozen per document."""
+    batch (16 to 256 documents) instead of a dozen per document."""
 
     documents: list[AnalysedDocument | Skipped]
     spill_offset: int  # the documents' paragraphs, one after the other, start here in the spill file
