@@ -463,3 +463,20 @@ def test_format_option_forces_how_every_file_is_read(tmp_path):
     assert (as_text / "export.jsonl").read_text(encoding="utf-8").count('"id"') == 2  # the JSON lines, kept as text
     assert "format" not in manifest(as_text)["files"][0]
     assert run_cli("verify", src, as_text).exit_code == 0
+
+
+def test_template_lines_count_across_rows_whatever_their_ids(tmp_path):
+    # A masthead repeated in four documents is a corpus template line; as rows of one JSONL file
+    # (ids with slashes, "a/1", which name no folder: boilerplate.site_of) it is one too, and the
+    # rows get the files' decisions paragraph by paragraph.
+    bodies = [A, B, C, D]
+    texts = [f"Harbour Gazette Weekly\n\n{body}\n" for body in bodies]
+    folder = write_files(tmp_path / "folder", {f"{i}.txt": text for i, text in enumerate(texts)})
+    src = write_jsonl(tmp_path / "rows" / "site.jsonl", [{"id": f"a/{i}", "text": text} for i, text in enumerate(texts)])
+    run_ok(folder, tmp_path / "out-folder", "--jobs", "1", "-q")
+    run_ok(src, tmp_path / "out-rows", "--jobs", "1", "-q")
+    folder_rules = [(r["paragraph"], r.get("rule")) for r in provenance(tmp_path / "out-folder")]
+    row_rules = [(r["paragraph"], r.get("rule")) for r in provenance(tmp_path / "out-rows")]
+    assert ("template.repeated_line" in {rule for _, rule in folder_rules})  # the premise: a template line in files
+    assert row_rules == folder_rules
+    assert [r["text"] for r in read_jsonl(tmp_path / "out-rows" / "site.jsonl")] == bodies

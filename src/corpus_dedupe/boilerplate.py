@@ -773,7 +773,14 @@ def template_shaped(text: str, key: str | bytes, max_words: int) -> bool:
 
 
 def site_of(path: str) -> str:
-    """The site a document belongs to: its top-level folder ("" for files at the top)."""
+    """The site a document belongs to: its top-level folder ("" for files at the top); a row's,
+    its file's (a row's key holds its id after a NUL: an id such as "a/b" names no folder).
+
+    >>> site_of("news/a.txt"), site_of("a.txt"), site_of("rows.jsonl\\x003\\x00\\"a/b\\""), site_of("s/r.jsonl\\x000\\x00")
+    ('news', '', '', 's')
+    """
+    if "\0" in path:
+        path = path.split("\0", 1)[0]
     return path.split("/", 1)[0] if "/" in path else ""
 
 
