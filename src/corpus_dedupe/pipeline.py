@@ -461,7 +461,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             orphan_total = 0
             tasks = render_tasks(corpus, templates, clusters, orphans, settings)
 
-            def written_documents(staging: Path) -> Iterator[WrittenDocument]:
+            def written_documents(staging: Path) -> Iterator[WrittenDocument | WrittenRows]:
                 nonlocal orphan_total
                 n = 0
                 for written in _render_all(str(spill_file), staging, dst.absolute(), tasks, settings):
