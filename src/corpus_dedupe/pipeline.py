@@ -400,21 +400,70 @@ class _DocumentEntry:
                                  self.spill_length, self.first_candidate, self.n_candidates, self.encoding_confidence))
 
 
-def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None) -> RunSummary:
-    """Run the whole pipeline from SRC to DST and return what was written."""
-    started = time.time()
-    set_mmap_threshold(top_pad=64 << 20, arenas=1)
-    timings: dict[str, float] = {}
-    peak_rss: dict[str, float] = {}  # this process's peak resident memory (MB) at the end of each stage
-    cpu: dict[str, dict[str, float]] = {}  # CPU seconds of each stage, in this process and in its workers
-    cpu_mark = [_cpu_seconds()]
+class _StageClock:
+    """What run.json reports of each stage: wall seconds, this process's peak resident memory at
+    its end (MB), and the CPU seconds of this process and of its finished workers."""
 
-    def end_stage(stage: str, started_at: float) -> None:
-        timings[stage] = time.perf_counter() - started_at
-        peak_rss[stage] = _peak_rss_mb()
+    def __init__(self) -> None:
+        self.started = time.time()
+        self.timings: dict[str, float] = {}
+        self.peak_rss: dict[str, float] = {}
+        self.cpu: dict[str, dict[str, float]] = {}
+        self._mark = _cpu_seconds()
+        self._stage_start = time.perf_counter()
+
+    def start(self) -> None:
+        self._stage_start = time.perf_counter()
+
+    def end(self, stage: str) -> None:
+        self.timings[stage] = time.perf_counter() - self._stage_start
+        self.peak_rss[stage] = _peak_rss_mb()
         own, workers = _cpu_seconds()
-        cpu[stage] = {"main": round(own - cpu_mark[0][0], 3), "workers": round(workers - cpu_mark[0][1], 3)}
-        cpu_mark[0] = (own, workers)
+        self.cpu[stage] = {"main": round(own - self._mark[0], 3), "workers": round(workers - self._mark[1], 3)}
+        self._mark = (own, workers)
+        self._stage_start = time.perf_counter()
+
+
+def _run_facts(clock: _StageClock, src: Path, settings: Settings) -> dict:
+    """run.json: the facts of this run only (everything else in DST is byte-reproducible)."""
+    return {
+        "started": datetime.fromtimestamp(clock.started, timezone.utc).isoformat(timespec="seconds"),
+        "src": os.fsdecode(src.resolve()),  # which SRC this DST is the output of (check_destination)
+        "host": platform.node(),
+        "python": platform.python_version(),
+        "jobs": settings.jobs,
+        "timings_seconds": {k: round(v, 3) for k, v in clock.timings.items()},
+        "peak_rss_mb": clock.peak_rss,
+        "cpu_seconds": clock.cpu,
+        "duration_seconds": round(time.time() - clock.started, 3),
+    }
+
+
+def _manifest_head(settings: Settings, discovered: int, corpus: CollectedCorpus, templates: TemplateLines, clusters: ClusterResult,
+                   orphan_headings: int) -> dict:
+    """The manifest before its totals, files and skipped list: the tool, every parameter that can
+    change the output, and what each stage counted."""
+    return {
+        "tool": "corpus-dedupe",
+        "version": __version__,
+        "parameters": settings.output_parameters(),
+        "stage_counts": {
+            "discovered_files": discovered,
+            "dedupe_candidates": corpus.n_candidates,
+            "template_lines_found": templates.found,
+            "template_paragraphs": len(templates.documents),
+            **{k: v for k, v in sorted(clusters.counts.items())},
+            "orphan_headings": orphan_headings,
+        },
+    }
+
+
+def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None) -> RunSummary:
+    """Run the whole pipeline from SRC to DST and return what was written: the stages in turn
+    (discover_inputs, collect over pass 1, find_template_lines, find_duplicates,
+    settle_orphan_headings, render_tasks), then pass 2 writing DST atomically."""
+    clock = _StageClock()
+    set_mmap_threshold(top_pad=64 << 20, arenas=1)
     src, dst = Path(src), Path(dst)
     check_destination(src, dst, force)
     if settings.boilerplate:
@@ -422,12 +471,11 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
         if settings.pages != "off":
             load_model(settings.page_model)  # and on a bad page model
 
-    t = time.perf_counter()
+    clock.start()
     inputs, skipped = discover_inputs(src, settings.format, settings.text_field, settings.include, settings.follow_symlinks)
-    paths = inputs.paths
     root = Path(inputs.root)
-    end_stage("discover", t)
-    if not paths and not skipped:
+    clock.end("discover")
+    if not inputs.paths and not skipped:
         # An empty corpus would replace DST: a mistyped SRC or --include is not a reason to.
         what = f"no file matches --include {' '.join(settings.include)}" if settings.include else "no file to read"
         raise InputError(f"{src}: {what} (hidden files and folders are not read)")
@@ -437,75 +485,45 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
     try:
         with open(spill_file, "w+b") as spill:
             # Pass 1: per-document stages, in the pool.
-            t = time.perf_counter()
             corpus = collect(_analyse_all(root, inputs, settings, str(spill_file), progress), skipped, settings)
-            end_stage("read_normalise_segment_fingerprint", t)
-
-            t = time.perf_counter()
+            clock.end("read_normalise_segment_fingerprint")
             templates = find_template_lines(corpus, settings)
-            end_stage("templates", t)
-
-            t = time.perf_counter()
+            clock.end("templates")
             if progress:
                 progress("dedupe", 0, corpus.n_candidates)
             clusters = find_duplicates(corpus, templates, settings)
-            end_stage("dedupe", t)
-
-            t = time.perf_counter()
+            clock.end("dedupe")
             orphans = settle_orphan_headings(corpus, templates, clusters, settings)
-            end_stage("headings", t)
+            clock.end("headings")
 
             # Pass 2: decide, render and write, document by document.
-            t = time.perf_counter()
-            docs = corpus.docs
-            orphan_total = 0
             tasks = render_tasks(corpus, templates, clusters, orphans, settings)
+            orphan_total = [0]  # counted as the documents are written (the manifest head is made after)
+            unit = "documents" if inputs.containers else "files"
 
             def written_documents(staging: Path) -> Iterator[WrittenDocument | WrittenRows]:
-                nonlocal orphan_total
                 n = 0
                 for written in _render_all(str(spill_file), staging, dst.absolute(), tasks, settings):
-                    orphan_total += written.orphan_headings
+                    orphan_total[0] += written.orphan_headings
                     n += len(written.rows) if isinstance(written, WrittenRows) else 1
                     if progress:
-                        progress("write", n, len(docs), unit="documents" if inputs.containers else "files")
+                        progress("write", n, len(corpus.docs), unit=unit)
                     yield written
                 # The spill file is done with: emptied now, its pages are not flushed to disk
                 # with the output (one syncfs flushes the whole file system).
                 spill.truncate(0)
 
-            def manifest_head() -> dict:
-                return {
-                    "tool": "corpus-dedupe",
-                    "version": __version__,
-                    "parameters": settings.output_parameters(),
-                    "stage_counts": {
-                        "discovered_files": len(paths),
-                        "dedupe_candidates": corpus.n_candidates,
-                        "template_lines_found": templates.found,
-                        "template_paragraphs": len(templates.documents),
-                        **{k: v for k, v in sorted(clusters.counts.items())},
-                        "orphan_headings": orphan_total,
-                    },
-                }
-
             def run_facts() -> dict:
-                end_stage("write", t)
-                return {
-                    "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
-                    "src": os.fsdecode(src.resolve()),  # which SRC this DST is the output of (check_destination)
-                    "host": platform.node(),
-                    "python": platform.python_version(),
-                    "jobs": settings.jobs,
-                    "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
-                    "peak_rss_mb": peak_rss,
-                    "cpu_seconds": cpu,
-                    "duration_seconds": round(time.time() - started, 3),
-                }
+                clock.end("write")
+                return _run_facts(clock, src, settings)
 
-            skipped_json = [{**_path_fields(s.path), "problem": s.problem} for s in skipped]
-            containers = ContainerOutputs(root, inputs.containers, settings.text_field, settings.keep_empty_rows)
-            manifest = write_corpus(dst, written_documents, manifest_head, run_facts, skipped_json, containers)
+            manifest = write_corpus(
+                dst, written_documents,
+                lambda: _manifest_head(settings, len(inputs.paths), corpus, templates, clusters, orphan_total[0]),
+                run_facts,
+                [{**_path_fields(s.path), "problem": s.problem} for s in skipped],
+                ContainerOutputs(root, inputs.containers, settings.text_field, settings.keep_empty_rows),
+            )
     except OSError as exc:
         if exc.filename is None:  # a failed write to the spill file: name it
             raise OSError(exc.errno, exc.strerror, str(spill_file)) from exc
@@ -515,7 +533,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             os.unlink(spill_file)
         except FileNotFoundError:
             pass
-    return RunSummary(dst, manifest, skipped, time.time() - started)
+    return RunSummary(dst, manifest, skipped, time.time() - clock.started)
 
 
 def _path_fields(key: str) -> dict:
