@@ -322,33 +322,6 @@ def parquet_compression(path: str | os.PathLike) -> str:
     return "snappy"
 
 
-def write_parquet(src: str | os.PathLike, dst: str | os.PathLike, text_field: str, rows: list[int], texts: list[str | None]) -> None:
-    """Write the rows ``rows`` (increasing) of the Parquet file ``src`` to ``dst``, with ``texts``
-    as their text field (None: the row's text as it was), every other column, the schema and its
-    metadata unchanged, with the source's compression. One row group of the source is read at a
-    time (a Parquet file of gigabytes is never in memory whole); each becomes one row group of
-    the output, left out when none of its rows is written."""
-    import numpy as np  # (here: the command line imports this module, and numpy takes a tenth of a second)
-
-    pa = _pyarrow()
-    source = pa.parquet.ParquetFile(src)
-    schema = source.schema_arrow
-    index = schema.get_field_index(text_field)
-    wanted = np.asarray(rows, dtype=np.int64)
-    with pa.parquet.ParquetWriter(dst, schema, compression=parquet_compression(src)) as out:
-        start = 0
-        for group in range(source.metadata.num_row_groups):
-            n = source.metadata.row_group(group).num_rows
-            lo, hi = np.searchsorted(wanted, [start, start + n])
-            if hi > lo:
-                table = source.read_row_group(group).take(pa.array(wanted[lo:hi] - start))
-                column = table.column(index).to_pylist()
-                merged = [old if new is None else new for old, new in zip(column, texts[lo:hi])]
-                table = table.set_column(index, schema.field(index), pa.array(merged, type=schema.field(index).type))
-                out.write_table(table)
-            start += n
-
-
 def row_bytes(text: str) -> bytes:
     """The bytes a row's text is cleaned from, and that its byte ranges point into: its UTF-8
     encoding, with a lone surrogate (JSON allows ``"\\ud800"``; UTF-8 has no encoding for it) as
@@ -514,30 +487,67 @@ class JsonlRowWriter:
 
 
 class ParquetRowWriter:
-    """A Parquet output: the rows put are gathered, then written in one go from the source's table
-    (:func:`write_parquet`)."""
+    """A Parquet output, written a row group at a time: the rows put are held until the source
+    row group they belong to is complete, then that group is read, the rows taken, their text
+    replaced and written as one row group of the output (left out when none of its rows is
+    written). Every other column, the schema and its metadata are the source's, and so is the
+    compression. Memory: one row group, never the file."""
 
     def __init__(self, src_path: str, out_path: str, compression: str | None, text_field: str) -> None:
-        self._src_path, self._out_path, self._text_field = src_path, out_path, text_field
+        pa = _pyarrow()
+        self._pa = pa
+        self._source = pa.parquet.ParquetFile(src_path)
+        self._schema = self._source.schema_arrow
+        self._index = self._schema.get_field_index(text_field)
+        self._out = pa.parquet.ParquetWriter(out_path, self._schema, compression=parquet_compression(src_path))
+        self._group = 0  # the source row group being gathered
+        self._group_start = 0
+        self._group_end = self._rows_in(0)
         self._rows: list[int] = []
         self._texts: list[str | None] = []
-        self._n_rows = _pyarrow().parquet.ParquetFile(src_path).metadata.num_rows
         self.rows_read = 0
 
+    def _rows_in(self, group: int) -> int:
+        meta = self._source.metadata
+        return self._group_start + meta.row_group(group).num_rows if group < meta.num_row_groups else self._group_start
+
+    def _write_group(self) -> None:
+        """Write the gathered rows of the current source row group, and move to the next."""
+        pa = self._pa
+        if self._rows:
+            table = self._source.read_row_group(self._group)
+            table = table.take(pa.array([row - self._group_start for row in self._rows], type=pa.int64()))
+            column = table.column(self._index).to_pylist()
+            merged = [old if new is None else new for old, new in zip(column, self._texts)]
+            field = self._schema.field(self._index)
+            self._out.write_table(table.set_column(self._index, field, pa.array(merged, type=field.type)))
+        self._rows, self._texts = [], []
+        self._group += 1
+        self._group_start = self._group_end
+        self._group_end = self._rows_in(self._group)
+
     def put(self, row: int, text: str | None) -> None:
+        while row >= self._group_end and self._group < self._source.metadata.num_row_groups:
+            self._write_group()
         self._rows.append(row)
         self._texts.append(text)
         self.rows_read = row + 1
 
     def finish(self, keep_rest: bool) -> None:
+        n_rows = self._source.metadata.num_rows
         if keep_rest:
-            for row in range(self.rows_read, self._n_rows):
+            for row in range(self.rows_read, n_rows):
                 self.put(row, None)
-        self.rows_read = self._n_rows
-        write_parquet(self._src_path, self._out_path, self._text_field, self._rows, self._texts)
+        while self._group < self._source.metadata.num_row_groups:
+            self._write_group()
+        self.rows_read = n_rows
+        self._out.close()
 
     def abort(self) -> None:
-        pass
+        try:
+            self._out.close()
+        except Exception:
+            pass
 
 
 ROW_FORMATS: dict[str, tuple] = {  # format: (its rows as RowInputs, its RowWriter)
