@@ -480,3 +480,15 @@ def test_template_lines_count_across_rows_whatever_their_ids(tmp_path):
     assert ("template.repeated_line" in {rule for _, rule in folder_rules})  # the premise: a template line in files
     assert row_rules == folder_rules
     assert [r["text"] for r in read_jsonl(tmp_path / "out-rows" / "site.jsonl")] == bodies
+
+
+def test_an_empty_parquet_file_comes_out_empty_with_its_schema(tmp_path):
+    src = tmp_path / "src" / "empty.parquet"
+    src.parent.mkdir()
+    schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("n", pa.int32())], metadata={b"origin": b"test"})
+    pq.write_table(pa.Table.from_pylist([], schema=schema), src)
+    dst = tmp_path / "out"
+    run_ok(src, dst, "--jobs", "1", "-q")
+    out = pq.read_table(dst / "empty.parquet")
+    assert out.num_rows == 0 and out.schema.equals(schema, check_metadata=True)
+    assert run_cli("verify", src, dst).exit_code == 0
