@@ -837,12 +837,11 @@ def _verify_container(run: RunData, src: Path, rel: str, entry: dict, result: Ve
     written = _read_output(out, entry, result)
     if written is None:
         return
-    out_facts = ContainerFacts(rel, entry["format"], entry.get("compression"), 0, "", 0)
     try:
         if entry["format"] == "jsonl":
             # A row written as it was is compared as bytes (it may not even be JSON); a cleaned
             # row as data (the same fields and values, whatever the spacing).
-            got_raw = list(jsonl_lines(out, out_facts.compression))
+            got_raw = list(jsonl_lines(out, entry.get("compression")))
             got, want = [], []
             for (item, text), raw in zip(expected, got_raw):
                 if text is None:

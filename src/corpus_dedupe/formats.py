@@ -584,7 +584,7 @@ class CorpusInputs:
 
     @property
     def documents_expected(self) -> int:
-        return sum(self.containers[p].rows if p in self.containers else 1 for p in self.paths if self.formats[p] == "txt" or p in self.containers)
+        return len(self.text_files) + sum(facts.rows for facts in self.containers.values())
 
     def items(self, text_field: str, id_field: str) -> Iterator[str | RowInput]:
         """Every document to clean, in corpus order: a text file's relative path, or a row."""

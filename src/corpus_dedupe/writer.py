@@ -440,8 +440,7 @@ def render_row(doc: DocumentOutput) -> WrittenDocument:
     ranges = output_ranges(doc)
     provenance, removed = _provenance_bytes(doc, ranges)
     kept = sum(1 for d in doc.decisions if d.kept)
-    entry: dict = {"path": doc.path, "input_bytes": doc.size, "paragraphs": len(doc.paragraphs), "kept": kept,
-                   "removed": dict(sorted(removed.items()))}
+    entry: dict = {"paragraphs": len(doc.paragraphs), "kept": kept, "removed": dict(sorted(removed.items()))}
     if doc.notes:
         entry["notes"] = doc.notes
     text = "".join(_output_pieces(doc))[:-1] if kept else None
