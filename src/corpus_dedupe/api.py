@@ -94,22 +94,25 @@ def settings_from_options(options: dict[str, Any]) -> Settings:
 
 
 def run(src: str | os.PathLike, dst: str | os.PathLike, settings: Settings, force: bool = False,
-        progress: Callable | None = None) -> Summary:
+        progress: Callable | None = None, index: str | os.PathLike | None = None) -> Summary:
     """The run with settings already validated (the ``dedupe`` command calls this)."""
     from .pipeline import run as run_pipeline  # numpy and the stages load on first use
 
-    result = run_pipeline(Path(src), Path(dst), settings, force=force, progress=progress)
+    result = run_pipeline(Path(src), Path(dst), settings, force=force, progress=progress, index=Path(index) if index is not None else None)
     totals = result.manifest["totals"]
     return Summary(result.dst, totals["files"], totals["paragraphs"], totals["kept"], dict(totals["removed"]),
                    totals["input_bytes"], totals["output_bytes"], result.seconds, list(result.skipped), result.manifest)
 
 
-def dedupe(src: str | os.PathLike, dst: str | os.PathLike, *, force: bool = False, **options: Any) -> Summary:
+def dedupe(src: str | os.PathLike, dst: str | os.PathLike, *, force: bool = False, index: str | os.PathLike | None = None,
+           **options: Any) -> Summary:
     """Clean ``src`` (a folder, or a JSONL or Parquet file) into ``dst``, as ``dedupe SRC DST`` does, and
     return the summary.
 
     ``dst`` is written atomically (nothing half-written is left behind on an error) and ``src``
     is never modified; ``force=True`` replaces a non-empty ``dst`` that is not a previous output.
+    ``index``: an index folder for incremental runs (docs/incremental.md): ``src`` is decided as
+    the batch after those indexed there, then added to it.
     Errors raise: SettingsError (a ValueError) for an option out of range, RulesError or
     PageModelError for a bad rules or model file, DestinationError for a ``dst`` that cannot be
     used, InputError when ``src`` cannot be read. A file that cannot be read is skipped and
@@ -134,7 +137,7 @@ def dedupe(src: str | os.PathLike, dst: str | os.PathLike, *, force: bool = Fals
     >>> [json.loads(line) for line in open(root / "rows-out" / "rows.jsonl")]
     [{'id': 'a', 'text': 'The ferry sank at dawn and all forty passengers were rescued by fishermen.\\n\\nIt was raining.'}, {'id': 'b', 'text': ''}]
     """
-    return run(src, dst, settings_from_options(options), force=force)
+    return run(src, dst, settings_from_options(options), force=force, index=index)
 
 
 def dedupe_records(records: Iterable[dict], text_field: str = "text", keep_empty: bool = False,

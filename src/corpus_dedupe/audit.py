@@ -606,7 +606,7 @@ class VerifyResult:
         return not self.failures
 
 
-def verify(src: Path, dst: Path) -> VerifyResult:
+def verify(src: Path, dst: Path, index: Path | None = None) -> VerifyResult:
     """Check DST against SRC as it is now.
 
     * every source file of the manifest is in SRC, unchanged (sha256), and no file was added;
@@ -616,7 +616,8 @@ def verify(src: Path, dst: Path) -> VerifyResult:
     * each output file matches the manifest's size and sha256, and is exactly its kept paragraphs
       rebuilt from SRC and laid out by :func:`~corpus_dedupe.writer.render_document`, at the
       output lines the provenance gives; no other file is in DST;
-    * every ``duplicate_of`` (and ``variant_of``) points at a paragraph that was kept.
+    * every ``duplicate_of`` (and ``variant_of``) points at a paragraph that was kept (in an
+      earlier batch of an incremental run: looked up in ``index``).
 
     Raises :class:`AuditError` only when DST is not a dedupe output or SRC is not a folder.
     """
@@ -684,7 +685,7 @@ def verify(src: Path, dst: Path) -> VerifyResult:
         _verify_file(run, src, rel, entry, data, encoding, result)
 
     _verify_outputs_present(run, listed, result)
-    _verify_links(run, result)
+    _verify_links(run, result, index)
     _verify_totals(run, listed, result)
     return result
 
@@ -908,7 +909,8 @@ def _verify_outputs_present(run: RunData, listed: dict, result: VerifyResult) ->
                 result.failures.append(f"{run.dst / rel}: in DST but not written by the run (not in the manifest)")
 
 
-def _verify_links(run: RunData, result: VerifyResult) -> None:
+def _verify_links(run: RunData, result: VerifyResult, index_dir: Path | None = None) -> None:
+    earlier = _EarlierBatches(index_dir) if index_dir is not None else None
     for rec in run.records:
         for relation in ("duplicate_of", "variant_of"):
             target = rec.get(relation)
@@ -917,6 +919,12 @@ def _verify_links(run: RunData, result: VerifyResult) -> None:
             if relation == "duplicate_of":
                 result.duplicate_links += 1
             where_ = f"{run.provenance_path}: {where(rec)} paragraph {rec['paragraph']} (line {rec['lines'][0]})"
+            if "batch" in target:  # a paragraph of an earlier batch of an incremental run
+                problem = earlier.check(target) if earlier is not None else "give the index with --index DIR to check it"
+                if problem:
+                    result.failures.append(f"{where_}: {relation} points at batch {target['batch']} {target.get('source') or target.get('path')} "
+                                           f"paragraph {target.get('paragraph')}: {problem}")
+                continue
             twin = run.by_key.get((doc_key(target), target.get("paragraph"))) if isinstance(target.get("source"), str) else None
             if twin is None:
                 at = f"{target.get('source')}" + (f" row {target.get('row')}" if "row" in target else "")
@@ -927,6 +935,44 @@ def _verify_links(run: RunData, result: VerifyResult) -> None:
                 )
             elif target.get("line") != twin["lines"][0]:
                 result.failures.append(f"{where_}: {relation} gives line {target.get('line')}, but that paragraph starts at line {twin['lines'][0]}")
+
+
+class _EarlierBatches:
+    """Paragraphs of earlier batches, looked up in an incremental run's index (verify --index)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        from .index import Index, IndexError_
+
+        try:
+            self.index = Index.open(index_dir)
+        except IndexError_ as exc:
+            raise AuditError(str(exc)) from None
+
+    def check(self, target: dict) -> str | None:
+        import numpy as np
+
+        from .index import FLAG_ORPHAN, FLAG_TEMPLATE
+
+        segment = next((s for s in self.index.segments if s.batch == target["batch"]), None)
+        if segment is None:
+            return "the index has no such batch"
+        documents = segment.json("docs")["documents"]
+        try:
+            doc = documents.index(doc_key(target))
+        except ValueError:
+            return "that batch has no such document"
+        where_ = np.asarray(segment.array("where"))
+        rows = np.flatnonzero((where_[:, 0] == doc) & (where_[:, 1] == target.get("paragraph")))
+        if len(rows) == 0:
+            return "the index has no such paragraph (not a candidate of that batch)"
+        row = int(rows[0])
+        if int(where_[row, 2]) != target.get("line"):
+            return f"that paragraph starts at line {int(where_[row, 2])}, not {target.get('line')}"
+        code = int(segment.array("state")[row, 2])
+        flags = int(segment.array("flags")[row])
+        if code != 0 or flags & (FLAG_ORPHAN | FLAG_TEMPLATE):
+            return "that paragraph was removed in its batch"
+        return None
 
 
 def _verify_totals(run: RunData, listed: dict, result: VerifyResult) -> None:

@@ -349,11 +349,13 @@ def _print_diff(console, parts: list[tuple[str, str]]) -> None:
 @main.command("verify")
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("dst", type=click.Path(path_type=Path))
-def verify_command(src: Path, dst: Path) -> None:
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="The index of an incremental run: check links to paragraphs of earlier batches there.")
+def verify_command(src: Path, dst: Path, index_dir: Path | None) -> None:
     """Check that DST accounts for every byte of SRC and that its outputs are exactly the kept
     paragraphs. Exit 0 when everything holds; otherwise list the failures and exit 1."""
     try:
-        result = verify(src, dst)
+        result = verify(src, dst, index_dir)
     except AuditError as exc:
         _fail(str(exc), EXIT_USAGE)
     if result.ok:
@@ -367,3 +369,41 @@ def verify_command(src: Path, dst: Path) -> None:
         click.echo(failure.encode("utf-8", "backslashreplace").decode("utf-8"))
     click.echo(f"dedupe: verify failed: {len(result.failures)} problem(s)", err=True)
     sys.exit(EXIT_FAILED)
+
+
+# --------------------------------------------------------------------------------------------
+# index
+
+
+@main.command("index")
+@click.argument("index_dir", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--verify", "check", is_flag=True, help="Check the index: every segment whole (sha256), arrays and look-up tables consistent.")
+@click.option("--json", "as_json", is_flag=True, help="Print what the index holds as one JSON document.")
+def index_command(index_dir: Path, check: bool, as_json: bool) -> None:
+    """Show what an incremental run's index holds (batches, paragraphs, bytes), or check it."""
+    from .index import Index, IndexError_, verify_index
+
+    try:
+        with Index.open(index_dir) as index:
+            summary = index.summary()
+        problems = verify_index(index_dir) if check else []
+    except IndexError_ as exc:
+        _fail(str(exc), EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps({**summary, "problems": problems} if check else summary, indent=1))
+    else:
+        mb = summary["source_bytes"] / 1e6
+        click.echo(f"{index_dir}: index version {summary['version']}, {summary['batches']} batches, {summary['documents']} documents, "
+                   f"{summary['paragraphs']} paragraphs ({summary['kept']} kept), {summary['source_bytes']} source bytes; "
+                   f"{summary['index_bytes']} bytes on disk" + (f" ({summary['index_bytes'] / 1e6 / mb:.2f} MB per source MB)" if mb else ""))
+        for b in summary["batch_list"]:
+            click.echo(f"  batch {b['batch']}: {b.get('documents', 0)} documents, {b['rows']} paragraphs ({b.get('kept', 0)} kept), "
+                       f"{b.get('source_bytes', 0)} bytes, from {b.get('src')} at {b.get('created')}")
+    if check:
+        for problem in problems:
+            click.echo(problem)
+        if problems:
+            click.echo(f"dedupe: index check failed: {len(problems)} problem(s)", err=True)
+            sys.exit(EXIT_FAILED)
+        if not as_json:
+            click.echo("index verified: every segment is whole and consistent")

@@ -879,6 +879,21 @@ def count_template_lines(documents: Iterable[tuple[str, Iterable[str], int]], mi
     >>> count_template_lines([("s/1", ["wire headline"], 0), ("s/2", ["wire headline"], 0), ("s/3", ["wire headline"], 0)], 3)
     {}
     """
+    return template_lines_found(template_line_counts(documents), min_documents)
+
+
+@dataclass
+class TemplateLineCounts:
+    """Per (site, line) and per line (the whole corpus): the documents that carried it and the
+    articles (copy groups) among them. Counts of separate batches add up (incremental.py)."""
+
+    site_docs: Counter
+    corpus_docs: Counter
+    site_articles: Counter
+    corpus_articles: Counter
+
+
+def template_line_counts(documents: Iterable[tuple[str, Iterable[str], int]]) -> TemplateLineCounts:
     site_docs: Counter = Counter()
     corpus_docs: Counter = Counter()
     site_articles: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -890,10 +905,16 @@ def count_template_lines(documents: Iterable[tuple[str, Iterable[str], int]], mi
             corpus_docs[key] += 1
             site_articles[(site, key)].add(group)
             corpus_articles[key].add(group)
+    return TemplateLineCounts(site_docs, corpus_docs, Counter({k: len(v) for k, v in site_articles.items()}),
+                              Counter({k: len(v) for k, v in corpus_articles.items()}))
+
+
+def template_lines_found(counts: TemplateLineCounts, min_documents: int) -> dict[tuple[str, str], int]:
+    """The lines of :func:`count_template_lines`, from their counts."""
     found = {}
-    for (site, key), count in site_docs.items():
-        if max(len(site_articles[(site, key)]), len(corpus_articles[key])) >= min_documents:
-            found[(site, key)] = max(count, corpus_docs[key])
+    for (site, key), count in counts.site_docs.items():
+        if max(counts.site_articles[(site, key)], counts.corpus_articles[key]) >= min_documents:
+            found[(site, key)] = max(count, counts.corpus_docs[key])
     return found
 
 

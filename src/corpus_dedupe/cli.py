@@ -38,6 +38,7 @@ from .page import PageModelError
 from .api import run as run_pipeline
 from .reader import InputError
 from .formats import FORMATS, Address, is_row_key
+from .index import IndexError_
 from .settings import PAGE_MODES, Settings, SettingsError, parse_encoding_option
 from .writer import META_DIR, RUN, DestinationError, WriteError
 
@@ -169,6 +170,7 @@ def _show(path) -> str:
 @click.option("--text-field", default=Settings.text_field, show_default=True, help="The field of a JSONL or Parquet row that is cleaned.")
 @click.option("--id-field", default=Settings.id_field, show_default=True, help="The field that names a row in the provenance (rows without one are known by their number, from 0).")
 @click.option("--keep-empty-rows", is_flag=True, help="Keep rows whose whole text was removed (with empty text) and rows that could not be read (as they were): every row of SRC has its row in DST.")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR", help="Incremental run: decide SRC as the next batch after those indexed in DIR (earlier batches win), then add it to DIR (created if missing). DST holds this batch's output only.")
 @click.option("--force", is_flag=True, help="Replace a non-empty DST that is not a previous dedupe output, or the output of another SRC.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the per-document stages [default: number of cores].")
 @click.option("--near-threshold", type=float, default=Settings.near_threshold, show_default=True, help="Similarity (0-1, rapidfuzz ratio of match keys) at or above which a paragraph is a near-duplicate.")
@@ -190,7 +192,7 @@ def _show(path) -> str:
 @click.option("--report", "html_report", is_flag=True, help="Also write the HTML audit report to DST/.dedupe/report.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="On failure, also the kind of error (and a traceback for an internal error); after a run, the time of each stage.")
-def run_command(src: Path, dst: Path, include, file_format, text_field, id_field, keep_empty_rows, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
+def run_command(src: Path, dst: Path, include, file_format, text_field, id_field, keep_empty_rows, index_dir, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
                 min_words_near, min_words_contained, no_boilerplate, rules_file, template_min_documents, template_max_words,
                 pages, page_model, follow_symlinks, encodings, max_file_size, html_report, quiet, verbose) -> None:
     """Write the clean corpus of SRC to DST, with DST/.dedupe/ holding the provenance map."""
@@ -237,12 +239,14 @@ def run_command(src: Path, dst: Path, include, file_format, text_field, id_field
 
     try:
         try:
-            summary = run_pipeline(src, dst, settings, force=force, progress=progress)
+            summary = run_pipeline(src, dst, settings, force=force, progress=progress, index=index_dir)
         finally:
             if progress:
                 progress.close()  # end the progress line before any message
     except DestinationError as exc:
         _fail(f"{exc}{kind(exc)}", EXIT_DESTINATION)
+    except IndexError_ as exc:
+        _fail(f"{exc}; {unchanged}{kind(exc)}", EXIT_DESTINATION)
     except (RulesError, PageModelError) as exc:
         _fail(f"{exc}{kind(exc)}", EXIT_RULES)
     except InputError as exc:  # SRC itself cannot be read

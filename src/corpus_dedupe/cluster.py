@@ -755,7 +755,8 @@ def candidate_pairs(keys: KeyStore | list[str], fp: Fingerprints, exact: ExactCo
     counts = {"fingerprinted": int((fp.column(0) != 0).sum())}
     # Buckets: an exact copy is never kept, so it is no bucket's member; a paragraph repeated
     # 100,000 times is one member, not 100,000.
-    _add_short_key_columns(keys, fp)
+    if fp.n_columns == settings.bands + 2:  # (a batch run against an index brings them: see incremental.py)
+        _add_short_key_columns(keys, fp)
     columns = _bucket_columns(fp, ~exact.exact, release=release_buckets, threads=settings.jobs)
     in_bucket = np.zeros(n, dtype=bool)
     for sorted_rows, rows, start, _rank in columns:
@@ -796,10 +797,46 @@ def verify_pairs(keys: KeyStore | list[str], pairs: CandidatePairs, settings: Se
     return _PairVerdicts(keys, get_key, pairs.cand_i, pairs.cand_j, pairs.flags, pairs.ahead, settings, settings.jobs)
 
 
-def keep_first(n: int, exact: ExactCopies, pairs: CandidatePairs, verdicts: "_PairVerdicts") -> ClusterResult:
+@dataclass
+class PriorState:
+    """Rows of earlier batches placed before a batch's candidates (rows ``0..rows-1`` of the arrays
+    :func:`keep_first` works on; see incremental.py), decided already. A later row's decision reads
+    an earlier row's state as it was at each step of one big run, so each is given at two steps:
+    after the keep-first loop (``loop_*``: a paragraph that copies-of-copies removed afterwards was
+    kept in the loop, and later rows were compared with it) and after copies of copies
+    (``coc_*``). ``duplicate_of`` values are row numbers of these arrays."""
+
+    rows: int
+    loop_code: np.ndarray
+    loop_dup: np.ndarray
+    loop_sim: np.ndarray
+    coc_code: np.ndarray
+    coc_dup: np.ndarray
+    coc_sim: np.ndarray
+
+    @property
+    def coc_removed(self) -> np.ndarray:
+        """The rows that copies-of-copies removed (kept in the loop, removed after)."""
+        return (self.loop_code == KEEP) & (self.coc_code != KEEP)
+
+
+@dataclass
+class StageStates:
+    """Each candidate's (code, duplicate_of, unrounded similarity) after the keep-first loop and
+    after copies of copies: what an index keeps so that later batches see this one as one big run
+    would (:class:`PriorState`)."""
+
+    loop: tuple[np.ndarray, np.ndarray, np.ndarray]
+    coc: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def keep_first(n: int, exact: ExactCopies, pairs: CandidatePairs, verdicts: "_PairVerdicts", prior: PriorState | None = None,
+               stages: list | None = None) -> ClusterResult:
     """The decisions, row by row in corpus order: a candidate is removed when it copies an earlier
     kept one (exactly, or by a verified pair); compiled, or _keep_first_python. The loop stops where
-    a verdict is not known yet, has it computed (or waits for the workers' one) and goes on."""
+    a verdict is not known yet, has it computed (or waits for the workers' one) and goes on.
+    ``prior``: the first rows are an index's, decided already (``pairs.active`` holds none of them).
+    ``stages``: a list that gets the :class:`StageStates`."""
     code = np.zeros(n, dtype=np.int8)
     duplicate_of = np.full(n, -1, dtype=np.int32)
     similarity = np.full(n, np.nan, dtype=np.float32)
@@ -814,6 +851,10 @@ def keep_first(n: int, exact: ExactCopies, pairs: CandidatePairs, verdicts: "_Pa
     first_of_active = exact.first_of[active].astype(np.int64)
     sims = np.full(n, np.nan, dtype=np.float64)  # unrounded until the loop ends
     variant_pair = np.full(n, -1, dtype=np.int64)
+    if prior is not None and prior.rows:
+        m = prior.rows
+        code[:m], duplicate_of[:m], sims[:m] = prior.loop_code, prior.loop_dup, prior.loop_sim
+        kept[:m] = (prior.loop_code == KEEP).astype(np.uint8).tobytes()
     loop = _compiled.keep_first if _compiled is not None else _keep_first_python
     r = 0
     while True:
@@ -822,7 +863,17 @@ def keep_first(n: int, exact: ExactCopies, pairs: CandidatePairs, verdicts: "_Pa
         if k < 0:
             break
         verdicts.fill(k, k - int(starts[r]) < _MAX_VERIFY)
-    counts["copies_of_copies"] = _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts)
+    code_before = gone_before = None
+    if stages is not None:
+        stages.append((code.copy(), duplicate_of.copy(), sims.copy()))
+    if prior is not None and prior.rows:
+        m = prior.rows
+        code_before, gone_before = code.copy(), prior.coc_removed
+        code[:m], duplicate_of[:m], sims[:m] = prior.coc_code, prior.coc_dup, prior.coc_sim
+    counts["copies_of_copies"] = _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts,
+                                                   code_before, gone_before)
+    if stages is not None:
+        stages[:] = [StageStates(stages[0], (code.copy(), duplicate_of.copy(), sims.copy()))]
     decided = np.flatnonzero(~np.isnan(sims))
     similarity[decided] = [round(s_, 4) for s_ in sims[decided].tolist()]
     for i, k in zip(np.flatnonzero(variant_of >= 0).tolist(), variant_pair[variant_of >= 0].tolist()):
@@ -855,7 +906,8 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
 _COPY_OF_COPY_VERIFY = 2  # removed candidates compared per kept row (0.53 s of 200 MB's main process with six)
 
 
-def _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts: "_PairVerdicts") -> int:
+def _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts: "_PairVerdicts",
+                      code_before: np.ndarray | None = None, gone_before: np.ndarray | None = None) -> int:
     """Kept paragraphs that copy a removed one, removed as copies of what that one copied. The
     keep-first loop compares a paragraph with kept paragraphs only; a truncated copy of an edited
     copy is less like the original than like the edited copy it was cut from, and stays when the
@@ -863,21 +915,25 @@ def _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, va
     removed candidates too (at most ``_COPY_OF_COPY_VERIFY``, most similar first); a match makes it a copy
     of the kept paragraph its match was removed as a copy of, so every ``duplicate_of`` still
     names a kept paragraph. Rows that copied a row removed here point at its kept paragraph too.
-    Returns how many rows were removed."""
+    Returns how many rows were removed. With an index's rows first (:class:`PriorState`),
+    ``code_before`` is every row's code after the loop (the index's rows' loop codes) and
+    ``gone_before`` the index's rows that this step removed in their own batch."""
     cand_i = verdicts.cand_i
-    if len(cand_i) == 0:
+    if code_before is None:
+        code_before = code
+    if len(cand_i) == 0 and (gone_before is None or not gone_before.any()):
         return 0
     # The pairs to look at, all at once: a kept row's pairs whose candidate was removed (before
     # this pass), the first _COPY_OF_COPY_VERIFY of each row (the most similar first).
     # (An exact copy is its original's text, which the row was compared with already.)
-    chosen = np.flatnonzero(((code[cand_j] == NEAR) | (code[cand_j] == CONT)) & (code[cand_i] == KEEP) & (variant_of[cand_i] < 0))
-    if len(chosen) == 0:
+    chosen = np.flatnonzero(((code_before[cand_j] == NEAR) | (code_before[cand_j] == CONT)) & (code[cand_i] == KEEP) & (variant_of[cand_i] < 0))
+    if len(chosen) == 0 and (gone_before is None or not gone_before.any()):
         return 0
     rows_of = cand_i[chosen]
     rank = np.arange(len(chosen)) - np.searchsorted(rows_of, rows_of, side="left")
     chosen, rows_of = chosen[rank < _COPY_OF_COPY_VERIFY], rows_of[rank < _COPY_OF_COPY_VERIFY]
     removed_here: list[int] = []
-    bounds = np.flatnonzero(np.r_[True, rows_of[1:] != rows_of[:-1], True])
+    bounds = np.flatnonzero(np.r_[True, rows_of[1:] != rows_of[:-1], True]) if len(chosen) else np.zeros(1, dtype=np.int64)
     row_starts = starts[np.searchsorted(active, rows_of[bounds[:-1]])].tolist()
     for lo, hi, s in zip(bounds[:-1].tolist(), bounds[1:].tolist(), row_starts):
         i = int(rows_of[lo])
@@ -901,9 +957,11 @@ def _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, va
             continue
         code[i], duplicate_of[i], sims[i] = c, root, sim
         removed_here.append(i)
-    if removed_here:
+    if removed_here or (gone_before is not None and gone_before.any()):
         gone = np.zeros(len(code), dtype=bool)
         gone[removed_here] = True
+        if gone_before is not None:  # (an index's rows: their own copies were repointed in their batch)
+            gone[: len(gone_before)] |= gone_before
         for x in np.flatnonzero((duplicate_of >= 0) & gone[np.maximum(duplicate_of, 0)]).tolist():
             g = int(duplicate_of[x])
             if code[x] == EXACT:  # an exact copy of the removed row is what that row is
@@ -976,7 +1034,8 @@ _FRAGMENT_WORDS = 5
 
 
 def absorb_fragments(keys: "KeyStore | list[str]", n_words: np.ndarray, result: ClusterResult, doc_of: np.ndarray,
-                     para_of: np.ndarray, settings: Settings, template: "set[int] | dict[int, int]" = frozenset()) -> list[int]:
+                     para_of: np.ndarray, settings: Settings, template: "set[int] | dict[int, int]" = frozenset(),
+                     first_row: int = 0, heirs: "dict[int, int] | None" = None) -> list[int]:
     """Short pieces that a moved line break cut off a copy, removed with it. Scraped text breaks
     lines where a link or an inline tag was ("It is possible \nto open NC:BookmarksRoot group
     bookmark, ..."): the segmenter keeps a line of one to three words apart (it may be a heading),
@@ -992,7 +1051,10 @@ def absorb_fragments(keys: "KeyStore | list[str]", n_words: np.ndarray, result: 
     (the same break moved the same way in a second copy) is taken as well. A piece found as a corpus template line
     (``template``: "The" or "We" alone on a line in three documents of a site, because moved
     breaks left it there) is such a piece too. ``result`` is updated in place; returns the
-    candidates removed (the caller takes them out of ``template``).
+    candidates removed (the caller takes them out of ``template``). ``first_row``: the rows before
+    it are an index's (see incremental.py), decided already: only later copies are looked at, and
+    ``heirs`` maps each index row that this step removed in its own batch to the row kept in its
+    place (-1: none yet); it is updated with the heirs chosen now.
 
     >>> s = Settings(jobs=1)
     >>> keys = ["it is possible to open the bookmarks root group bookmark from the menu of the sidebar",
@@ -1009,7 +1071,7 @@ def absorb_fragments(keys: "KeyStore | list[str]", n_words: np.ndarray, result: 
     if template:
         could_be_piece[np.fromiter(template, dtype=np.int64, count=len(template))] = True
     copies = np.flatnonzero((code == NEAR) | (code == CONT))
-    copies = copies[duplicate_of[copies] >= 0]
+    copies = copies[(duplicate_of[copies] >= 0) & (copies >= first_row)]
     near = np.zeros(len(copies), dtype=bool)
     for step in (-1, 1):
         g = copies + step
@@ -1042,38 +1104,44 @@ def absorb_fragments(keys: "KeyStore | list[str]", n_words: np.ndarray, result: 
                 code[g], duplicate_of[g], similarity[g] = CONT if verdict[0] == CONT else NEAR, target, verdict[1]
                 removed.append(g)
                 f = g
-    _repoint_copies_of(removed, result)
+    _repoint_copies_of(removed, result, first_row, heirs)
     result.counts["fragments"] = len(removed)
     for c, name in REASON_OF_CODE.items():
         result.counts[name] = int((code == c).sum())
     return sorted(removed)
 
 
-def _repoint_copies_of(removed: list[int], result: ClusterResult) -> None:
+def _repoint_copies_of(removed: list[int], result: ClusterResult, first_row: int = 0, heirs: "dict[int, int] | None" = None) -> None:
     """Every ``duplicate_of`` and ``variant_of`` must name a kept paragraph: the copies of a piece
     that :func:`absorb_fragments` removed (another "It is possible" alone on a line elsewhere,
     with no copy beside it) are kept in its place, the first of them kept and the others its
-    copies, in corpus order."""
-    if not removed:
+    copies, in corpus order. ``first_row``, ``heirs``: see :func:`absorb_fragments`."""
+    known = {g: e for g, e in (heirs or {}).items()}
+    if not removed and not known:
         return
     gone = np.zeros(len(result.code), dtype=bool)
     gone[removed] = True
+    gone[list(known)] = True
     code, duplicate_of, variant_of = result.code, result.duplicate_of, result.variant_of
-    heir: dict[int, int] = {}
-    for e in np.flatnonzero(((duplicate_of >= 0) & gone[np.maximum(duplicate_of, 0)] & ~gone)).tolist():
+    heir: dict[int, int] = {g: e for g, e in known.items() if e >= 0}
+    later = np.arange(len(code)) >= first_row
+    for e in np.flatnonzero(((duplicate_of >= 0) & gone[np.maximum(duplicate_of, 0)] & ~gone & later)).tolist():
         g = int(duplicate_of[e])
         if g in heir:
             duplicate_of[e] = heir[g]
         else:
             heir[g] = e
             code[e], duplicate_of[e], result.similarity[e] = KEEP, -1, np.nan
-    for e in np.flatnonzero((variant_of >= 0) & gone[np.maximum(variant_of, 0)]).tolist():
+    for e in np.flatnonzero((variant_of >= 0) & gone[np.maximum(variant_of, 0)] & later).tolist():
         g = int(variant_of[e])
         if g in heir and heir[g] < e:
             variant_of[e] = heir[g]
         else:
             variant_of[e] = -1
             result.differing_numbers.pop(e, None)
+    if heirs is not None:
+        heirs.update({g: heir.get(g, -1) for g in removed})
+        heirs.update({g: e for g, e in heir.items() if g in known})
 
 
 def decide_texts(keys: list[str], settings: Settings) -> ClusterResult:

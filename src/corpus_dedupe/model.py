@@ -88,13 +88,15 @@ class ParagraphRef:
     source: str
     index: int
     first_line: int
+    batch: int | None = None  # a paragraph of an earlier batch of an incremental run (--index): its batch number
 
     def as_json(self) -> dict:
+        where = {"batch": self.batch} if self.batch is not None else {}
         if "\0" in self.source:  # a row (see formats.Address)
             from .formats import Address
 
-            return {**Address.from_key(self.source).fields(), "paragraph": self.index, "line": self.first_line}
-        return {"source": self.source, "paragraph": self.index, "line": self.first_line}
+            return {**where, **Address.from_key(self.source).fields(), "paragraph": self.index, "line": self.first_line}
+        return {**where, "source": self.source, "paragraph": self.index, "line": self.first_line}
 
 
 @dataclass(slots=True)

@@ -37,12 +37,16 @@ from . import __version__
 from .boilerplate import (
     RuleSet,
     copy_groups_from_hashes,
-    count_template_lines,
     site_of,
+    template_line_counts,
+    template_lines_found,
     split_line_edges,
     template_shaped,
 )
 from .cluster import REASON_OF_CODE, ClusterResult, KeyStore, absorb_fragments, decide
+from .incremental import (BatchDecisions, BatchResult, PriorRows, add_earlier_template_counts, batch_result, decide_batch, segment_arrays,
+                          template_count_table)
+from .index import Index
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .formats import Address, CorpusInputs, RowError, RowInput, discover_inputs, file_of, is_row_key, row_bytes, row_of
 from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Document, Paragraph, ParagraphRef, Skipped
@@ -458,10 +462,20 @@ def _manifest_head(settings: Settings, discovered: int, corpus: CollectedCorpus,
     }
 
 
-def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None) -> RunSummary:
+def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress: Progress | None = None,
+        index: Path | None = None) -> RunSummary:
     """Run the whole pipeline from SRC to DST and return what was written: the stages in turn
     (discover_inputs, collect over pass 1, find_template_lines, find_duplicates,
-    settle_orphan_headings, render_tasks), then pass 2 writing DST atomically."""
+    settle_orphan_headings, render_tasks), then pass 2 writing DST atomically. ``index``: an
+    index folder of earlier batches (incremental.py): SRC is decided as the next batch, and
+    added to the index once DST is written."""
+    if index is not None:
+        with Index.open(Path(index), settings, write=True) as opened:
+            return _run(src, dst, settings, force, progress, opened)
+    return _run(src, dst, settings, force, progress, None)
+
+
+def _run(src: Path, dst: Path, settings: Settings, force: bool, progress: Progress | None, index: "Index | None") -> RunSummary:
     clock = _StageClock()
     set_mmap_threshold(top_pad=64 << 20, arenas=1)
     src, dst = Path(src), Path(dst)
@@ -487,17 +501,24 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
             # Pass 1: per-document stages, in the pool.
             corpus = collect(_analyse_all(root, inputs, settings, str(spill_file), progress), skipped, settings)
             clock.end("read_normalise_segment_fingerprint")
-            templates = find_template_lines(corpus, settings)
+            templates = find_template_lines(corpus, settings, index)
             clock.end("templates")
             if progress:
                 progress("dedupe", 0, corpus.n_candidates)
-            clusters = find_duplicates(corpus, templates, settings)
-            clock.end("dedupe")
-            orphans = settle_orphan_headings(corpus, templates, clusters, settings)
+            indexed = None
+            if index is None:
+                clusters = find_duplicates(corpus, templates, settings)
+                clock.end("dedupe")
+                orphans = settle_orphan_headings(corpus, templates, clusters, settings)
+            else:
+                indexed = decide_against_index(index, corpus, templates, settings)
+                clock.end("dedupe")
+                clusters, orphans = indexed.final.clusters, indexed.orphans
             clock.end("headings")
 
             # Pass 2: decide, render and write, document by document.
-            tasks = render_tasks(corpus, templates, clusters, orphans, settings)
+            tasks = render_tasks(corpus, templates, clusters, orphans, settings,
+                                 indexed.final.references(index) if indexed is not None else None)
             orphan_total = [0]  # counted as the documents are written (the manifest head is made after)
             unit = "documents" if inputs.containers else "files"
 
@@ -524,6 +545,8 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
                 [{**_path_fields(s.path), "problem": s.problem} for s in skipped],
                 ContainerOutputs(root, inputs.containers, settings.text_field, settings.keep_empty_rows),
             )
+        if indexed is not None:
+            add_batch_to_index(index, indexed, corpus, templates, src, sum(inputs.sizes.values()) if inputs.sizes else 0)
     except OSError as exc:
         if exc.filename is None:  # a failed write to the spill file: name it
             raise OSError(exc.errno, exc.strerror, str(spill_file)) from exc
@@ -659,11 +682,13 @@ class TemplateLines:
     documents: dict[int, int]
     groups: np.ndarray
     found: int = 0
+    own_counts: tuple[np.ndarray, np.ndarray] | None = None  # an incremental batch's own line counts (incremental.template_count_table)
 
 
-def find_template_lines(corpus: CollectedCorpus, settings: Settings) -> TemplateLines:
+def find_template_lines(corpus: CollectedCorpus, settings: Settings, index: Index | None = None) -> TemplateLines:
     """Corpus template lines, removed before duplicates are looked for (their fingerprints are
-    cleared in ``corpus.fp``, so that the duplicate search passes them over)."""
+    cleared in ``corpus.fp``, so that the duplicate search passes them over). ``index``: the
+    lines are counted with the indexed batches' counts added (incremental.py)."""
     docs, fp, keys = corpus.docs, corpus.fp, corpus.keys
     template_docs: dict[int, int] = {}
     groups = np.arange(len(docs))  # copies of one article (see below): each its own without templates
@@ -679,11 +704,15 @@ def find_template_lines(corpus: CollectedCorpus, settings: Settings) -> Template
     # Each document's template candidates (they come in corpus order, hence by document).
     template_cands = corpus.template_cands
     bounds = np.searchsorted(corpus.cand_doc[template_cands], np.arange(len(docs) + 1)).tolist()
-    found = count_template_lines(
-        ((doc.path, [keys[c] for c in template_cands[bounds[d] : bounds[d + 1]].tolist()], int(g))
-         for d, (doc, g) in enumerate(zip(docs, groups))),
-        settings.template_min_documents,
+    counts = template_line_counts(
+        (doc.path, [keys[c] for c in template_cands[bounds[d] : bounds[d + 1]].tolist()], int(g))
+        for d, (doc, g) in enumerate(zip(docs, groups))
     )
+    own_counts = None
+    if index is not None:
+        own_counts = template_count_table(counts)
+        add_earlier_template_counts(counts, index)
+    found = template_lines_found(counts, settings.template_min_documents)
     if found:
         # Template lines are short: only keys that short are looked up.
         short = np.flatnonzero((fp.n_words > 0) & (fp.n_words <= settings.template_max_words))
@@ -695,7 +724,7 @@ def find_template_lines(corpus: CollectedCorpus, settings: Settings) -> Template
             if count is not None:
                 template_docs[c] = count
                 fp.clear_row(c)  # out of the duplicate search
-    return TemplateLines(template_docs, groups, len(found))
+    return TemplateLines(template_docs, groups, len(found), own_counts)
 
 
 def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings: Settings) -> ClusterResult:
@@ -718,39 +747,93 @@ def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings:
     return clusters
 
 
-def settle_orphan_headings(corpus: CollectedCorpus, templates: TemplateLines, clusters: ClusterResult, settings: Settings) -> np.ndarray:
+@dataclass
+class IndexedBatch:
+    """A batch's decisions against an index: in the combined row space (``decisions``) and the
+    batch's own (``final``, ``orphans``)."""
+
+    decisions: BatchDecisions
+    final: BatchResult
+    orphans: np.ndarray
+    heading: np.ndarray
+
+
+def decide_against_index(index: Index, corpus: CollectedCorpus, templates: TemplateLines, settings: Settings) -> IndexedBatch:
+    """find_duplicates and settle_orphan_headings for a batch that follows the indexed ones."""
+    is_heading_a = np.zeros(corpus.n_candidates, dtype=bool)
+    is_heading_a[corpus.heading_cands] = True
+    decisions = decide_batch(index, corpus.keys, corpus.fp, is_heading_a, corpus.cand_doc, corpus.cand_para, templates.documents, settings)
+    m = decisions.prior.m
+    for c in decisions.absorbed:
+        templates.documents.pop(c - m, None)
+    for c in corpus.section_heading_cands.tolist():
+        templates.documents.pop(c, None)
+    orphan_all = settle_orphan_headings(corpus, templates, decisions.clusters, settings, prior=decisions.prior)
+    return IndexedBatch(decisions, batch_result(decisions, index), orphan_all[m:], is_heading_a)
+
+
+def add_batch_to_index(index: Index, indexed: IndexedBatch, corpus: CollectedCorpus, templates: TemplateLines, src: Path,
+                       source_bytes: int) -> None:
+    """Add a batch, once its output is written, to the index (atomically: see index.py)."""
+    template = np.zeros(corpus.n_candidates, dtype=bool)
+    template[list(templates.documents)] = True
+    where = np.stack([corpus.cand_doc, corpus.cand_para, corpus.cand_line]).T
+    arrays, heirs = segment_arrays(indexed.decisions, indexed.final, index, corpus.fp, corpus.keys, indexed.heading, indexed.orphans,
+                                   template, where, *(templates.own_counts or (np.zeros(0, np.uint64), np.zeros((0, 2), np.int64))))
+    code = indexed.final.clusters.code
+    kept = int(((code == 0) & ~template & ~indexed.orphans).sum())
+    facts = {"src": os.fsdecode(Path(src).resolve()), "documents": len(corpus.docs), "kept": kept, "source_bytes": source_bytes}
+    index.add_segment(arrays, {"documents": [doc.path for doc in corpus.docs]}, heirs, facts)
+
+
+def settle_orphan_headings(corpus: CollectedCorpus, templates: TemplateLines, clusters: ClusterResult, settings: Settings,
+                           prior: "PriorRows | None" = None) -> np.ndarray:
     """Headings: a repeated one over different content stays, one whose section went as copies
     goes (structure.settle_headings). Updates ``clusters`` (an orphan is rendered as an orphan
     heading, not as a duplicate; a restored heading loses its similarity) and returns the
-    orphans' mask over the candidates."""
+    orphans' mask over the candidates. ``prior``: the rows of an index placed before the
+    candidates in ``clusters`` (incremental.py); the mask then covers them too."""
     docs, fp = corpus.docs, corpus.fp
-    is_heading_a = np.zeros(corpus.n_candidates, dtype=bool)
-    is_heading_a[corpus.heading_cands] = True
-    template_a = np.zeros(corpus.n_candidates, dtype=bool)
-    template_a[list(templates.documents)] = True
-    first_candidates = corpus.first_candidates
-    is_label_a = is_heading_a & (fp.n_words <= _LABEL_WORDS)
+    m = prior.m if prior is not None else 0
+    n = m + corpus.n_candidates
+    is_heading_a = np.zeros(n, dtype=bool)
+    is_heading_a[m + corpus.heading_cands] = True
+    template_a = np.zeros(n, dtype=bool)
+    template_a[[m + c for c in templates.documents]] = True
+    first_candidates = [m + c for c in corpus.first_candidates]
+    n_words = fp.n_words
+    key_hash = fp.key_hash
+    cand_doc = corpus.cand_doc.astype(np.int64)
+    group = templates.groups[cand_doc]
+    if prior is not None:
+        is_heading_a[:m] = prior.heading
+        n_words = np.concatenate([prior.n_words, n_words])
+        key_hash = np.concatenate([prior.key_hash, key_hash])
+        group = np.concatenate([-1 - np.arange(m), group])  # an earlier batch's document is no copy of this batch's (see incremental.py)
+    is_label_a = is_heading_a & (n_words <= _LABEL_WORDS)
     if settings.boilerplate and docs:
         site_ids: dict[str, int] = {}
         site_of_doc = np.array([site_ids.setdefault(site_of(doc.path), len(site_ids)) for doc in docs], dtype=np.int64)
+        site = np.concatenate([np.full(m, -1, dtype=np.int64), site_of_doc[cand_doc]])
         is_label_a &= labels_that_stay_rare(first_candidates, is_heading_a, is_label_a, clusters.code, clusters.duplicate_of,
-                                            template_a, site_of_doc[corpus.cand_doc], fp.key_hash, settings.template_min_documents)
+                                            template_a, site, key_hash, settings.template_min_documents)
     orphan_a, restored = settle_headings(first_candidates, is_heading_a, is_label_a, clusters.code, clusters.duplicate_of,
-                                         clusters.variant_of, template_a, templates.groups[corpus.cand_doc])
+                                         clusters.variant_of, template_a, group, prior.orphan if prior is not None else None)
     clusters.similarity[restored] = np.nan
     clusters.code[orphan_a] = 0  # rendered as orphan headings, not as duplicates
     clusters.duplicate_of[orphan_a] = -1
     for c_, name in REASON_OF_CODE.items():
-        clusters.counts[name] = int((clusters.code == c_).sum())
+        clusters.counts[name] = int((clusters.code[m:] == c_).sum())
     clusters.counts["headings_restored"] = len(restored)
     return orphan_a
 
 
 def render_tasks(corpus: CollectedCorpus, templates: TemplateLines, clusters: ClusterResult, orphan_a: np.ndarray,
-                 settings: Settings) -> Iterator[_RenderTask]:
+                 settings: Settings, outside: dict[int, tuple] | None = None) -> Iterator[_RenderTask]:
     """Pass 2's plan: per document, in corpus order, the verdicts on its candidates that were
     removed or are variants, its template lines and orphan headings, and a row's place in its
-    output file."""
+    output file. ``outside``: the candidates whose duplicate_of or variant_of is a paragraph of
+    an earlier batch (-2 in ``clusters``), with its (document, paragraph, line, batch)."""
     docs = corpus.docs
     first_candidates = corpus.first_candidates
     template_docs = templates.documents
@@ -760,14 +843,19 @@ def render_tasks(corpus: CollectedCorpus, templates: TemplateLines, clusters: Cl
     # only candidates that were removed or are variants have one (the others are kept), and a
     # document's share is found by bisection instead of a dozen numpy calls per document (0.9 s
     # of this process at 200 MB).
-    removed_or_variant = np.flatnonzero((clusters.code != 0) | (clusters.variant_of >= 0))
-    target = np.where(clusters.duplicate_of[removed_or_variant] >= 0,
+    removed_or_variant = np.flatnonzero((clusters.code != 0) | (clusters.variant_of != -1))
+    target = np.where(clusters.duplicate_of[removed_or_variant] != -1,
                       clusters.duplicate_of[removed_or_variant], clusters.variant_of[removed_or_variant])
     verdict_candidate = removed_or_variant.tolist()
     verdict_code = clusters.code[removed_or_variant].tolist()
     verdict_similarity = clusters.similarity[removed_or_variant].tolist()
+    target = np.maximum(target, 0)  # (-2: an earlier batch's paragraph, given in ``outside``)
     verdict_ref = list(zip([docs[d].path for d in corpus.cand_doc[target].tolist()],
                            corpus.cand_para[target].tolist(), corpus.cand_line[target].tolist()))
+    if outside:
+        for at, c in enumerate(verdict_candidate):
+            if c in outside:
+                verdict_ref[at] = outside[c]
     del removed_or_variant, target
     template_candidate = sorted(template_docs)
     verdict_bounds = np.searchsorted(verdict_candidate, first_candidates).tolist()

@@ -52,6 +52,7 @@ def labels_that_stay_rare(bounds: list[int], is_heading: np.ndarray, is_label: n
     sections are copies too, so adding one changes no count)."""
     allowed = is_label.copy()
     candidates = np.flatnonzero(is_label & (code == EXACT))
+    candidates = candidates[candidates >= bounds[0]]  # (rows before the first document: an index's, settled in their batch)
     if len(candidates) == 0:
         return allowed
     would: list[int] = []
@@ -68,6 +69,7 @@ def labels_that_stay_rare(bounds: list[int], is_heading: np.ndarray, is_label: n
         return allowed
     keys = np.unique(key_hash[would])
     carries = (code == KEEP) & ~other
+    carries[: bounds[0]] = False  # rows before the first document: an index's (incremental.py), counted in their own batch
     carries[would] = True
     carriers = np.flatnonzero(np.isin(key_hash, keys) & carries)
     doc_of_carrier = np.searchsorted(bounds, carriers, side="right") - 1
@@ -81,7 +83,8 @@ def labels_that_stay_rare(bounds: list[int], is_heading: np.ndarray, is_label: n
 
 
 def settle_headings(bounds: list[int], is_heading: np.ndarray, is_label: np.ndarray, code: np.ndarray, duplicate_of: np.ndarray,
-                    variant_of: np.ndarray, other: np.ndarray, copy_group: np.ndarray | None = None) -> tuple[np.ndarray, list[int]]:
+                    variant_of: np.ndarray, other: np.ndarray, copy_group: np.ndarray | None = None,
+                    orphan_before: np.ndarray | None = None) -> tuple[np.ndarray, list[int]]:
     """Apply both rules to the candidates of every document (``bounds[d]:bounds[d + 1]``, corpus
     order). ``code`` (0: kept, else the duplicate reason) and ``duplicate_of`` are updated in place
     for the repeated headings that stay; ``variant_of`` loses links to orphaned headings.
@@ -95,7 +98,8 @@ def settle_headings(bounds: list[int], is_heading: np.ndarray, is_label: np.ndar
     copies, and a line in three of them would be a template line on a second run (the output
     would not be a fixed point of the tool). Returns a mask of
     the candidates removed as orphan headings (a heading, or a later copy of one) and the
-    candidates restored.
+    candidates restored. ``orphan_before``: the orphans among the rows before ``bounds[0]`` (an
+    index's rows, settled in their own batch: see incremental.py).
 
     >>> import numpy as np
     >>> heading = np.array([1, 0, 1, 0, 1, 0], dtype=bool)      # "Plan", body, "Meal 1", body, "Meal 1", body
@@ -106,6 +110,8 @@ def settle_headings(bounds: list[int], is_heading: np.ndarray, is_label: np.ndar
     ([4], [0, 0, 0, 0, 0, 0], False)
     """
     orphan = np.zeros(len(code), dtype=bool)
+    if orphan_before is not None:
+        orphan[: len(orphan_before)] = orphan_before
     restored: list[int] = []
     running = np.concatenate(([0], np.cumsum(is_heading, dtype=np.int64)))
     has_heading = (running[bounds[1:]] - running[bounds[:-1]]).tolist() if len(bounds) > 1 else []

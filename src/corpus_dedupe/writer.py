@@ -279,7 +279,8 @@ def _record_line(p: Paragraph, d: Decision, output: dict | None, source_json: st
     (variants, differing numbers, template counts, metadata) go through the encoder.
     ``source_json``: ``p.source`` already encoded (the same for a whole document).
     tests/test_writer_fast_paths.py compares both on generated records."""
-    if d.variant_of is not None or d.differing_numbers or d.template_documents is not None or p.metadata or d.evidence:
+    if (d.variant_of is not None or d.differing_numbers or d.template_documents is not None or p.metadata or d.evidence
+            or (d.duplicate_of is not None and d.duplicate_of.batch is not None)):
         return _COMPACT_JSON.encode(_record(p, d, output))
     head = f'{{"source":{source_json},"paragraph":{p.index},"lines":[{p.first_line},{p.last_line}],"bytes":[{p.byte_start},{p.byte_end}],"decision":'
     if d.reason is None:

@@ -1,0 +1,338 @@
+"""A batch decided against an index of earlier batches (``dedupe SRC DST --index DIR``), with the
+decisions that one run over all batches (in batch order) gives the batch's paragraphs.
+
+Keep-first decides each paragraph from earlier paragraphs only, so a batch that comes after the
+indexed ones needs, of all earlier paragraphs, just those its decisions can read:
+
+* the first paragraph of each of its match keys (an exact copy points at it, or follows its
+  decision when it was removed);
+* the first ``cluster._BUCKET_KEEP`` members of each LSH bucket its paragraphs fall in (the only
+  ones a later member is compared with; removed paragraphs hold such places too);
+* the paragraphs those point at (``duplicate_of``, ``variant_of``, the paragraph kept in place of
+  a removed moved-break piece), to follow a chain of copies to the paragraph that was kept.
+
+These rows (a few per paragraph of the batch, whatever the size of the index) are placed before
+the batch's candidates, with their state at each step of the big run
+(:class:`cluster.PriorState`), and the same stage functions run over both: exact copies,
+candidate pairs (only the batch's rows get pairs), verification, the keep-first loop (over the
+batch's rows), copies of copies, moved-break pieces, orphan headings.
+
+Stages that count across documents cannot be exact without re-reading earlier batches, and a
+batch's output, once written, is not rewritten. What they do instead:
+
+* corpus template lines: a line is a template line of this batch when the documents of this
+  batch and of the indexed batches that carried it reach ``--template-min-documents``. Earlier
+  batches' copies of it stay (they were written before the count was reached); once reached, the
+  line is removed from every later batch. Copies of one article count once inside a batch; across
+  batches each batch's documents count.
+* copy groups (headings repeated in another copy of the document are not restored) and the count
+  of restored labels: within the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cluster import (_BUCKET_KEEP, REASON_OF_CODE, ClusterResult, KeyStore, PriorState, StageStates, _add_short_key_columns, absorb_fragments,
+                      candidate_pairs, find_exact, keep_first, verify_pairs)
+from .boilerplate import TemplateLineCounts
+from .fingerprint import Fingerprints, key_hashes
+from .index import FLAG_ABSORBED, FLAG_ORPHAN, FLAG_TEMPLATE, Index
+
+_CLOSURE_ROUNDS = 8  # chains of copies are short (a target is kept, or points at a kept one)
+
+
+@dataclass
+class PriorRows:
+    """The index rows a batch's decisions read (global row numbers, in corpus order), and what
+    the stages need of each."""
+
+    rows: np.ndarray
+    keys: list[str]
+    key_hash: np.ndarray
+    n_words: np.ndarray
+    heading: np.ndarray
+    sketch: np.ndarray
+    columns: list[np.ndarray]  # per bucket column: the row's bucket key where a batch row shares it, else 0
+    state: PriorState
+    final_code: np.ndarray
+    orphan: np.ndarray
+    heirs: dict[int, int] = field(default_factory=dict)  # (row numbers of the combined arrays)
+
+    @property
+    def m(self) -> int:
+        return len(self.rows)
+
+
+def gather_prior(index: Index, fp: Fingerprints, n_columns: int) -> PriorRows:
+    """The index rows that the batch with fingerprints ``fp`` (short-key columns added) can reach."""
+    wanted: list[np.ndarray] = []
+    live = fp.n_words > 0
+    first = index.first_rows_of(fp.key_hash[live]) if index.rows else np.zeros(0, dtype=np.int64)
+    wanted.append(first[first >= 0])
+    membership: list[tuple[int, np.ndarray, np.ndarray]] = []  # (column, global rows, their bucket key)
+    if index.rows:
+        for c in range(n_columns):
+            values = np.unique(fp.column(c))
+            values = values[values != 0]
+            which, rows = index.bucket_members(c, values, _BUCKET_KEEP)
+            membership.append((c, rows, values[which]))
+            wanted.append(rows)
+    heirs_global = index.heirs() if index.rows else {}
+    rows = np.unique(np.concatenate(wanted)) if wanted else np.zeros(0, dtype=np.int64)
+    for _ in range(_CLOSURE_ROUNDS):
+        if not len(rows):
+            break
+        dup = index.gather(rows, "dup")
+        targets = [dup.reshape(-1)]
+        absorbed = rows[(index.gather(rows, "flags") & FLAG_ABSORBED) != 0]
+        heir_targets = [heirs_global.get(int(g), -1) for g in absorbed.tolist()]
+        targets.append(np.array(heir_targets, dtype=np.int64))
+        more = np.unique(np.concatenate(targets))
+        more = more[more >= 0]
+        grown = np.union1d(rows, more)
+        if len(grown) == len(rows):
+            break
+        rows = grown
+    m = len(rows)
+    columns = [np.zeros(m, dtype=np.uint64) for _ in range(n_columns)]
+    for c, member_rows, member_values in membership:
+        columns[c][np.searchsorted(rows, member_rows)] = member_values
+    state = index.gather(rows, "state").reshape(m, 3) if m else np.zeros((0, 3), dtype=np.int8)
+    dup = index.gather(rows, "dup").reshape(m, 4) if m else np.zeros((0, 4), dtype=np.int64)
+    sim = index.gather(rows, "sim").reshape(m, 3) if m else np.zeros((0, 3), dtype=np.float64)
+    flags = index.gather(rows, "flags") if m else np.zeros(0, dtype=np.uint8)
+
+    def local(values: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(rows, values)
+        return np.where(values >= 0, at, -1).astype(np.int64)
+
+    prior_state = PriorState(m, state[:, 0].astype(np.int8), local(dup[:, 0]), sim[:, 0].astype(np.float64),
+                             state[:, 1].astype(np.int8), local(dup[:, 1]), sim[:, 1].astype(np.float64))
+    heirs = {}
+    for g in rows[(flags & FLAG_ABSORBED) != 0].tolist():
+        e = heirs_global.get(int(g), -1)
+        heirs[int(np.searchsorted(rows, g))] = int(np.searchsorted(rows, e)) if e >= 0 else -1
+    sketch = index.gather(rows, "sketch") if m else np.zeros((0, fp.sketch.shape[1]), dtype=np.uint8)
+    return PriorRows(rows, index.keys(rows) if m else [],
+                     index.gather(rows, "key_hash").astype(np.uint64) if m else np.zeros(0, np.uint64),
+                     index.gather(rows, "n_words").astype(np.int32) if m else np.zeros(0, np.int32),
+                     (index.gather(rows, "heading") != 0) if m else np.zeros(0, bool), sketch, columns, prior_state,
+                     state[:, 2].astype(np.int8), (flags & FLAG_ORPHAN) != 0, heirs)
+
+
+def combined_keys(prior: PriorRows, keys: KeyStore) -> KeyStore:
+    """The prior rows' match keys, then the batch's."""
+    out = KeyStore()
+    out.extend(prior.keys)
+    offsets = keys._settle()
+    out.extend_encoded(bytes(keys._data[: int(offsets[-1])]), np.diff(offsets))
+    return out
+
+
+def combined_fingerprints(prior: PriorRows, fp: Fingerprints, heading: np.ndarray) -> Fingerprints:
+    return Fingerprints(
+        np.concatenate([prior.key_hash, fp.key_hash]),
+        np.concatenate([prior.n_words, fp.n_words]),
+        [np.concatenate([prior.columns[c], fp.column(c)]) for c in range(fp.n_columns)],
+        np.concatenate([prior.sketch, fp.sketch]),
+        np.concatenate([prior.heading, heading]),
+    )
+
+
+@dataclass
+class BatchDecisions:
+    """The duplicate decisions of a batch in the combined row space (prior rows first), and what
+    the index keeps of them."""
+
+    prior: PriorRows
+    clusters: ClusterResult
+    stages: StageStates
+    absorbed: list[int]
+    heirs: dict[int, int]
+
+
+def decide_batch(index: Index, keys: KeyStore, fp: Fingerprints, heading: np.ndarray, cand_doc: np.ndarray, cand_para: np.ndarray,
+                 template_rows: dict[int, int], settings) -> BatchDecisions:
+    """cluster.decide and absorb_fragments for a batch against the index."""
+    if fp.n_columns == settings.bands + 2:
+        _add_short_key_columns(keys, fp)
+    prior = gather_prior(index, fp, fp.n_columns)
+    m = prior.m
+    all_keys = combined_keys(prior, keys)
+    all_fp = combined_fingerprints(prior, fp, heading)
+    n = len(all_fp.key_hash)
+    exact = find_exact(all_fp)
+    exact.exact[:m] = False  # an index row is no exact copy here (it is the first of its key, or a bucket member)
+    pairs = candidate_pairs(all_keys, all_fp, exact, settings)
+    if m:
+        keep = pairs.cand_i >= m
+        new_index = np.cumsum(keep) - 1
+        ahead_keep = keep[pairs.ahead]
+        pairs.cand_i, pairs.cand_j, pairs.flags = pairs.cand_i[keep], pairs.cand_j[keep], pairs.flags[keep]
+        pairs.ahead = new_index[pairs.ahead[ahead_keep]]
+        pairs.active = pairs.active[pairs.active >= m]
+    verdicts = verify_pairs(all_keys, pairs, settings)
+    stages: list = []
+    try:
+        clusters = keep_first(n, exact, pairs, verdicts, prior.state, stages)
+    finally:
+        verdicts.close()
+    doc_of = np.concatenate([np.full(m, -1, dtype=np.int64) - np.arange(m), cand_doc.astype(np.int64)])
+    para_of = np.concatenate([np.zeros(m, dtype=np.int64), cand_para.astype(np.int64)])
+    heirs = dict(prior.heirs)
+    template = {c + m: count for c, count in template_rows.items()}
+    absorbed = absorb_fragments(all_keys, all_fp.n_words, clusters, doc_of, para_of, settings, template, first_row=m, heirs=heirs)
+    return BatchDecisions(prior, clusters, stages[0], absorbed, heirs)
+
+
+def batch_result(decisions: BatchDecisions, index: Index) -> "BatchResult":
+    """The batch's own ClusterResult (its rows only). A ``duplicate_of`` or ``variant_of`` that
+    is an index row is -2 there; ``outside_dup`` and ``outside_var`` give its global row."""
+    prior, c = decisions.prior, decisions.clusters
+    m = prior.m
+    outside: list[dict[int, int]] = []
+    mapped = []
+    for values in (c.duplicate_of[m:].astype(np.int64), c.variant_of[m:].astype(np.int64)):
+        old = np.flatnonzero((values >= 0) & (values < m))
+        outside.append(dict(zip(old.tolist(), prior.rows[values[old]].tolist())))
+        mapped.append(np.where(values >= m, values - m, np.where(values >= 0, -2, -1)).astype(np.int32))
+    result = ClusterResult(c.code[m:].copy(), mapped[0], c.similarity[m:].copy(), mapped[1],
+                           {k - m: v for k, v in c.differing_numbers.items() if k >= m}, dict(c.counts))
+    for code, name in REASON_OF_CODE.items():
+        result.counts[name] = int((result.code == code).sum())
+    return BatchResult(result, outside[0], outside[1])
+
+
+@dataclass
+class BatchResult:
+    clusters: ClusterResult
+    outside_dup: dict[int, int]
+    outside_var: dict[int, int]
+
+    def references(self, index: Index) -> dict[int, tuple]:
+        """Per batch row pointing at an index row: that row's (document, paragraph, line, batch)."""
+        refs = {}
+        for k, g in {**self.outside_var, **self.outside_dup}.items():
+            batch, path, para, line = index.reference(g)
+            refs[k] = (path, para, line, batch)
+        return refs
+
+
+def global_rows(decisions: BatchDecisions, index: Index, values: np.ndarray) -> np.ndarray:
+    """Combined row numbers as global ones (-1 stays -1)."""
+    prior, m = decisions.prior, decisions.prior.m
+    values = np.asarray(values, dtype=np.int64)
+    out = np.full(len(values), -1, dtype=np.int64)
+    old = (values >= 0) & (values < m)
+    out[old] = prior.rows[values[old]]
+    new = values >= m
+    out[new] = index.rows + values[new] - m
+    return out
+
+
+def segment_arrays(decisions: BatchDecisions, final: BatchResult, index: Index, fp: Fingerprints, keys: KeyStore, heading: np.ndarray,
+                   orphan: np.ndarray, template: np.ndarray, where: np.ndarray, template_hash: np.ndarray,
+                   template_count: np.ndarray) -> tuple[dict[str, np.ndarray], list[tuple[int, int]]]:
+    """The index segment of a batch: its rows' facts and look-up tables (see index.py). ``fp``
+    and ``keys`` are the batch's (short-key columns added), ``final`` its rendered decisions."""
+    m = decisions.prior.m
+    n = len(fp.key_hash)
+    base = index.rows
+    exact = find_exact(fp)
+    earlier = index.first_rows_of(fp.key_hash) if index.rows else np.full(n, -1, dtype=np.int64)
+    # As one big run sees them: an exact copy has the key of an earlier row, of this batch or not.
+    copy = exact.exact | ((earlier >= 0) & (fp.n_words > 0))
+    first = ~copy & (fp.n_words > 0)
+    order = np.argsort(fp.key_hash[first], kind="stable")
+    exact_hash = fp.key_hash[first][order]
+    exact_row = (np.flatnonzero(first)[order] + base).astype(np.int64)
+    starts, values, rows = [0], [], []
+    for c in range(fp.n_columns):
+        col = fp.column(c)
+        r = np.flatnonzero(~copy & (col != 0))
+        v = col[r]
+        o = np.lexsort((r, v))
+        r, v = r[o], v[o]
+        pos = np.arange(len(v))
+        new_bucket = np.r_[True, v[1:] != v[:-1]] if len(v) else np.zeros(0, dtype=bool)
+        rank = pos - np.maximum.accumulate(np.where(new_bucket, pos, 0)) if len(v) else pos
+        keep = rank < _BUCKET_KEEP
+        values.append(v[keep])
+        rows.append((r[keep] + base).astype(np.int64))
+        starts.append(starts[-1] + int(keep.sum()))
+    (loop_code, loop_dup, loop_sim), (coc_code, coc_dup, coc_sim) = decisions.stages.loop, decisions.stages.coc
+
+    def final_global(values: np.ndarray, outside: dict[int, int]) -> np.ndarray:
+        out = np.where(values >= 0, values.astype(np.int64) + base, -1)
+        for k, g in outside.items():
+            out[k] = g
+        return out
+
+    ends = keys._settle()
+    absorbed = np.zeros(n, dtype=bool)
+    absorbed[[a - m for a in decisions.absorbed]] = True
+    flags = orphan.astype(np.uint8) * FLAG_ORPHAN | absorbed.astype(np.uint8) * FLAG_ABSORBED | template.astype(np.uint8) * FLAG_TEMPLATE
+    c = final.clusters
+    arrays = {
+        "key_hash": fp.key_hash.astype(np.uint64),
+        "n_words": fp.n_words.astype(np.int32),
+        "heading": heading.astype(np.uint8),
+        "sketch": fp.sketch,
+        "state": np.stack([loop_code[m:], coc_code[m:], c.code]).T.astype(np.int8),
+        "dup": np.stack([global_rows(decisions, index, loop_dup[m:]), global_rows(decisions, index, coc_dup[m:]),
+                         final_global(c.duplicate_of, final.outside_dup), final_global(c.variant_of, final.outside_var)]).T.astype(np.int64),
+        "sim": np.stack([loop_sim[m:], coc_sim[m:], c.similarity.astype(np.float64)]).T,
+        "flags": flags.astype(np.uint8),
+        "where": where.astype(np.int32),
+        "keys": np.frombuffer(bytes(keys._data[: int(ends[-1])]), dtype=np.uint8),
+        "key_ends": ends[1:].astype(np.int64),
+        "exact_hash": exact_hash.astype(np.uint64),
+        "exact_row": exact_row,
+        "bucket_start": np.array(starts, dtype=np.int64),
+        "bucket_value": np.concatenate(values).astype(np.uint64),
+        "bucket_row": np.concatenate(rows).astype(np.int64),
+        "template_hash": template_hash.astype(np.uint64),
+        "template_count": template_count.astype(np.int64),
+    }
+    heirs = []
+    for g, e in sorted(decisions.heirs.items()):
+        if g >= m or decisions.prior.heirs.get(g, -1) != e:
+            gg = int(global_rows(decisions, index, np.array([g]))[0])
+            heirs.append((gg, int(global_rows(decisions, index, np.array([e]))[0]) if e >= 0 else -1))
+    return arrays, heirs
+
+
+def _template_entries(counts: TemplateLineCounts) -> tuple[list[str], list[tuple[int, int]]]:
+    """The counted lines as strings to hash (per site, and for the whole corpus), with their
+    (documents, articles)."""
+    names = [f"site\0{site}\0{key}" for site, key in counts.site_docs]
+    values = [(counts.site_docs[k], counts.site_articles[k]) for k in counts.site_docs]
+    names += [f"corpus\0{key}" for key in counts.corpus_docs]
+    values += [(counts.corpus_docs[k], counts.corpus_articles[k]) for k in counts.corpus_docs]
+    return names, values
+
+
+def add_earlier_template_counts(counts: TemplateLineCounts, index: Index) -> None:
+    """Add what the indexed batches counted of this batch's lines (see the module's docstring)."""
+    if not index.rows:
+        return
+    names, _ = _template_entries(counts)
+    earlier = index.template_counts(key_hashes(names)).tolist()
+    site_keys, corpus_keys = list(counts.site_docs), list(counts.corpus_docs)
+    for k, (docs, articles) in zip(site_keys, earlier[: len(site_keys)]):
+        counts.site_docs[k] += docs
+        counts.site_articles[k] += articles
+    for k, (docs, articles) in zip(corpus_keys, earlier[len(site_keys):]):
+        counts.corpus_docs[k] += docs
+        counts.corpus_articles[k] += articles
+
+
+def template_count_table(counts: TemplateLineCounts) -> tuple[np.ndarray, np.ndarray]:
+    """A batch's own counts as the index keeps them: sorted hashes and (documents, articles)."""
+    names, values = _template_entries(counts)
+    hashes = key_hashes(names)
+    order = np.argsort(hashes, kind="stable")
+    return hashes[order], np.array(values, dtype=np.int64).reshape(-1, 2)[order]
