@@ -248,7 +248,7 @@ def segment_arrays(decisions: BatchDecisions, final: BatchResult, index: Index, 
     first = ~copy & (fp.n_words > 0)
     order = np.argsort(fp.key_hash[first], kind="stable")
     exact_hash = fp.key_hash[first][order]
-    exact_row = (np.flatnonzero(first)[order] + base).astype(np.int64)
+    exact_row = np.flatnonzero(first)[order].astype(np.uint32)  # rows are the segment's own (index.py adds its first row)
     starts, values, rows = [0], [], []
     for c in range(fp.n_columns):
         col = fp.column(c)
@@ -261,7 +261,7 @@ def segment_arrays(decisions: BatchDecisions, final: BatchResult, index: Index, 
         rank = pos - np.maximum.accumulate(np.where(new_bucket, pos, 0)) if len(v) else pos
         keep = rank < _BUCKET_KEEP
         values.append(v[keep])
-        rows.append((r[keep] + base).astype(np.int64))
+        rows.append(r[keep].astype(np.uint32))
         starts.append(starts[-1] + int(keep.sum()))
     (loop_code, loop_dup, loop_sim), (coc_code, coc_dup, coc_sim) = decisions.stages.loop, decisions.stages.coc
 
@@ -293,7 +293,7 @@ def segment_arrays(decisions: BatchDecisions, final: BatchResult, index: Index, 
         "exact_row": exact_row,
         "bucket_start": np.array(starts, dtype=np.int64),
         "bucket_value": np.concatenate(values).astype(np.uint64),
-        "bucket_row": np.concatenate(rows).astype(np.int64),
+        "bucket_row": np.concatenate(rows).astype(np.uint32),
         "template_hash": template_hash.astype(np.uint64),
         "template_count": template_count.astype(np.int64),
     }

@@ -29,7 +29,9 @@ of the rows it looks up, never the whole index) and two small JSON files:
   first of their key), ``bucket_start``/``bucket_value``/``bucket_row`` (per bucket column,
   sorted bucket keys with the global row of each of the first ``_BUCKET_KEEP`` members of the
   bucket in this segment; exact copies are no bucket's members), ``template_hash``/
-  ``template_count`` (per site and template-shaped line, the documents that carried it);
+  ``template_count`` (per site, and per line for the whole corpus, the documents and the articles
+  that carried a template-shaped line: hashes of ``site\0SITE\0LINE`` and ``corpus\0LINE``);
+  the rows of the look-up tables are the segment's own (uint32; add ``first``);
 * ``heirs.json``: earlier rows removed as moved-break pieces whose copies were first seen here
   (the row kept in their place); ``docs.json``: the documents' keys (``Address.key``) and SRC.
 
@@ -246,7 +248,7 @@ class Index:
                 continue
             at = np.minimum(np.searchsorted(hashes, key_hash), len(hashes) - 1)
             hit = (np.asarray(hashes[at]) == key_hash) & (found < 0)
-            found[hit] = np.asarray(rows[at[hit]])
+            found[hit] = np.asarray(rows[at[hit]]).astype(np.int64) + segment.first
         return found
 
     def bucket_members(self, column: int, values: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -268,7 +270,7 @@ class Index:
             v = np.repeat(np.arange(len(values)), room)
             offset = np.arange(int(room.sum())) - np.repeat(np.cumsum(room) - room, room)
             which.append(v)
-            rows.append(np.asarray(segment.array("bucket_row")[lo:hi][left[v] + offset]))
+            rows.append(np.asarray(segment.array("bucket_row")[lo:hi][left[v] + offset]).astype(np.int64) + segment.first)
             taken += room
         if not which:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -392,7 +394,7 @@ def verify_index(folder: Path) -> list[str]:
             problems.append(f"{segment.folder}/exact_hash.npy: not sorted")
         for table in ("exact_row", "bucket_row"):
             rows = np.asarray(segment.array(table))
-            if len(rows) and (rows.min() < segment.first or rows.max() >= segment.first + n):
+            if len(rows) and rows.max() >= n:
                 problems.append(f"{segment.folder}/{table}.npy: rows outside the batch")
         dup = np.asarray(segment.array("dup"))
         if len(dup) and dup.max() >= segment.first + n:

@@ -444,13 +444,14 @@ def _run_facts(clock: _StageClock, src: Path, settings: Settings) -> dict:
 
 
 def _manifest_head(settings: Settings, discovered: int, corpus: CollectedCorpus, templates: TemplateLines, clusters: ClusterResult,
-                   orphan_headings: int) -> dict:
+                   orphan_headings: int, batch: int | None = None) -> dict:
     """The manifest before its totals, files and skipped list: the tool, every parameter that can
-    change the output, and what each stage counted."""
+    change the output, and what each stage counted; for an incremental run, the batch number."""
     return {
         "tool": "corpus-dedupe",
         "version": __version__,
         "parameters": settings.output_parameters(),
+        **({"incremental": {"batch": batch}} if batch is not None else {}),
         "stage_counts": {
             "discovered_files": discovered,
             "dedupe_candidates": corpus.n_candidates,
@@ -540,7 +541,8 @@ def _run(src: Path, dst: Path, settings: Settings, force: bool, progress: Progre
 
             manifest = write_corpus(
                 dst, written_documents,
-                lambda: _manifest_head(settings, len(inputs.paths), corpus, templates, clusters, orphan_total[0]),
+                lambda: _manifest_head(settings, len(inputs.paths), corpus, templates, clusters, orphan_total[0],
+                                       index.next_batch if index is not None else None),
                 run_facts,
                 [{**_path_fields(s.path), "problem": s.problem} for s in skipped],
                 ContainerOutputs(root, inputs.containers, settings.text_field, settings.keep_empty_rows),
