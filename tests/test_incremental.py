@@ -332,3 +332,29 @@ def test_a_batch_of_jsonl_rows_links_to_rows_of_earlier_batches(tmp_path):
     dedupe(whole, tmp_path / "out-whole", jobs=1)
     assert (tmp_path / "out-whole" / "b.jsonl").read_bytes() == (tmp_path / "out-b" / "b.jsonl").read_bytes()
     assert manifest(tmp_path / "out-b")["incremental"]["batch"] == 2
+
+
+def test_an_index_folder_inside_src_or_dst_is_refused(tmp_path):
+    src = write_files(tmp_path / "src", {"a.txt": "One paragraph of plain text that is long enough to be a paragraph.\n"})
+    for index in (src / "idx", tmp_path / "out" / "idx"):
+        result = run_cli(src, tmp_path / "out", "--index", index)
+        assert result.exit_code == 3
+        assert "the index folder must be outside" in result.output
+    assert not (src / "idx").exists() and not (tmp_path / "out").exists()
+    # and a run with DST inside the index folder would have its DST removed as a leftover
+    result = run_cli(src, tmp_path / "idx" / "b000009", "--index", tmp_path / "idx")
+    assert result.exit_code == 3
+
+
+def test_leftover_removal_touches_only_what_the_index_writes(tmp_path):
+    """The next writer removes unnamed segment folders (``b`` and six digits) and temporary files,
+    and nothing else that a user may have put in the folder."""
+    index = tmp_path / "index"
+    batches = split_into_batches(SEEDS, tmp_path, [2, 3])
+    run_batches(batches[:1], tmp_path, index)
+    (index / "backup").mkdir()
+    (index / "notes.txt").write_text("mine")
+    (index / "b000007").mkdir()
+    run_batches(batches[1:], tmp_path, index)
+    assert (index / "backup").is_dir() and (index / "notes.txt").read_text() == "mine"
+    assert not (index / "b000007").exists()

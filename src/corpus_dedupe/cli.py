@@ -38,7 +38,7 @@ from .page import PageModelError
 from .api import run as run_pipeline
 from .reader import InputError
 from .formats import FORMATS, Address, is_row_key
-from .index import IndexError_
+from .index import IndexError_, IndexUpdateError
 from .settings import PAGE_MODES, Settings, SettingsError, parse_encoding_option
 from .writer import META_DIR, RUN, DestinationError, WriteError
 
@@ -245,6 +245,8 @@ def run_command(src: Path, dst: Path, include, file_format, text_field, id_field
                 progress.close()  # end the progress line before any message
     except DestinationError as exc:
         _fail(f"{exc}{kind(exc)}", EXIT_DESTINATION)
+    except IndexUpdateError as exc:  # DST was written
+        _fail(f"{exc}{kind(exc)}", EXIT_FAILED)
     except IndexError_ as exc:
         _fail(f"{exc}; {unchanged}{kind(exc)}", EXIT_DESTINATION)
     except (RulesError, PageModelError) as exc:

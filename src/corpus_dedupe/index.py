@@ -47,6 +47,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
+_SEGMENT_NAME = re.compile(r"b\d{6}")
 INDEX_FORMAT = "corpus-dedupe-index"
 INDEX_VERSION = 1
 MANIFEST = "index.json"
@@ -68,6 +70,20 @@ FLAG_ORPHAN, FLAG_ABSORBED, FLAG_TEMPLATE = 1, 2, 4
 
 class IndexError_(Exception):
     """The index cannot be used: busy, from another version, made with other settings, damaged."""
+
+
+class IndexUpdateError(IndexError_):
+    """DST was written but the batch could not be added to the index (the index is as it was)."""
+
+
+def check_index_place(index: Path, src: Path, dst: Path) -> None:
+    """The index folder must be apart from SRC (its files would be read as documents of the next
+    batch) and from DST (replacing DST would delete it; a next writer removes unnamed segment
+    folders in it)."""
+    index_r, src_r, dst_r = Path(index).resolve(), Path(src).resolve(), Path(dst).resolve()
+    for other, name in ((src_r, "SRC"), (dst_r, "DST")):
+        if index_r == other or index_r.is_relative_to(other) or other.is_relative_to(index_r):
+            raise IndexError_(f"{index}: the index folder must be outside {name} and {name} outside it")
 
 
 def decision_settings(settings) -> dict:
@@ -184,11 +200,16 @@ class Index:
         return manifest
 
     def _remove_leftovers(self) -> None:
+        """Segments that ``index.json`` does not name and temporary files: what killed runs left
+        (only names this module writes: ``b000123``, ``.tmp-...``)."""
         named = {b["dir"] for b in self.manifest["batches"]}
         for p in self.folder.iterdir():
-            if p.is_dir() and p.name not in named and (p.name.startswith(".tmp-") or p.name.startswith("b")):
+            ours = _SEGMENT_NAME.fullmatch(p.name) or p.name.startswith(".tmp-")
+            if not ours or p.name in named:
+                continue
+            if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p, ignore_errors=True)
-            elif p.name.startswith(".tmp-"):
+            else:
                 p.unlink(missing_ok=True)
 
     def close(self) -> None:
@@ -353,7 +374,10 @@ class Index:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp_manifest, self.folder / MANIFEST)
-        _fsync_dir(self.folder)
+        try:  # the batch is in the index now; an error here must not say otherwise
+            _fsync_dir(self.folder)
+        except OSError:
+            pass
         self.manifest = manifest
         self.segments.append(Segment(self.folder / name, batch, entry["first"], rows))
 

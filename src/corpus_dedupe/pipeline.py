@@ -46,7 +46,7 @@ from .boilerplate import (
 from .cluster import REASON_OF_CODE, ClusterResult, KeyStore, absorb_fragments, decide
 from .incremental import (BatchDecisions, BatchResult, PriorRows, add_earlier_template_counts, batch_result, decide_batch, segment_arrays,
                           template_count_table)
-from .index import Index
+from .index import Index, IndexUpdateError, check_index_place
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .formats import Address, CorpusInputs, RowError, RowInput, discover_inputs, file_of, is_row_key, row_bytes, row_of
 from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Document, Paragraph, ParagraphRef, Skipped
@@ -471,6 +471,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
     index folder of earlier batches (incremental.py): SRC is decided as the next batch, and
     added to the index once DST is written."""
     if index is not None:
+        check_index_place(Path(index), Path(src), Path(dst))
         with Index.open(Path(index), settings, write=True) as opened:
             return _run(src, dst, settings, force, progress, opened)
     return _run(src, dst, settings, force, progress, None)
@@ -548,7 +549,11 @@ def _run(src: Path, dst: Path, settings: Settings, force: bool, progress: Progre
                 ContainerOutputs(root, inputs.containers, settings.text_field, settings.keep_empty_rows),
             )
         if indexed is not None:
-            add_batch_to_index(index, indexed, corpus, templates, src, sum(inputs.sizes.values()) if inputs.sizes else 0)
+            try:
+                add_batch_to_index(index, indexed, corpus, templates, src, sum(inputs.sizes.values()) if inputs.sizes else 0)
+            except OSError as exc:
+                raise IndexUpdateError(f"{exc.filename or index.folder}: could not add the batch to the index: {exc.strerror or exc}; "
+                                       f"DST holds the batch's output, the index is as it was: run the batch again") from exc
     except OSError as exc:
         if exc.filename is None:  # a failed write to the spill file: name it
             raise OSError(exc.errno, exc.strerror, str(spill_file)) from exc
