@@ -358,3 +358,24 @@ def test_leftover_removal_touches_only_what_the_index_writes(tmp_path):
     run_batches(batches[1:], tmp_path, index)
     assert (index / "backup").is_dir() and (index / "notes.txt").read_text() == "mine"
     assert not (index / "b000007").exists()
+
+
+def test_report_explain_and_html_name_earlier_batches_and_never_confuse_them_with_this_one(tmp_path):
+    """Both batches hold a file named the same: a link into batch 1 must not be read as a link to
+    this batch's file of that name."""
+    article = (SEEDS / sorted(p.name for p in SEEDS.iterdir())[0]).read_text(encoding="utf-8")
+    other = (SEEDS / sorted(p.name for p in SEEDS.iterdir())[1]).read_text(encoding="utf-8")
+    b1 = write_files(tmp_path / "b1", {"news.txt": article})
+    b2 = write_files(tmp_path / "b2", {"news.txt": other, "wire.txt": article})
+    index = tmp_path / "index"
+    dedupe(b1, tmp_path / "o1", index=index, jobs=1)
+    result = run_cli(b2, tmp_path / "o2", "--index", index, "--report")
+    assert result.exit_code == 0, result.output
+    explained = run_cli("explain", tmp_path / "o2", "wire.txt:1")
+    assert "kept twin: [batch 1] news.txt:1" in explained.output
+    assert "earlier batch" in explained.output
+    report = json.loads(run_cli("report", tmp_path / "o2", "--json").output)
+    kept = [g["kept"] for g in report["largest_duplicate_groups"]]
+    assert any(k.get("batch") == 1 for k in kept)
+    html = (tmp_path / "o2" / ".dedupe" / "report.html").read_text(encoding="utf-8")
+    assert "[batch 1] news.txt" in html

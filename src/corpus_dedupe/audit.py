@@ -194,10 +194,14 @@ def load_run(dst: Path, tolerate_damage: bool = False) -> RunData:
 
 def doc_key(rec: dict) -> str:
     """The document a record (or a ``duplicate_of``) is about, as the stages name it: the source
-    path, or for a row the path, row and id (see formats.Address)."""
+    path, or for a row the path, row and id (see formats.Address). A link into an earlier batch of
+    an incremental run (``"batch": N``) names a document of that batch: its key starts with
+    ``[batch N] `` so that it never matches this run's document of the same name, and reads as
+    such where it is shown (``[batch 1] site/a.txt``)."""
+    source = rec["source"] if "batch" not in rec else f"[batch {rec['batch']}] {rec['source']}"
     if "row" not in rec:
-        return rec["source"]
-    return Address(rec["source"], rec["row"], rec.get("id")).key
+        return source
+    return Address(source, rec["row"], rec.get("id")).key
 
 
 def where(rec: dict) -> str:
@@ -958,7 +962,7 @@ class _EarlierBatches:
             return "the index has no such batch"
         documents = segment.json("docs")["documents"]
         try:
-            doc = documents.index(doc_key(target))
+            doc = documents.index(doc_key({k: v for k, v in target.items() if k != "batch"}))
         except ValueError:
             return "that batch has no such document"
         where_ = np.asarray(segment.array("where"))

@@ -308,7 +308,9 @@ def _render_explain(data: dict, console) -> None:
             if twin.get("output"):
                 out = twin["output"]
                 where += f", output {out['path']}" + (f" row {out['row']}" if "row" in out else "") + f":{out['lines'][0]}"
-            if twin.get("decision") != "keep":
+            if twin.get("batch") is not None:
+                where += "  [in an earlier batch of an incremental run; `verify --index DIR` checks it was kept]"
+            elif twin.get("decision") != "keep":
                 where += f"  [the twin was not kept: {twin.get('decision')}]"
             say(f"    {what}: {where}")
             if p.get("differing_numbers"):
@@ -317,7 +319,7 @@ def _render_explain(data: dict, console) -> None:
                 say("    diff: identical text")
             elif "diff" in p:
                 _print_diff(console, _diff_parts(p["diff"]))
-            elif twin.get("text") is None:
+            elif twin.get("text") is None and twin.get("batch") is None:
                 say("    twin text " + missing[1:-1].replace("text not available: ", "not available (") + ")")
         for key, title in (("copies_removed", "removed copies of it"), ("later_variants", "later variants of it")):
             if p.get(key):
