@@ -620,11 +620,16 @@ class _PairVerdicts:
         return lo, hi, _compare_pairs(self.get_keys, self.cand_i, self.cand_j, self.flags, self.settings, index)
 
     def fill(self, k: int, was_ahead: bool) -> None:
-        """Make the verdict of candidate ``k`` known. ``was_ahead``: ``k`` is one of the
-        candidates compared ahead (its task's verdicts are gathered, and those before it)."""
+        """Make the verdict of candidate ``k`` known. ``was_ahead``: ``k`` may be one of the
+        candidates compared ahead (its task's verdicts are gathered, and those before it; if it
+        was not among them after all, it is compared here)."""
         if was_ahead:
             while self.done_to <= k:
-                lo, hi, (codes, sims, variants) = next(self.results)
+                task = next(self.results, None)
+                if task is None:  # every task is in: ``k`` was not among them (see incremental.decide_batch)
+                    self.done_to = len(self.code)
+                    break
+                lo, hi, (codes, sims, variants) = task
                 index = self.ahead[lo:hi]
                 for pos, numbers in variants.items():
                     codes[pos] |= _DIFFERING
@@ -633,7 +638,8 @@ class _PairVerdicts:
                 self.similarity[index] = sims
                 self.compared += hi - lo
                 self.done_to = int(index[-1]) + 1
-            return
+            if self.code[k] >= 0:
+                return
         self.compared += 1
         c, sim, numbers = _compare_pair(self.get_key(int(self.cand_i[k])), self.get_key(int(self.cand_j[k])), int(self.flags[k]), self.settings)
         if numbers is not None:
@@ -746,9 +752,10 @@ class CandidatePairs:
 
 
 def candidate_pairs(keys: KeyStore | list[str], fp: Fingerprints, exact: ExactCopies, settings: Settings,
-                    release_buckets: bool = False) -> CandidatePairs:
+                    release_buckets: bool = False, from_row: int = 0) -> CandidatePairs:
     """LSH buckets and the candidate pairs they give (numpy, block by block of rows; int32
-    indexes: 9 bytes a pair). ``release_buckets``: the bucket columns of ``fp`` are dropped as
+    indexes: 9 bytes a pair). ``from_row``: only rows from there on get pairs and are active
+    (the rows before are an index's, decided already: incremental.py). ``release_buckets``: the bucket columns of ``fp`` are dropped as
     they are indexed (the pipeline does not need them afterwards; on a large corpus they are the
     biggest thing in memory)."""
     n = len(fp.key_hash)
@@ -764,6 +771,7 @@ def candidate_pairs(keys: KeyStore | list[str], fp: Fingerprints, exact: ExactCo
         in_bucket[sorted_rows[start]] = True  # the first member of each shared bucket
     counts["in_shared_buckets"] = int(in_bucket.sum())
     active = np.nonzero(exact.exact | in_bucket)[0]
+    active = active[active >= from_row]
 
     def block(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         block_i, block_j, block_flags = _candidates(fp, columns, lo, min(n, lo + _ROW_BLOCK), settings)
@@ -776,7 +784,7 @@ def candidate_pairs(keys: KeyStore | list[str], fp: Fingerprints, exact: ExactCo
 
     parts_i, parts_j, parts_flags, parts_ahead = [], [], [], []
     offset = 0
-    for block_i, block_j, block_flags, block_ahead in _in_threads(block, range(0, n, _ROW_BLOCK), settings.jobs):
+    for block_i, block_j, block_flags, block_ahead in _in_threads(block, range(from_row, n, _ROW_BLOCK), settings.jobs):
         parts_ahead.append(block_ahead + offset)
         parts_i.append(block_i)
         parts_j.append(block_j)

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cluster import (_BUCKET_KEEP, REASON_OF_CODE, ClusterResult, KeyStore, PriorState, StageStates, _add_short_key_columns, absorb_fragments,
+from .cluster import (_BUCKET_KEEP, _COPY_OF_COPY_VERIFY, _MAX_VERIFY, KEEP, REASON_OF_CODE, ClusterResult, KeyStore, PriorState, StageStates, _add_short_key_columns, absorb_fragments,
                       candidate_pairs, find_exact, keep_first, verify_pairs)
 from .boilerplate import TemplateLineCounts
 from .fingerprint import Fingerprints, key_hashes
-from .index import FLAG_ABSORBED, FLAG_ORPHAN, FLAG_TEMPLATE, Index
+from .index import _EXACT_TABLE, FLAG_ABSORBED, FLAG_ORPHAN, FLAG_TEMPLATE, Index, presence_filter, sorted_distinct
 
 _CLOSURE_ROUNDS = 8  # chains of copies are short (a target is kept, or points at a kept one)
 
@@ -50,7 +50,6 @@ class PriorRows:
     the stages need of each."""
 
     rows: np.ndarray
-    keys: list[str]
     key_hash: np.ndarray
     n_words: np.ndarray
     heading: np.ndarray
@@ -75,27 +74,24 @@ def gather_prior(index: Index, fp: Fingerprints, n_columns: int) -> PriorRows:
     membership: list[tuple[int, np.ndarray, np.ndarray]] = []  # (column, global rows, their bucket key)
     if index.rows:
         for c in range(n_columns):
-            values = np.unique(fp.column(c))
+            values = sorted_distinct(fp.column(c))
             values = values[values != 0]
             which, rows = index.bucket_members(c, values, _BUCKET_KEEP)
             membership.append((c, rows, values[which]))
             wanted.append(rows)
     heirs_global = index.heirs() if index.rows else {}
-    rows = np.unique(np.concatenate(wanted)) if wanted else np.zeros(0, dtype=np.int64)
-    for _ in range(_CLOSURE_ROUNDS):
-        if not len(rows):
+    rows = sorted_distinct(np.concatenate(wanted)) if wanted else np.zeros(0, dtype=np.int64)
+    frontier = rows
+    for _ in range(_CLOSURE_ROUNDS):  # the rows the new ones point at
+        if not len(frontier):
             break
-        dup = index.gather(rows, "dup")
-        targets = [dup.reshape(-1)]
-        absorbed = rows[(index.gather(rows, "flags") & FLAG_ABSORBED) != 0]
-        heir_targets = [heirs_global.get(int(g), -1) for g in absorbed.tolist()]
-        targets.append(np.array(heir_targets, dtype=np.int64))
-        more = np.unique(np.concatenate(targets))
+        targets = [index.gather(frontier, "dup").reshape(-1)]
+        absorbed = frontier[(index.gather(frontier, "flags") & FLAG_ABSORBED) != 0]
+        targets.append(np.array([heirs_global.get(int(g), -1) for g in absorbed.tolist()], dtype=np.int64))
+        more = sorted_distinct(np.concatenate(targets))
         more = more[more >= 0]
-        grown = np.union1d(rows, more)
-        if len(grown) == len(rows):
-            break
-        rows = grown
+        frontier = np.setdiff1d(more, rows, assume_unique=True)
+        rows = np.union1d(rows, frontier)
     m = len(rows)
     columns = [np.zeros(m, dtype=np.uint64) for _ in range(n_columns)]
     for c, member_rows, member_values in membership:
@@ -116,17 +112,24 @@ def gather_prior(index: Index, fp: Fingerprints, n_columns: int) -> PriorRows:
         e = heirs_global.get(int(g), -1)
         heirs[int(np.searchsorted(rows, g))] = int(np.searchsorted(rows, e)) if e >= 0 else -1
     sketch = index.gather(rows, "sketch") if m else np.zeros((0, fp.sketch.shape[1]), dtype=np.uint8)
-    return PriorRows(rows, index.keys(rows) if m else [],
+    return PriorRows(rows,
                      index.gather(rows, "key_hash").astype(np.uint64) if m else np.zeros(0, np.uint64),
                      index.gather(rows, "n_words").astype(np.int32) if m else np.zeros(0, np.int32),
                      (index.gather(rows, "heading") != 0) if m else np.zeros(0, bool), sketch, columns, prior_state,
                      state[:, 2].astype(np.int8), (flags & FLAG_ORPHAN) != 0, heirs)
 
 
-def combined_keys(prior: PriorRows, keys: KeyStore) -> KeyStore:
-    """The prior rows' match keys, then the batch's."""
+def combined_keys(index: Index, prior: PriorRows, keys: KeyStore, needed: np.ndarray) -> KeyStore:
+    """The prior rows' match keys, then the batch's. Of the prior rows only the ``needed`` ones
+    (compared with a batch row, or the target of a prior row's decision) are read from the index;
+    the others (bucket members whose pairs the sketches ruled out: most of them) are empty here,
+    and nothing reads them."""
     out = KeyStore()
-    out.extend(prior.keys)
+    wanted = np.flatnonzero(needed)
+    blob, wanted_lengths = index.keys_encoded(prior.rows[wanted])
+    lengths = np.zeros(prior.m, dtype=np.int64)
+    lengths[wanted] = wanted_lengths
+    out.extend_encoded(blob, lengths)
     offsets = keys._settle()
     out.extend_encoded(bytes(keys._data[: int(offsets[-1])]), np.diff(offsets))
     return out
@@ -161,19 +164,41 @@ def decide_batch(index: Index, keys: KeyStore, fp: Fingerprints, heading: np.nda
         _add_short_key_columns(keys, fp)
     prior = gather_prior(index, fp, fp.n_columns)
     m = prior.m
-    all_keys = combined_keys(prior, keys)
     all_fp = combined_fingerprints(prior, fp, heading)
     n = len(all_fp.key_hash)
     exact = find_exact(all_fp)
     exact.exact[:m] = False  # an index row is no exact copy here (it is the first of its key, or a bucket member)
-    pairs = candidate_pairs(all_keys, all_fp, exact, settings)
+    # Only the batch's rows get pairs (all bucket columns are there: the keys are not read).
+    pairs = candidate_pairs(keys, all_fp, exact, settings, from_row=m)
+    needed = np.zeros(m, dtype=bool)
     if m:
-        keep = pairs.cand_i >= m
-        new_index = np.cumsum(keep) - 1
-        ahead_keep = keep[pairs.ahead]
-        pairs.cand_i, pairs.cand_j, pairs.flags = pairs.cand_i[keep], pairs.cand_j[keep], pairs.flags[keep]
-        pairs.ahead = new_index[pairs.ahead[ahead_keep]]
-        pairs.active = pairs.active[pairs.active >= m]
+        # The keep-first loop skips an index row that was removed in the loop, and compares a
+        # row with at most _MAX_VERIFY kept candidates (index rows kept in the loop, or batch rows,
+        # which may be kept): only those index rows' texts can be read there, and only their pairs
+        # need a verdict ahead (most of a popular paragraph's bucket places are its removed
+        # copies). Copies of copies compare a kept row with its first two removed candidates.
+        old_j = pairs.cand_j < m
+        removed_j = np.zeros(len(pairs.cand_j), dtype=bool)
+        removed_j[old_j] = prior.state.loop_code[pairs.cand_j[old_j]] != KEEP
+        pairs.ahead = pairs.ahead[~removed_j[pairs.ahead]]
+        may_keep = ~removed_j
+        rows_may_keep = pairs.cand_i[may_keep]
+        rank = np.arange(len(rows_may_keep)) - np.searchsorted(rows_may_keep, rows_may_keep, side="left")
+        compared = np.zeros(len(pairs.cand_j), dtype=bool)
+        compared[np.flatnonzero(may_keep)[rank < _MAX_VERIFY]] = True
+        needed[pairs.cand_j[old_j & compared]] = True
+        rows_of_removed = pairs.cand_i[removed_j]
+        rank = np.arange(len(rows_of_removed)) - np.searchsorted(rows_of_removed, rows_of_removed, side="left")
+        needed[pairs.cand_j[removed_j][rank < _COPY_OF_COPY_VERIFY]] = True
+    # ... the first rows of the batch's keys, and what those point at (a copy of a copy follows
+    # its target's target).
+    first_old = exact.first_of[m:][exact.first_of[m:] < m]
+    needed[first_old] = True
+    reached = np.flatnonzero(needed)
+    for targets in (prior.state.loop_dup[reached], prior.state.coc_dup[reached]):
+        needed[targets[targets >= 0]] = True
+    needed[[e for e in prior.heirs.values() if e >= 0]] = True
+    all_keys = combined_keys(index, prior, keys, needed)
     verdicts = verify_pairs(all_keys, pairs, settings)
     stages: list = []
     try:
@@ -294,6 +319,7 @@ def segment_arrays(decisions: BatchDecisions, final: BatchResult, index: Index, 
         "bucket_start": np.array(starts, dtype=np.int64),
         "bucket_value": np.concatenate(values).astype(np.uint64),
         "bucket_row": np.concatenate(rows).astype(np.uint32),
+        "presence": presence_filter([(_EXACT_TABLE, exact_hash)] + [(c, v) for c, v in enumerate(values)]),
         "template_hash": template_hash.astype(np.uint64),
         "template_count": template_count.astype(np.int64),
     }

@@ -384,6 +384,20 @@ def _peak_rss_mb() -> float:
     return round(peak / (1 << 20) if sys.platform == "darwin" else peak / 1024, 1)
 
 
+def _rss_file_mb() -> float | None:
+    """Resident pages of this process that are mapped files (an incremental run's index, read
+    through memory maps: shared with the page cache and dropped under memory pressure, unlike
+    the rest), in MB; None where /proc does not tell."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("RssFile:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 @dataclass(slots=True)
 class _DocumentEntry:
     path: str
@@ -412,6 +426,7 @@ class _StageClock:
         self.started = time.time()
         self.timings: dict[str, float] = {}
         self.peak_rss: dict[str, float] = {}
+        self.rss_file: dict[str, float | None] = {}
         self.cpu: dict[str, dict[str, float]] = {}
         self._mark = _cpu_seconds()
         self._stage_start = time.perf_counter()
@@ -422,6 +437,7 @@ class _StageClock:
     def end(self, stage: str) -> None:
         self.timings[stage] = time.perf_counter() - self._stage_start
         self.peak_rss[stage] = _peak_rss_mb()
+        self.rss_file[stage] = _rss_file_mb()
         own, workers = _cpu_seconds()
         self.cpu[stage] = {"main": round(own - self._mark[0], 3), "workers": round(workers - self._mark[1], 3)}
         self._mark = (own, workers)
@@ -438,6 +454,7 @@ def _run_facts(clock: _StageClock, src: Path, settings: Settings) -> dict:
         "jobs": settings.jobs,
         "timings_seconds": {k: round(v, 3) for k, v in clock.timings.items()},
         "peak_rss_mb": clock.peak_rss,
+        "rss_file_mb": clock.rss_file,  # of that, at each stage's end: mapped files (the index of an incremental run)
         "cpu_seconds": clock.cpu,
         "duration_seconds": round(time.time() - clock.started, 3),
     }
