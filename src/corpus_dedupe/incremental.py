@@ -46,8 +46,9 @@ _CLOSURE_ROUNDS = 8  # chains of copies are short (a target is kept, or points a
 
 @dataclass
 class PriorRows:
-    """The index rows a batch's decisions read (global row numbers, in corpus order), and what
-    the stages need of each."""
+    """The index rows a batch's decisions read (global row numbers), and what the stages need of
+    each. The rows reached through the batch's keys and buckets come first, in corpus order;
+    then the rows those point at (:func:`complete_prior`), which are in no bucket here."""
 
     rows: np.ndarray
     key_hash: np.ndarray
@@ -55,10 +56,11 @@ class PriorRows:
     heading: np.ndarray
     sketch: np.ndarray
     columns: list[np.ndarray]  # per bucket column: the row's bucket key where a batch row shares it, else 0
-    state: PriorState
-    final_code: np.ndarray
-    orphan: np.ndarray
+    codes: np.ndarray  # (rows, 3) int8: after the loop, after copies of copies, final
+    state: PriorState | None = None
+    orphan: np.ndarray | None = None
     heirs: dict[int, int] = field(default_factory=dict)  # (row numbers of the combined arrays)
+    needed: np.ndarray | None = None  # the rows whose match keys can be read
 
     @property
     def m(self) -> int:
@@ -66,7 +68,9 @@ class PriorRows:
 
 
 def gather_prior(index: Index, fp: Fingerprints, n_columns: int) -> PriorRows:
-    """The index rows that the batch with fingerprints ``fp`` (short-key columns added) can reach."""
+    """The index rows that the batch with fingerprints ``fp`` (short-key columns added) reaches
+    through its keys (the first row of each) and its buckets (the first _BUCKET_KEEP members
+    of each), with what the candidate search needs of them."""
     wanted: list[np.ndarray] = []
     live = fp.n_words > 0
     first = index.first_rows_of(fp.key_hash[live]) if index.rows else np.zeros(0, dtype=np.int64)
@@ -79,44 +83,80 @@ def gather_prior(index: Index, fp: Fingerprints, n_columns: int) -> PriorRows:
             which, rows = index.bucket_members(c, values, _BUCKET_KEEP)
             membership.append((c, rows, values[which]))
             wanted.append(rows)
-    heirs_global = index.heirs() if index.rows else {}
     rows = sorted_distinct(np.concatenate(wanted)) if wanted else np.zeros(0, dtype=np.int64)
-    frontier = rows
-    for _ in range(_CLOSURE_ROUNDS):  # the rows the new ones point at
-        if not len(frontier):
-            break
-        targets = [index.gather(frontier, "dup").reshape(-1)]
-        absorbed = frontier[(index.gather(frontier, "flags") & FLAG_ABSORBED) != 0]
-        targets.append(np.array([heirs_global.get(int(g), -1) for g in absorbed.tolist()], dtype=np.int64))
-        more = sorted_distinct(np.concatenate(targets))
-        more = more[more >= 0]
-        frontier = np.setdiff1d(more, rows, assume_unique=True)
-        rows = np.union1d(rows, frontier)
     m = len(rows)
     columns = [np.zeros(m, dtype=np.uint64) for _ in range(n_columns)]
     for c, member_rows, member_values in membership:
         columns[c][np.searchsorted(rows, member_rows)] = member_values
-    state = index.gather(rows, "state").reshape(m, 3) if m else np.zeros((0, 3), dtype=np.int8)
-    dup = index.gather(rows, "dup").reshape(m, 4) if m else np.zeros((0, 4), dtype=np.int64)
-    sim = index.gather(rows, "sim").reshape(m, 3) if m else np.zeros((0, 3), dtype=np.float64)
-    flags = index.gather(rows, "flags") if m else np.zeros(0, dtype=np.uint8)
+    return PriorRows(rows, *_row_facts(index, rows, fp.sketch.shape[1]), columns, _gather(index, rows, "state", (3,), np.int8))
+
+
+def _gather(index: Index, rows: np.ndarray, name: str, shape: tuple, dtype) -> np.ndarray:
+    if len(rows) == 0:
+        return np.zeros((0, *shape), dtype=dtype)
+    return index.gather(rows, name).reshape(len(rows), *shape).astype(dtype)
+
+
+def _row_facts(index: Index, rows: np.ndarray, sketch_width: int) -> tuple:
+    return (_gather(index, rows, "key_hash", (), np.uint64), _gather(index, rows, "n_words", (), np.int32),
+            _gather(index, rows, "heading", (), bool), _gather(index, rows, "sketch", (sketch_width,), np.uint8))
+
+
+def complete_prior(index: Index, prior: PriorRows, reached: np.ndarray) -> PriorRows:
+    """``prior`` with the rows that its ``reached`` rows (those the batch's decisions read:
+    compared with a batch row, or the first of a batch row's key) point at, appended, and their
+    states after each step: a copy of a copy follows its target's target, and a removed
+    moved-break piece the row kept in its place."""
+    heirs_global = index.heirs() if index.rows else {}
+    m0 = prior.m
+    known = prior.rows
+    frontier = prior.rows[reached]
+    gathered_rows, gathered_dup, gathered_flags = [], [], []  # of the reached rows, then of each round's new ones
+    for _ in range(_CLOSURE_ROUNDS + 1):
+        if not len(frontier):
+            break
+        dup = _gather(index, frontier, "dup", (4,), np.int64)
+        flags = _gather(index, frontier, "flags", (), np.uint8)
+        gathered_rows.append(frontier)
+        gathered_dup.append(dup)
+        gathered_flags.append(flags)
+        absorbed = frontier[(flags & FLAG_ABSORBED) != 0]
+        more = sorted_distinct(np.concatenate([dup.reshape(-1), np.array([heirs_global.get(int(g), -1) for g in absorbed.tolist()], dtype=np.int64)]))
+        frontier = np.setdiff1d(more[more >= 0], known)
+        known = np.union1d(known, frontier)
+    extra = np.concatenate(gathered_rows[1:]) if len(gathered_rows) > 1 else np.zeros(0, dtype=np.int64)
+    rows = np.concatenate([prior.rows, extra])
+    m = len(rows)
+    key_hash, n_words, heading, sketch = _row_facts(index, extra, prior.sketch.shape[1])
+    out = PriorRows(rows, np.concatenate([prior.key_hash, key_hash]), np.concatenate([prior.n_words, n_words]),
+                    np.concatenate([prior.heading, heading]), np.concatenate([prior.sketch, sketch]),
+                    [np.concatenate([col, np.zeros(len(extra), dtype=np.uint64)]) for col in prior.columns],
+                    np.concatenate([prior.codes, _gather(index, extra, "state", (3,), np.int8)]))
+    # What the decisions read of a row is only read of these: the reached rows and the added ones.
+    live = np.concatenate([reached, np.arange(m0, m)])
+    order = np.argsort(rows, kind="stable")
 
     def local(values: np.ndarray) -> np.ndarray:
-        at = np.searchsorted(rows, values)
+        at = order[np.minimum(np.searchsorted(rows[order], values), m - 1)] if m else np.zeros(len(values), dtype=np.int64)
         return np.where(values >= 0, at, -1).astype(np.int64)
 
-    prior_state = PriorState(m, state[:, 0].astype(np.int8), local(dup[:, 0]), sim[:, 0].astype(np.float64),
-                             state[:, 1].astype(np.int8), local(dup[:, 1]), sim[:, 1].astype(np.float64))
-    heirs = {}
-    for g in rows[(flags & FLAG_ABSORBED) != 0].tolist():
-        e = heirs_global.get(int(g), -1)
-        heirs[int(np.searchsorted(rows, g))] = int(np.searchsorted(rows, e)) if e >= 0 else -1
-    sketch = index.gather(rows, "sketch") if m else np.zeros((0, fp.sketch.shape[1]), dtype=np.uint8)
-    return PriorRows(rows,
-                     index.gather(rows, "key_hash").astype(np.uint64) if m else np.zeros(0, np.uint64),
-                     index.gather(rows, "n_words").astype(np.int32) if m else np.zeros(0, np.int32),
-                     (index.gather(rows, "heading") != 0) if m else np.zeros(0, bool), sketch, columns, prior_state,
-                     state[:, 2].astype(np.int8), (flags & FLAG_ORPHAN) != 0, heirs)
+    dup = np.full((m, 4), -1, dtype=np.int64)
+    sim = np.full((m, 3), np.nan, dtype=np.float64)
+    flags = np.zeros(m, dtype=np.uint8)
+    if len(gathered_rows):
+        dup[live] = np.concatenate(gathered_dup)
+        flags[live] = np.concatenate(gathered_flags)
+        sim[live] = _gather(index, rows[live], "sim", (3,), np.float64)
+    out.state = PriorState(m, out.codes[:, 0].copy(), local(dup[:, 0]), sim[:, 0].copy(), out.codes[:, 1].copy(), local(dup[:, 1]),
+                           sim[:, 1].copy())
+    out.orphan = (flags & FLAG_ORPHAN) != 0
+    for g in np.flatnonzero((flags & FLAG_ABSORBED) != 0).tolist():
+        e = heirs_global.get(int(rows[g]), -1)
+        out.heirs[g] = int(local(np.array([e]))[0]) if e >= 0 else -1
+    out.needed = np.zeros(m, dtype=bool)
+    out.needed[live] = True
+    out.needed[[e for e in out.heirs.values() if e >= 0]] = True
+    return out
 
 
 def combined_keys(index: Index, prior: PriorRows, keys: KeyStore, needed: np.ndarray) -> KeyStore:
@@ -165,12 +205,11 @@ def decide_batch(index: Index, keys: KeyStore, fp: Fingerprints, heading: np.nda
     prior = gather_prior(index, fp, fp.n_columns)
     m = prior.m
     all_fp = combined_fingerprints(prior, fp, heading)
-    n = len(all_fp.key_hash)
     exact = find_exact(all_fp)
     exact.exact[:m] = False  # an index row is no exact copy here (it is the first of its key, or a bucket member)
     # Only the batch's rows get pairs (all bucket columns are there: the keys are not read).
     pairs = candidate_pairs(keys, all_fp, exact, settings, from_row=m)
-    needed = np.zeros(m, dtype=bool)
+    reached = np.zeros(m, dtype=bool)
     if m:
         # The keep-first loop skips an index row that was removed in the loop, and compares a
         # row with at most _MAX_VERIFY kept candidates (index rows kept in the loop, or batch rows,
@@ -179,25 +218,32 @@ def decide_batch(index: Index, keys: KeyStore, fp: Fingerprints, heading: np.nda
         # copies). Copies of copies compare a kept row with its first two removed candidates.
         old_j = pairs.cand_j < m
         removed_j = np.zeros(len(pairs.cand_j), dtype=bool)
-        removed_j[old_j] = prior.state.loop_code[pairs.cand_j[old_j]] != KEEP
+        removed_j[old_j] = prior.codes[pairs.cand_j[old_j], 0] != KEEP
         pairs.ahead = pairs.ahead[~removed_j[pairs.ahead]]
         may_keep = ~removed_j
         rows_may_keep = pairs.cand_i[may_keep]
         rank = np.arange(len(rows_may_keep)) - np.searchsorted(rows_may_keep, rows_may_keep, side="left")
         compared = np.zeros(len(pairs.cand_j), dtype=bool)
         compared[np.flatnonzero(may_keep)[rank < _MAX_VERIFY]] = True
-        needed[pairs.cand_j[old_j & compared]] = True
+        reached[pairs.cand_j[old_j & compared]] = True
         rows_of_removed = pairs.cand_i[removed_j]
         rank = np.arange(len(rows_of_removed)) - np.searchsorted(rows_of_removed, rows_of_removed, side="left")
-        needed[pairs.cand_j[removed_j][rank < _COPY_OF_COPY_VERIFY]] = True
-    # ... the first rows of the batch's keys, and what those point at (a copy of a copy follows
-    # its target's target).
-    first_old = exact.first_of[m:][exact.first_of[m:] < m]
-    needed[first_old] = True
-    reached = np.flatnonzero(needed)
-    for targets in (prior.state.loop_dup[reached], prior.state.coc_dup[reached]):
-        needed[targets[targets >= 0]] = True
-    needed[[e for e in prior.heirs.values() if e >= 0]] = True
+        reached[pairs.cand_j[removed_j][rank < _COPY_OF_COPY_VERIFY]] = True
+        reached[exact.first_of[m:][exact.first_of[m:] < m]] = True  # the first rows of the batch's keys
+    # The rows those point at come after the reached ones (in no bucket: the pairs stay as they
+    # are, the batch's rows move up).
+    prior = complete_prior(index, prior, np.flatnonzero(reached))
+    shift = prior.m - m
+    if shift:
+        pairs.cand_i = pairs.cand_i + shift
+        pairs.cand_j = np.where(pairs.cand_j >= m, pairs.cand_j + shift, pairs.cand_j).astype(pairs.cand_j.dtype)
+        pairs.active = pairs.active + shift
+        m = prior.m
+        all_fp = combined_fingerprints(prior, fp, heading)
+        exact = find_exact(all_fp)
+        exact.exact[:m] = False
+    n = len(all_fp.key_hash)
+    needed = prior.needed
     all_keys = combined_keys(index, prior, keys, needed)
     verdicts = verify_pairs(all_keys, pairs, settings)
     stages: list = []

@@ -175,11 +175,6 @@ class Segment:
         blob = b"".join([data[a:b] for a, b in zip(start.tolist(), stop.tolist())])
         return np.frombuffer(blob, dtype=np.uint8), stop - start
 
-    def keys(self, local: np.ndarray) -> list[str]:
-        blob, lengths = self.keys_encoded(local)
-        raw = blob.tobytes()
-        ends = np.cumsum(lengths).tolist()
-        return [raw[a:b].decode("utf-8") for a, b in zip([0] + ends[:-1], ends)]
 
 
 class Index:
@@ -290,42 +285,48 @@ class Index:
         firsts = np.array([s.first for s in self.segments], dtype=np.int64)
         return np.searchsorted(firsts, rows, side="right") - 1
 
-    def gather(self, rows: np.ndarray, name: str) -> np.ndarray:
-        """``name``'s values at the global ``rows`` (sorted), segment by segment."""
-        rows = np.asarray(rows, dtype=np.int64)
+    def _by_segment(self, rows: np.ndarray) -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
+        """The order that groups ``rows`` by segment (stable), and per segment its rows' places in
+        that order's groups: gathering segment by segment, then undoing the order, gives the
+        values in the order of ``rows``, sorted or not."""
         seg = self.segment_of(rows)
-        parts = []
-        for s in sorted_distinct(seg).tolist():
-            segment = self.segments[s]
-            parts.append(np.asarray(segment.array(name)[rows[seg == s] - segment.first]))
-        if not parts:
-            template = self.segments[0].array(name) if self.segments else None
+        order = np.argsort(seg, kind="stable")
+        groups = []
+        bounds = np.searchsorted(seg[order], np.arange(len(self.segments) + 1))
+        for s in range(len(self.segments)):
+            if bounds[s] < bounds[s + 1]:
+                groups.append((s, order[bounds[s] : bounds[s + 1]]))
+        return order, groups
+
+    def gather(self, rows: np.ndarray, name: str) -> np.ndarray:
+        """``name``'s values at the global ``rows``, in their order, read segment by segment."""
+        rows = np.asarray(rows, dtype=np.int64)
+        template = self.segments[0].array(name) if self.segments else None
+        if template is None or len(rows) == 0:
             shape = (0,) + (template.shape[1:] if template is not None else ())
             return np.zeros(shape, dtype=template.dtype if template is not None else np.int64)
-        return np.concatenate(parts)
-
-    def keys(self, rows: np.ndarray) -> list[str]:
-        rows = np.asarray(rows, dtype=np.int64)
-        seg = self.segment_of(rows)
-        out: list[str] = []
-        for s in sorted_distinct(seg).tolist():
+        out = np.empty((len(rows),) + template.shape[1:], dtype=template.dtype)
+        for s, places in self._by_segment(rows)[1]:
             segment = self.segments[s]
-            out.extend(segment.keys(rows[seg == s] - segment.first))
+            out[places] = np.asarray(segment.array(name)[rows[places] - segment.first])
         return out
 
     def keys_encoded(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
-        """The match keys of global ``rows`` (sorted) as :meth:`Segment.keys_encoded`."""
+        """The match keys of global ``rows`` (in their order) as :meth:`Segment.keys_encoded`."""
         rows = np.asarray(rows, dtype=np.int64)
-        seg = self.segment_of(rows)
-        blobs, lengths = [], []
-        for s in sorted_distinct(seg).tolist():
-            segment = self.segments[s]
-            blob, length = segment.keys_encoded(rows[seg == s] - segment.first)
-            blobs.append(blob)
-            lengths.append(length)
-        if not blobs:
+        if len(rows) == 0:
             return b"", np.zeros(0, dtype=np.int64)
-        return np.concatenate(blobs).tobytes(), np.concatenate(lengths).astype(np.int64)
+        pieces: list[bytes] = [b""] * len(rows)
+        lengths = np.zeros(len(rows), dtype=np.int64)
+        for s, places in self._by_segment(rows)[1]:
+            segment = self.segments[s]
+            blob, length = segment.keys_encoded(rows[places] - segment.first)
+            raw = blob.tobytes()
+            ends = np.cumsum(length).tolist()
+            for place, a, b in zip(places.tolist(), [0] + ends[:-1], ends):
+                pieces[place] = raw[a:b]
+            lengths[places] = length
+        return b"".join(pieces), lengths
 
     def first_rows_of(self, key_hash: np.ndarray) -> np.ndarray:
         """The global row that was the first of each key hash (-1: none indexed)."""
