@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cluster import (_BUCKET_KEEP, _COPY_OF_COPY_VERIFY, _MAX_VERIFY, KEEP, REASON_OF_CODE, ClusterResult, KeyStore, PriorState, StageStates, _add_short_key_columns, absorb_fragments,
-                      candidate_pairs, find_exact, keep_first, verify_pairs)
+from .cluster import (_BUCKET_KEEP, _COPY_OF_COPY_VERIFY, _MAX_VERIFY, KEEP, REASON_OF_CODE, ClusterResult, KeyStore, PriorState,
+                      StageStates, _add_short_key_columns, _in_threads, absorb_fragments, candidate_pairs, find_exact, keep_first,
+                      verify_pairs)
 from .boilerplate import TemplateLineCounts
 from .fingerprint import Fingerprints, key_hashes
 from .index import _EXACT_TABLE, FLAG_ABSORBED, FLAG_ORPHAN, FLAG_TEMPLATE, Index, presence_filter, sorted_distinct
@@ -67,22 +68,24 @@ class PriorRows:
         return len(self.rows)
 
 
-def gather_prior(index: Index, fp: Fingerprints, n_columns: int) -> PriorRows:
+def gather_prior(index: Index, fp: Fingerprints, n_columns: int, threads: int = 1) -> PriorRows:
     """The index rows that the batch with fingerprints ``fp`` (short-key columns added) reaches
     through its keys (the first row of each) and its buckets (the first _BUCKET_KEEP members
-    of each), with what the candidate search needs of them."""
+    of each), with what the candidate search needs of them. ``threads``: bucket columns looked
+    up at once (numpy's searches release the GIL)."""
     wanted: list[np.ndarray] = []
     live = fp.n_words > 0
     first = index.first_rows_of(fp.key_hash[live]) if index.rows else np.zeros(0, dtype=np.int64)
     wanted.append(first[first >= 0])
-    membership: list[tuple[int, np.ndarray, np.ndarray]] = []  # (column, global rows, their bucket key)
-    if index.rows:
-        for c in range(n_columns):
-            values = sorted_distinct(fp.column(c))
-            values = values[values != 0]
-            which, rows = index.bucket_members(c, values, _BUCKET_KEEP)
-            membership.append((c, rows, values[which]))
-            wanted.append(rows)
+
+    def members(c: int) -> tuple[int, np.ndarray, np.ndarray]:
+        values = sorted_distinct(fp.column(c))
+        values = values[values != 0]
+        which, rows = index.bucket_members(c, values, _BUCKET_KEEP)
+        return c, rows, values[which]
+
+    membership = _in_threads(members, range(n_columns), threads) if index.rows else []  # (column, global rows, their bucket key)
+    wanted.extend(rows for _, rows, _ in membership)
     rows = sorted_distinct(np.concatenate(wanted)) if wanted else np.zeros(0, dtype=np.int64)
     m = len(rows)
     columns = [np.zeros(m, dtype=np.uint64) for _ in range(n_columns)]
@@ -202,7 +205,7 @@ def decide_batch(index: Index, keys: KeyStore, fp: Fingerprints, heading: np.nda
     """cluster.decide and absorb_fragments for a batch against the index."""
     if fp.n_columns == settings.bands + 2:
         _add_short_key_columns(keys, fp)
-    prior = gather_prior(index, fp, fp.n_columns)
+    prior = gather_prior(index, fp, fp.n_columns, settings.jobs)
     m = prior.m
     all_fp = combined_fingerprints(prior, fp, heading)
     exact = find_exact(all_fp)
