@@ -14,8 +14,10 @@ then runs the last batch ``--repeat`` times each way, alternating, in the same c
   the batch is never indexed twice; the segment the run wrote is a leftover the next run removes).
 
 Reported: wall seconds of each run and the ratio of the medians (target: within 1.5), the peak
-RSS of the dedupe process (``ru_maxrss`` of the child), the index's size on disk per MB of
-indexed source text, and the time to build it. ``--check`` also runs one run over all the files
+RSS of the largest process of a run (``ru_maxrss``), of which how much were the index's pages
+mapped into the dedupe process (``rss_file_mb`` of run.json: the kernel's page cache, dropped
+under memory pressure), the index's size on disk per MB of indexed source text, and the time to
+build it (each earlier batch's run). ``--check`` also runs one run over all the files
 and compares the last batch's decisions with it, paragraph by paragraph (minutes at 1 GB).
 """
 
@@ -78,6 +80,11 @@ def run(args: list[str]) -> tuple[float, float]:
     return seconds, int(done.stdout.split()[-1]) / 1024
 
 
+def _rss_file(dst: Path) -> float:
+    facts = json.loads((dst / ".dedupe" / "run.json").read_text())
+    return max(v for v in facts.get("rss_file_mb", {}).values() if v is not None)
+
+
 def tree_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -109,8 +116,10 @@ def main() -> None:
     index = work / "index"
     build_start = time.perf_counter()
     build_peak = 0.0
+    build_times = []
     for folder in folders[:-1]:
-        _, peak = run([str(folder), str(work / "out" / folder.name), "--index", str(index), *jobs])
+        seconds, peak = run([str(folder), str(work / "out" / folder.name), "--index", str(index), *jobs])
+        build_times.append(round(seconds, 2))
         build_peak = max(build_peak, peak)
         shutil.rmtree(work / "out" / folder.name)  # (1 GB of outputs: not kept)
     build_seconds = time.perf_counter() - build_start
@@ -120,26 +129,30 @@ def main() -> None:
     last = folders[-1]
     batch_bytes = tree_bytes(last)
 
-    empty_times, full_times, empty_peaks, full_peaks = [], [], [], []
+    empty_times, full_times, empty_peaks, full_peaks, empty_file, full_file = [], [], [], [], [], []
     for k in range(args.repeat):
         fresh = work / f"empty-index-{k}"
         seconds, peak = run([str(last), str(work / f"last-empty-{k}"), "--index", str(fresh), *jobs])
         empty_times.append(seconds)
         empty_peaks.append(peak)
+        empty_file.append(_rss_file(work / f"last-empty-{k}"))
         seconds, peak = run([str(last), str(work / f"last-full-{k}"), "--index", str(index), *jobs])
         full_times.append(seconds)
         full_peaks.append(peak)
+        full_file.append(_rss_file(work / f"last-full-{k}"))
         (index / "index.json").write_bytes(manifest)  # the batch is not kept in the index
     ratio = statistics.median(full_times) / statistics.median(empty_times)
     results = {
         "corpus": str(args.corpus), "index_batches": args.index_batches, "indexed_mb": round(indexed_bytes / 1e6, 1),
         "batch_mb": round(batch_bytes / 1e6, 2), "jobs": args.jobs,
-        "build_seconds": round(build_seconds, 1), "build_peak_rss_mb": round(build_peak, 1),
+        "build_seconds": round(build_seconds, 1), "build_batch_seconds": build_times, "build_peak_rss_mb": round(build_peak, 1),
         "index_bytes": index_bytes, "index_mb_per_indexed_mb": round(index_bytes / indexed_bytes, 3),
         "batch_seconds_empty_index": [round(t, 2) for t in empty_times],
         "batch_seconds_full_index": [round(t, 2) for t in full_times],
         "ratio_of_medians": round(ratio, 3),
         "peak_rss_mb_empty_index": round(max(empty_peaks), 1), "peak_rss_mb_full_index": round(max(full_peaks), 1),
+        # mapped files resident in the dedupe process, less what a run with an empty index maps (libraries)
+        "index_pages_resident_mb_full_index": round(max(full_file) - min(empty_file), 1),
         "index_rows": json.loads(manifest)["rows"],
     }
     if args.check:
@@ -183,7 +196,8 @@ def _markdown(r: dict) -> str:
         f"| {r['indexed_mb']} MB in {r['index_batches']} batches, {r['index_rows']} paragraphs | {r['batch_mb']} MB "
         f"| {r['index_bytes'] / 1e6:.0f} MB ({r['index_mb_per_indexed_mb']} MB per MB) | {r['build_seconds']} s "
         f"| {', '.join(map(str, r['batch_seconds_empty_index']))} | {', '.join(map(str, r['batch_seconds_full_index']))} "
-        f"| x{r['ratio_of_medians']} | {r['peak_rss_mb_empty_index']} / {r['peak_rss_mb_full_index']} MB |\n"
+        f"| x{r['ratio_of_medians']} | {r['peak_rss_mb_empty_index']} / {r['peak_rss_mb_full_index']} MB "
+        f"(of which mapped index pages {r['index_pages_resident_mb_full_index']} MB) |\n"
     )
 
 
