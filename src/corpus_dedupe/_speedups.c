@@ -679,26 +679,98 @@ static inline unsigned folded(Py_UCS4 ch) {
     return ch < 256 ? latin1_fold[ch] : 256u;
 }
 
+/* What the scan needs of one tuple of needles: for each character the set of needles that start
+   with it; a filter of their first two characters (a hash of the pair into 1,024 bits), so that
+   only a position where a needle may start is looked at (most needles start with common letters,
+   "image", "pic", "copyright", few pairs do); the one-character needles. Built once per tuple and
+   kept (see needle_table): the same two or three tuples are asked about on every line and
+   paragraph, and building the tables (3 KB zeroed, then filled) cost as much as scanning a line. */
+typedef struct {
+    PyObject *needles; /* the tuple, a reference held: its str objects hold needle_data */
+    int any_empty;     /* "" is in every text */
+    int any_wide;      /* a needle above U+00FF: only Python's way can tell, in a text with such characters */
+    int too_many;      /* more than 64 needles: Python's way */
+    const uint8_t *needle_data[64];
+    Py_ssize_t needle_len[64];
+    uint64_t starting_with[257];
+    uint64_t pair_filter[16];
+    uint8_t single[257];   /* one-character needles */
+    uint8_t may_start[257]; /* a needle of one character, or of more, starts with it */
+} NeedleTable;
+
+#define NEEDLE_CACHE 8
+static NeedleTable needle_cache[NEEDLE_CACHE];
+static int needle_cache_next;
+
+/* The tables of ``needles`` (a tuple of str, checked by the caller), from the cache or built into
+   its next slot. A tuple is known by its identity: the cache holds a reference to it, so no other
+   object can take its address while its tables are kept. */
+static NeedleTable *needle_table(PyObject *needles) {
+    for (int i = 0; i < NEEDLE_CACHE; i++)
+        if (needle_cache[i].needles == needles) return &needle_cache[i];
+    NeedleTable *table = &needle_cache[needle_cache_next];
+    needle_cache_next = (needle_cache_next + 1) % NEEDLE_CACHE;
+    Py_XDECREF(table->needles);
+    memset(table, 0, sizeof(*table));
+    Py_INCREF(needles);
+    table->needles = needles;
+    Py_ssize_t count = PyTuple_GET_SIZE(needles);
+    if (count > 64) {
+        table->too_many = 1;
+        return table;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, k);
+        Py_ssize_t m = PyUnicode_GET_LENGTH(needle);
+        if (m == 0) {
+            table->any_empty = 1;
+            continue;
+        }
+        if (PyUnicode_KIND(needle) != PyUnicode_1BYTE_KIND) {
+            /* A needle above U+00FF: only in a text that has such characters, which lower()
+               may change into it ("Σ" -> "σ"); Python's way for such a text. */
+            table->any_wide = 1;
+            continue;
+        }
+        const uint8_t *n = PyUnicode_1BYTE_DATA(needle);
+        int as_lowered = 1;
+        for (Py_ssize_t u = 0; u < m; u++)
+            if (latin1_fold[n[u]] != n[u]) as_lowered = 0;
+        if (!as_lowered) continue; /* lower() never leaves such a needle in the text */
+        table->may_start[n[0]] = 1;
+        if (m == 1) {
+            table->single[n[0]] = 1;
+            continue;
+        }
+        table->needle_data[k] = n;
+        table->needle_len[k] = m;
+        table->starting_with[n[0]] |= (uint64_t)1 << k;
+        unsigned h = PAIR_HASH(n[0], n[1]);
+        table->pair_filter[h >> 6] |= (uint64_t)1 << (h & 63);
+    }
+    return table;
+}
+
 /* 1 when a needle is at some position of the text, 0 when none is, -1 when the text holds a
    character of into_latin1 (then only Python's lower() can tell). */
 static inline int scan_folded(const int kind, const void *data, const Py_ssize_t len, PyObject *into_latin1,
-                              const uint8_t *const *needle_data, const Py_ssize_t *needle_len,
-                              const uint64_t *starting_with, const uint64_t *pair_filter, const int *single) {
+                              const NeedleTable *table) {
     const Py_ssize_t specials = PyUnicode_GET_LENGTH(into_latin1);
     for (Py_ssize_t t = 0; t < len; t++) {
         const Py_UCS4 ch = PyUnicode_READ(kind, data, t);
         const unsigned c = folded(ch);
         if (c == 256 && specials > 0 && PyUnicode_FindChar(into_latin1, ch, 0, specials, 1) >= 0) return -1;
-        if (single[c]) return 1;
-        if (t + 1 == len) break;
+        if (!table->may_start[c]) continue;
+        if (table->single[c]) return 1;
+        if (t + 1 == len) continue; /* (a character of into_latin1 may still follow: no break) */
         unsigned h = PAIR_HASH(c, folded(PyUnicode_READ(kind, data, t + 1)));
-        if (!((pair_filter[h >> 6] >> (h & 63)) & 1)) continue;
-        uint64_t candidates = starting_with[c];
+        if (!((table->pair_filter[h >> 6] >> (h & 63)) & 1)) continue;
+        uint64_t candidates = table->starting_with[c];
         while (candidates) {
             int k = __builtin_ctzll(candidates);
             candidates &= candidates - 1;
-            const uint8_t *n = needle_data[k];
-            Py_ssize_t m = needle_len[k], u = 1;
+            const uint8_t *n = table->needle_data[k];
+            Py_ssize_t m = table->needle_len[k], u = 1;
             if (m > len - t) continue;
             while (u < m && folded(PyUnicode_READ(kind, data, t + u)) == n[u]) u++;
             if (u == m) return 1;
@@ -720,71 +792,47 @@ static inline int scan_folded(const int kind, const void *data, const Py_ssize_t
 static PyObject *contains_any_folded(PyObject *self, PyObject *args) {
     PyObject *into_latin1, *text, *needles;
     if (!PyArg_ParseTuple(args, "UUO!", &into_latin1, &text, &PyTuple_Type, &needles)) return NULL;
-    Py_ssize_t count = PyTuple_GET_SIZE(needles);
-    for (Py_ssize_t k = 0; k < count; k++) {
-        if (!PyUnicode_Check(PyTuple_GET_ITEM(needles, k))) {
-            PyErr_SetString(PyExc_TypeError, "needles must be a tuple of str");
-            return NULL;
+    NeedleTable *table = NULL;
+    for (int i = 0; i < NEEDLE_CACHE && table == NULL; i++)
+        if (needle_cache[i].needles == needles) table = &needle_cache[i];
+    if (table == NULL) {
+        Py_ssize_t count = PyTuple_GET_SIZE(needles);
+        for (Py_ssize_t k = 0; k < count; k++) {
+            if (!PyUnicode_Check(PyTuple_GET_ITEM(needles, k))) {
+                PyErr_SetString(PyExc_TypeError, "needles must be a tuple of str");
+                return NULL;
+            }
         }
+        table = needle_table(needles);
     }
-    /* The needles that can be found (more than 64 go Python's way); for each character the set
-       of needles that start with it; and a filter of their first two characters (a hash of the
-       pair into 1,024 bits), so that only a position where a needle may start is looked at:
-       most needles start with common letters ("image", "pic", "copyright"), few pairs do. */
-    if (count > 64) return contains_after_lower(text, needles);
-    const uint8_t *needle_data[64];
-    Py_ssize_t needle_len[64];
-    uint64_t starting_with[257] = {0};
-    uint64_t pair_filter[16] = {0};
-    int single[257] = {0}; /* one-character needles */
-    for (Py_ssize_t k = 0; k < count; k++) {
-        PyObject *needle = PyTuple_GET_ITEM(needles, k);
-        Py_ssize_t m = PyUnicode_GET_LENGTH(needle);
-        if (m == 0) Py_RETURN_TRUE; /* "" is in every text */
-        if (PyUnicode_KIND(needle) != PyUnicode_1BYTE_KIND) {
-            /* A needle above U+00FF: only in a text that has such characters, which lower()
-               may change into it ("Σ" -> "σ"); Python's way. */
-            if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND) return contains_after_lower(text, needles);
-            continue;
-        }
-        const uint8_t *n = PyUnicode_1BYTE_DATA(needle);
-        int as_lowered = 1;
-        for (Py_ssize_t u = 0; u < m; u++)
-            if (latin1_fold[n[u]] != n[u]) as_lowered = 0;
-        if (!as_lowered) continue; /* lower() never leaves such a needle in the text */
-        if (m == 1) {
-            single[n[0]] = 1;
-            continue;
-        }
-        needle_data[k] = n;
-        needle_len[k] = m;
-        starting_with[n[0]] |= (uint64_t)1 << k;
-        unsigned h = PAIR_HASH(n[0], n[1]);
-        pair_filter[h >> 6] |= (uint64_t)1 << (h & 63);
-    }
+    if (table->any_empty) Py_RETURN_TRUE;
+    if (table->too_many || (table->any_wide && PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND))
+        return contains_after_lower(text, needles);
     const int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     const Py_ssize_t len = PyUnicode_GET_LENGTH(text);
     int found;
     /* One call per kind, so that each is compiled for its own width. */
     if (kind == PyUnicode_1BYTE_KIND)
-        found = scan_folded(PyUnicode_1BYTE_KIND, data, len, into_latin1, needle_data, needle_len, starting_with, pair_filter, single);
+        found = scan_folded(PyUnicode_1BYTE_KIND, data, len, into_latin1, table);
     else if (kind == PyUnicode_2BYTE_KIND)
-        found = scan_folded(PyUnicode_2BYTE_KIND, data, len, into_latin1, needle_data, needle_len, starting_with, pair_filter, single);
+        found = scan_folded(PyUnicode_2BYTE_KIND, data, len, into_latin1, table);
     else
-        found = scan_folded(PyUnicode_4BYTE_KIND, data, len, into_latin1, needle_data, needle_len, starting_with, pair_filter, single);
+        found = scan_folded(PyUnicode_4BYTE_KIND, data, len, into_latin1, table);
     if (found < 0) return contains_after_lower(text, needles); /* "İ", "K" (Kelvin sign)... */
     return PyBool_FromLong(found);
 }
 
-/* Which of three kinds of character a text holds, for the repair and content checks that would
+/* Which of four kinds of character a text holds, for the repair and content checks that would
    otherwise scan it with a regular expression each (about 6 ns a character for a character
    class, three scans of every line or paragraph that is not ASCII; curly quotes make most
    English news text so): bit 1, a lone surrogate U+DC80-U+DCFF (an undecodable byte kept by the
    reader); bit 2, a character that makes ftfy worth calling (normalise._FTFY_TRIGGER: "&", C0
    controls but tab and line feed, DEL, C1 controls, U+FFFD, the Latin ligatures U+FB00-U+FB06);
-   bit 4, a letter or digit outside ASCII (str.isalnum, what a regex's \w adds to "_"). Only the
-   bits of ``wanted`` are looked for; the scan stops once they are all found. */
+   bit 4, a letter or digit outside ASCII (str.isalnum, what a regex's \w adds to "_"); bit 8, a
+   decimal digit (str.isdecimal, what a regex's \d matches: the precheck of the dateline rule,
+   whose every date holds one). Only the bits of ``wanted`` are looked for; the scan stops once
+   they are all found. */
 static PyObject *text_traits(PyObject *self, PyObject *args) {
     PyObject *text;
     int wanted;
@@ -793,11 +841,12 @@ static PyObject *text_traits(PyObject *self, PyObject *args) {
     const void *data = PyUnicode_DATA(text);
     const Py_ssize_t len = PyUnicode_GET_LENGTH(text);
     int found = 0;
-    wanted &= 7;
+    wanted &= 15;
     for (Py_ssize_t t = 0; t < len && (found & wanted) != wanted; t++) {
         const Py_UCS4 ch = PyUnicode_READ(kind, data, t);
         if (ch < 0x80) {
             if (ch == '&' || ch <= 0x08 || (ch >= 0x0b && ch <= 0x1f) || ch == 0x7f) found |= 2;
+            else if (ch - '0' < 10u) found |= 8;
         } else if (ch <= 0x9f || ch == 0xfffd || (ch >= 0xfb00 && ch <= 0xfb06)) {
             found |= 2;
             if (ch >= 0xfb00 && Py_UNICODE_ISALNUM(ch)) found |= 4; /* the ligatures are letters too */
@@ -805,6 +854,7 @@ static PyObject *text_traits(PyObject *self, PyObject *args) {
             found |= 1;
         } else if (Py_UNICODE_ISALNUM(ch)) {
             found |= 4;
+            if (Py_UNICODE_ISDECIMAL(ch)) found |= 8; /* what a regex's \d matches: "٣", "３" */
         }
     }
     return PyLong_FromLong(found & wanted);
@@ -959,7 +1009,7 @@ static PyMethodDef methods[] = {
      "where ftfy's mojibake pattern may match (see normalise.looks_like_mojibake)."},
     {"text_traits", text_traits, METH_VARARGS,
      "text_traits(text, wanted): bits of wanted for the characters text holds: 1 a lone surrogate U+DC80-U+DCFF, "
-     "2 one that makes ftfy worth calling, 4 a letter or digit outside ASCII."},
+     "2 one that makes ftfy worth calling, 4 a letter or digit outside ASCII, 8 a decimal digit (what a regex's \\d matches)."},
     {"contains_any_folded", contains_any_folded, METH_VARARGS,
      "contains_any_folded(into_latin1, text, needles): any(needle in text.lower() for needle in needles); "
      "into_latin1: every character above U+00FF whose lower() holds one below U+0100."},
@@ -989,7 +1039,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups", "Compile
 PyMODINIT_FUNC PyInit__speedups(void) {
     for (int c = 0; c < 256; c++) latin1_fold[c] = (uint8_t)((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ? c + 32 : c);
     PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 15) < 0) {
+    if (m != NULL && PyModule_AddIntConstant(m, "API_VERSION", 16) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 
-API_VERSION = 15
+API_VERSION = 16
 
 try:
     if os.environ.get("DEDUPE_PURE_PYTHON", "") not in ("", "0"):

@@ -35,14 +35,16 @@ _FTFY_TRIGGER = re.compile("[&\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd\ufb00-\ufb06]")
 # (``ftfy.chardata.HTML_ENTITY_RE``: "&#?[0-9A-Za-z]{1,24};") matches. "AT&T" and "Q&A" need no ftfy.
 _ASCII_FTFY_TRIGGER = re.compile("[\x00-\x08\x0b-\x1f\x7f]|&#?[0-9A-Za-z]{1,24};")
 _NON_ASCII_WORD_CHAR = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit (str.isalnum) outside ASCII
+_DECIMAL_DIGIT = re.compile(r"\d")  # str.isdecimal: ASCII digits, and "٣", "３"...
 
 # What text_traits looks for.
-LONE_SURROGATE, FTFY_TRIGGER, NON_ASCII_WORD_CHAR = 1, 2, 4
+LONE_SURROGATE, FTFY_TRIGGER, NON_ASCII_WORD_CHAR, DECIMAL_DIGIT = 1, 2, 4, 8
 
 
 def _text_traits_python(text: str, wanted: int) -> int:
     """Which of ``wanted`` the text holds: ``LONE_SURROGATE`` (``_LONE_SURROGATE``),
-    ``FTFY_TRIGGER`` (``_FTFY_TRIGGER``), ``NON_ASCII_WORD_CHAR`` (``_NON_ASCII_WORD_CHAR``). The
+    ``FTFY_TRIGGER`` (``_FTFY_TRIGGER``), ``NON_ASCII_WORD_CHAR`` (``_NON_ASCII_WORD_CHAR``),
+    ``DECIMAL_DIGIT`` (``_DECIMAL_DIGIT``, a regex's ``\\d``). The
     reference for the compiled version (one scan instead of one per pattern, at about 6 ns a
     character each), and the fallback where it was not built."""
     found = 0
@@ -52,6 +54,8 @@ def _text_traits_python(text: str, wanted: int) -> int:
         found |= FTFY_TRIGGER
     if wanted & NON_ASCII_WORD_CHAR and _NON_ASCII_WORD_CHAR.search(text):
         found |= NON_ASCII_WORD_CHAR
+    if wanted & DECIMAL_DIGIT and _DECIMAL_DIGIT.search(text):
+        found |= DECIMAL_DIGIT
     return found
 
 
@@ -259,6 +263,8 @@ def repair_text(raw: str) -> str:
     >>> repair_text("caf\\u0065\\u0301 &amp; bar")
     'café & bar'
     """
+    if _ascii_line_is_clean(raw):  # most lines: _repair_once would return them as they are
+        return raw
     text = _repair_once(raw)
     # Repaired text is repaired again until it no longer changes (ftfy itself works that way):
     # removing a character can expose mojibake that was not recognisable before ("\xa0ßØ" is left

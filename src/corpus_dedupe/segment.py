@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .model import EMPTY, Document, Paragraph
+from .model import EMPTY, Document, Paragraph, SourceLine
 from .codepage import C1_TO_REPLACEMENT, c1_bytes_are_undefined
 from .normalise import repair_text
 from .reader import encoded_length
 
 _TERMINAL = ".!?:;…\"'”’)]»。！？」』"  # the CJK full stops end a sentence too: "…テストします。" is no heading
+_TERMINAL_OR_EMPTY = tuple(_TERMINAL) + ("",)  # what ``text.rstrip()[-1:]`` is when text ends no sentence
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪–—]\s+|\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
 _LIST_ITEM_STARTS = "-*•·▪–—("
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -204,8 +205,22 @@ def _pieces_of_line(doc: Document, line_index: int, first_content: bool, splitte
         text = raw.strip()
         if not text:
             return []
-        b0 = line.byte_start + len(raw) - len(raw.lstrip())
-        return [Piece(line.number, b0, b0 + len(text), repair_text(text))]
+        return [_ascii_piece(line, raw, text)]
+    return _split_pieces(doc, line, spans)
+
+
+def _ascii_piece(line: SourceLine, raw: str, text: str) -> Piece:
+    """The one piece of an ASCII line of a document in UTF-8 from which nothing is split off,
+    ``text`` being the line stripped (not empty): every character is one byte, so the byte range
+    of the stripped line follows from character counts."""
+    b0 = line.byte_start + len(raw) - len(raw.lstrip())
+    return Piece(line.number, b0, b0 + len(text), repair_text(text))
+
+
+def _split_pieces(doc: Document, line: SourceLine, spans: list) -> list[Piece]:
+    """The pieces of one line: the spans an edge splitter found (none: the whole line) and the
+    text around them, each with its byte range."""
+    raw = line.raw
     if spans and not _reencodes_exactly(raw, doc.encoding, line.byte_end - line.byte_start):
         spans = []  # a legacy multi-byte line that does not re-encode to its bytes: never split it
     pieces: list[Piece] = []
@@ -253,13 +268,20 @@ def _looks_hard_wrapped(block: list[Piece]) -> bool:
     more lines, most line breaks fall in mid-sentence. Then the block is one paragraph even where a
     break happens to fall after a full stop. Its first line may be short when it is cut off the
     sentence the next line goes on with (:func:`_cut_off_first_line`)."""
-    if len(block) < 3 or any(is_list_item(p.text) for p in block[1:]):
+    if len(block) < 3:
+        return False
+    # Most blocks of several lines are one paragraph a line, each ending in a full stop: a break
+    # counts as mid-sentence only after a line that does not (see _wrapped_at_width), so when
+    # such lines are not more than half, the block is not wrapped, whatever the rest would say.
+    breaks = len(block) - 1
+    if 2 * sum(1 for p in block[:-1] if p.text.rstrip()[-1:] not in _TERMINAL_OR_EMPTY) <= breaks:
+        return False
+    if any(is_list_item(p.text) for p in block[1:]):
         return False
     wrapped = block[1:-1] if len(block) >= 4 and _cut_off_first_line(block[0].text, block[1].text) else block[:-1]
     lengths = [len(p.text) for p in wrapped]
     if min(lengths) < 0.6 * max(lengths):
         return False  # lines of a fixed-width wrap are of similar length; a page of short lines is not one
-    breaks = len(block) - 1
     mid = sum(1 for a, b in zip(block, block[1:]) if _wrapped_at_width(a.text, b.text))
     return mid * 2 > breaks
 
@@ -298,15 +320,23 @@ def segment(doc: Document, splitter: EdgeSplitter | None = None) -> list[Paragra
     blocks: list[list[Piece]] = []
     current: list[Piece] = []
     first_content = True
-    for i, line in enumerate(doc.lines):
-        if not line.raw.strip():
+    ascii_is_bytes = doc.encoding in _ASCII_IS_BYTES
+    for line in doc.lines:
+        # _pieces_of_line, with its common case (no span split off an ASCII line of a UTF-8
+        # document) inline: most lines of most documents, two calls fewer per line.
+        raw = line.raw
+        text = raw.strip()
+        if not text:
             if current:
                 blocks.append(current)
                 current = []
             continue
-        pieces = _pieces_of_line(doc, i, first_content, splitter)
+        spans = splitter(raw, first_content) if splitter else []
         first_content = False
-        current.extend(pieces)
+        if not spans and ascii_is_bytes and raw.isascii():
+            current.append(_ascii_piece(line, raw, text))
+        else:
+            current.extend(_split_pieces(doc, line, spans))
     if current:
         blocks.append(current)
 
