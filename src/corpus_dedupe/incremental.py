@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cluster import (_BUCKET_KEEP, _COPY_OF_COPY_VERIFY, _MAX_VERIFY, KEEP, REASON_OF_CODE, ClusterResult, KeyStore, PriorState,
+from .cluster import (_BUCKET_KEEP, _COPY_OF_COPY_VERIFY, _MAX_VERIFY, KEEP, REASON_OF_CODE, ClusterResult, ExactCopies, KeyStore, PriorState,
                       StageStates, _add_short_key_columns, _in_threads, absorb_fragments, candidate_pairs, find_exact, keep_first,
                       verify_pairs)
 from .boilerplate import TemplateLineCounts
@@ -112,7 +112,7 @@ def complete_prior(index: Index, prior: PriorRows, reached: np.ndarray) -> Prior
     moved-break piece the row kept in its place."""
     heirs_global = index.heirs() if index.rows else {}
     m0 = prior.m
-    known = prior.rows
+    known = prior.rows  # sorted
     frontier = prior.rows[reached]
     gathered_rows, gathered_dup, gathered_flags = [], [], []  # of the reached rows, then of each round's new ones
     for _ in range(_CLOSURE_ROUNDS + 1):
@@ -125,8 +125,9 @@ def complete_prior(index: Index, prior: PriorRows, reached: np.ndarray) -> Prior
         gathered_flags.append(flags)
         absorbed = frontier[(flags & FLAG_ABSORBED) != 0]
         more = sorted_distinct(np.concatenate([dup.reshape(-1), np.array([heirs_global.get(int(g), -1) for g in absorbed.tolist()], dtype=np.int64)]))
-        frontier = np.setdiff1d(more[more >= 0], known)
-        known = np.union1d(known, frontier)
+        more = more[more >= 0]
+        frontier = more[~np.isin(more, known)]  # (np.setdiff1d and np.union1d sort by np.unique: 0.2 s each here)
+        known = np.sort(np.concatenate([known, frontier]))
     extra = np.concatenate(gathered_rows[1:]) if len(gathered_rows) > 1 else np.zeros(0, dtype=np.int64)
     rows = np.concatenate([prior.rows, extra])
     m = len(rows)
@@ -241,10 +242,12 @@ def decide_batch(index: Index, keys: KeyStore, fp: Fingerprints, heading: np.nda
         pairs.cand_i = pairs.cand_i + shift
         pairs.cand_j = np.where(pairs.cand_j >= m, pairs.cand_j + shift, pairs.cand_j).astype(pairs.cand_j.dtype)
         pairs.active = pairs.active + shift
+        # The added rows are the first of no batch row's key (those were reached already).
+        first_of = np.where(exact.first_of >= m, exact.first_of + shift, exact.first_of)
+        exact = ExactCopies(np.concatenate([first_of[:m], np.arange(m, prior.m), first_of[m:]]),
+                            np.concatenate([exact.exact[:m], np.zeros(shift, dtype=bool), exact.exact[m:]]))
         m = prior.m
         all_fp = combined_fingerprints(prior, fp, heading)
-        exact = find_exact(all_fp)
-        exact.exact[:m] = False
     n = len(all_fp.key_hash)
     needed = prior.needed
     all_keys = combined_keys(index, prior, keys, needed)
