@@ -38,8 +38,9 @@ from .page import PageModelError
 from .api import run as run_pipeline
 from .reader import InputError
 from .formats import FORMATS, Address, is_row_key
+from .engines import EngineError
 from .index import IndexError_, IndexUpdateError
-from .settings import PAGE_MODES, Settings, SettingsError, parse_encoding_option
+from .settings import ENGINES, PAGE_MODES, Settings, SettingsError, parse_encoding_option
 from .writer import META_DIR, RUN, DestinationError, WriteError
 
 EXIT_OK = 0
@@ -173,6 +174,8 @@ def _show(path) -> str:
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR", help="Incremental run: decide SRC as the next batch after those indexed in DIR (earlier batches win), then add it to DIR (created if missing). DST holds this batch's output only.")
 @click.option("--force", is_flag=True, help="Replace a non-empty DST that is not a previous dedupe output, or the output of another SRC.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the per-document stages [default: number of cores].")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True, help="Where the parallel work runs: this machine's worker processes, or tasks on a Ray cluster (pip install 'corpus-dedupe[ray]'); the output is the same.")
+@click.option("--ray-address", default=None, metavar="ADDRESS", help="The Ray cluster to run on with --engine ray (as for ray.init, e.g. 10.0.0.5:6379 or auto) [default: start a local one with --jobs CPUs].")
 @click.option("--near-threshold", type=float, default=Settings.near_threshold, show_default=True, help="Similarity (0-1, rapidfuzz ratio of match keys) at or above which a paragraph is a near-duplicate.")
 @click.option("--contained-threshold", type=float, default=Settings.contained_threshold, show_default=True, help="Partial-alignment similarity (0-1) at or above which a shorter paragraph is a truncated copy.")
 @click.option("--shingle-words", type=int, default=Settings.shingle_words, show_default=True, help="Words per MinHash shingle.")
@@ -192,7 +195,7 @@ def _show(path) -> str:
 @click.option("--report", "html_report", is_flag=True, help="Also write the HTML audit report to DST/.dedupe/report.html.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="On failure, also the kind of error (and a traceback for an internal error); after a run, the time of each stage.")
-def run_command(src: Path, dst: Path, include, file_format, text_field, id_field, keep_empty_rows, index_dir, force, jobs, near_threshold, contained_threshold, shingle_words, num_perm, bands,
+def run_command(src: Path, dst: Path, include, file_format, text_field, id_field, keep_empty_rows, index_dir, force, jobs, engine, ray_address, near_threshold, contained_threshold, shingle_words, num_perm, bands,
                 min_words_near, min_words_contained, no_boilerplate, rules_file, template_min_documents, template_max_words,
                 pages, page_model, follow_symlinks, encodings, max_file_size, html_report, quiet, verbose) -> None:
     """Write the clean corpus of SRC to DST, with DST/.dedupe/ holding the provenance map."""
@@ -220,6 +223,8 @@ def run_command(src: Path, dst: Path, include, file_format, text_field, id_field
             pages=pages,
             page_model=page_model,
             jobs=jobs if jobs is not None else (os.cpu_count() or 1),
+            engine=engine,
+            ray_address=ray_address,
         )
     except SettingsError as exc:
         _fail(str(exc), EXIT_USAGE)
@@ -245,6 +250,8 @@ def run_command(src: Path, dst: Path, include, file_format, text_field, id_field
                 progress.close()  # end the progress line before any message
     except DestinationError as exc:
         _fail(f"{exc}{kind(exc)}", EXIT_DESTINATION)
+    except EngineError as exc:
+        _fail(f"{exc}; {unchanged}{kind(exc)}", EXIT_USAGE)
     except IndexUpdateError as exc:  # DST was written
         _fail(f"{exc}{kind(exc)}", EXIT_FAILED)
     except IndexError_ as exc:

@@ -374,16 +374,29 @@ def _compare_pairs(get_keys, cand_i, cand_j, flags, settings: Settings, index: n
     (``cpdist``, pair by pair in C: the same scores as ``fuzz.ratio``), as are the truncated-copy
     alignments. On the 985,000 pairs compared ahead for the 200 MB benchmark corpus: 6.8 µs a
     pair before, 5.6 µs after, in one process."""
-    m = len(index)
+    if len(index) == 0:
+        return np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.float64), {}
+    return _compare_texts(*_pair_texts(get_keys, cand_i, cand_j, index), flags[index], settings)
+
+
+def _pair_texts(get_keys, cand_i, cand_j, index: np.ndarray) -> tuple[list[str], list[int]]:
+    """The distinct keys of the pairs at ``index`` and, for each pair's left then right side,
+    its key's place among them (what a task on another machine is sent: see engines.py)."""
+    distinct, position = np.unique(np.concatenate((cand_i[index], cand_j[index])), return_inverse=True)
+    return get_keys(distinct), position.reshape(-1).tolist()
+
+
+def _compare_shipped(lo: int, hi: int, texts: list[str], position: list[int], pair_flags: np.ndarray, settings: Settings):
+    """A task of verification with its keys sent along (an engine without shared memory)."""
+    return lo, hi, _compare_texts(texts, position, pair_flags, settings)
+
+
+def _compare_texts(texts: list[str], position: list[int], pair_flags: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]]]:
+    """:func:`_compare_pairs` on the pairs' texts."""
+    m = len(pair_flags)
     codes = np.zeros(m, dtype=np.int8)
     sims = np.zeros(m, dtype=np.float64)
     variants: dict[int, list[str]] = {}
-    if m == 0:
-        return codes, sims, variants
-    pair_flags = flags[index]
-    distinct, position = np.unique(np.concatenate((cand_i[index], cand_j[index])), return_inverse=True)
-    texts = get_keys(distinct)
-    position = position.reshape(-1).tolist()
     left = [texts[x] for x in position[:m]]
     right = [texts[x] for x in position[m:]]
     near = np.zeros(m, dtype=np.float64)
@@ -594,7 +607,7 @@ class _PairVerdicts:
     ahead (``ahead``: candidate indexes, increasing) arrive task by task, in order; any other
     pair is compared when asked for."""
 
-    def __init__(self, keys, get_key, cand_i, cand_j, flags, ahead: np.ndarray, settings: Settings, jobs: int) -> None:
+    def __init__(self, keys, get_key, cand_i, cand_j, flags, ahead: np.ndarray, settings: Settings, jobs: int, pool=None) -> None:
         global _shared_for_workers
         self.cand_i, self.cand_j, self.flags, self.settings, self.get_key = cand_i, cand_j, flags, settings, get_key
         self.get_keys = _many_getter(keys)
@@ -606,7 +619,11 @@ class _PairVerdicts:
         self.compared = 0
         self.pool = None
         calls = ((lo, min(len(ahead), lo + _VERIFY_TASK), ahead[lo : lo + _VERIFY_TASK]) for lo in range(0, len(ahead), _VERIFY_TASK))
-        if jobs > 1 and len(ahead) >= _PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+        if pool is not None and len(ahead):
+            # Tasks of an engine without shared memory (engines.py): each is sent its keys.
+            shipped = ((lo, hi, *_pair_texts(self.get_keys, cand_i, cand_j, index), flags[index], settings) for lo, hi, index in calls)
+            self.results = in_order(pool, _compare_shipped, shipped, 4 * jobs)
+        elif jobs > 1 and len(ahead) >= _PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
             # Forked workers (forked at the first submit) see the keys and candidate arrays
             # without copying them.
             _shared_for_workers = (keys, cand_i, cand_j, flags, settings)
@@ -631,6 +648,8 @@ class _PairVerdicts:
                     break
                 lo, hi, (codes, sims, variants) = task
                 index = self.ahead[lo:hi]
+                if variants and not codes.flags.writeable:  # (a Ray task's result: read-only)
+                    codes = codes.copy()
                 for pos, numbers in variants.items():
                     codes[pos] |= _DIFFERING
                     self.numbers[int(index[pos])] = numbers
@@ -797,12 +816,13 @@ def candidate_pairs(keys: KeyStore | list[str], fp: Fingerprints, exact: ExactCo
     return CandidatePairs(active, cand_i, cand_j, cand_flags, ahead, counts)
 
 
-def verify_pairs(keys: KeyStore | list[str], pairs: CandidatePairs, settings: Settings) -> "_PairVerdicts":
+def verify_pairs(keys: KeyStore | list[str], pairs: CandidatePairs, settings: Settings, pool=None) -> "_PairVerdicts":
     """The text comparisons (rapidfuzz) of the candidate pairs: those ``ahead`` start at once, in
-    ``settings.jobs`` processes; any other is compared when the keep-first loop asks for it. The
-    verdicts do not depend on any decision, nor on the number of processes. Close it when done."""
+    ``settings.jobs`` processes (or as tasks of ``pool``, an engine's: engines.py); any other is
+    compared when the keep-first loop asks for it. The verdicts do not depend on any decision,
+    nor on the number of processes. Close it when done."""
     get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
-    return _PairVerdicts(keys, get_key, pairs.cand_i, pairs.cand_j, pairs.flags, pairs.ahead, settings, settings.jobs)
+    return _PairVerdicts(keys, get_key, pairs.cand_i, pairs.cand_j, pairs.flags, pairs.ahead, settings, settings.jobs, pool)
 
 
 @dataclass
@@ -893,7 +913,7 @@ def keep_first(n: int, exact: ExactCopies, pairs: CandidatePairs, verdicts: "_Pa
     return ClusterResult(code, duplicate_of, similarity, variant_of, differing, dict(counts))
 
 
-def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, release_buckets: bool = False) -> ClusterResult:
+def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, release_buckets: bool = False, pool=None) -> ClusterResult:
     """Decisions for every candidate (index order is corpus order): the stages :func:`find_exact`,
     :func:`candidate_pairs`, :func:`verify_pairs` and :func:`keep_first` in turn. Candidate pairs
     are compared as text in ``settings.jobs`` processes; the decisions do not depend on that
@@ -904,7 +924,7 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
                              np.full(0, -1, dtype=np.int32), {}, {})
     exact = find_exact(fp)
     pairs = candidate_pairs(keys, fp, exact, settings, release_buckets)
-    verdicts = verify_pairs(keys, pairs, settings)
+    verdicts = verify_pairs(keys, pairs, settings, pool)
     try:
         return keep_first(n, exact, pairs, verdicts)
     finally:

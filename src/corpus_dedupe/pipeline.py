@@ -25,7 +25,6 @@ import platform
 import resource
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,6 +45,7 @@ from .boilerplate import (
 from .cluster import REASON_OF_CODE, ClusterResult, KeyStore, absorb_fragments, decide
 from .incremental import (BatchDecisions, BatchResult, PriorRows, add_earlier_template_counts, batch_result, decide_batch, segment_arrays,
                           template_count_table)
+from .engines import LocalEngine, RayEngine, open_engine
 from .index import Index, IndexUpdateError, check_index_place
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
 from .formats import Address, CorpusInputs, RowError, RowInput, discover_inputs, file_of, is_row_key, row_bytes, row_of
@@ -56,7 +56,7 @@ from .reader import InputError, ReadAhead, document_from_row, read_document
 from .segment import segment
 from .settings import Settings
 from .structure import ORPHAN_RULE, labels_that_stay_rare, section_headings, settle_headings
-from .workers import in_order, set_mmap_threshold, worker_init
+from .workers import in_order, set_mmap_threshold
 from .writer import (ContainerOutputs, DocumentOutput, WrittenDocument, WrittenRows, check_destination, render_row, spill_path, write_corpus,
                      write_document)
 
@@ -322,20 +322,21 @@ def _batches(src: Path, items: "Iterable[str | RowInput]", sizes: dict[str, int]
         yield current
 
 
-def _analyse_all(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file: str, progress: Progress | None) -> Iterator[AnalysedBatch]:
+def _analyse_all(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file: str, progress: Progress | None,
+                 engine: "LocalEngine | RayEngine | None" = None) -> Iterator[AnalysedBatch]:
     """The per-document stages over all files and rows, results in corpus order; in a process
     pool when --jobs > 1. The text files are read ahead (see :class:`ReadAhead`) so that the disk
     works while the stages compute."""
     with ReadAhead(src, inputs.text_files, settings.max_file_size, sizes=inputs.sizes) as read_ahead:
-        yield from _analysed(src, inputs, settings, spill_file, progress, read_ahead)
+        yield from _analysed(src, inputs, settings, spill_file, progress, read_ahead, engine or LocalEngine())
 
 
 def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file: str, progress: Progress | None,
-              read_ahead: ReadAhead) -> Iterator[AnalysedBatch]:
+              read_ahead: ReadAhead, engine: "LocalEngine | RayEngine") -> Iterator[AnalysedBatch]:
     total = inputs.documents_expected
     unit = "documents" if inputs.containers else "files"  # for the progress line: rows are documents
     nbytes = 0
-    if settings.jobs == 1 or total < 2:
+    if engine.name == "local" and (settings.jobs == 1 or total < 2):
         # Text files one at a time (a progress step each); rows in batches, fingerprinted
         # together as in a worker (one numpy call per row cost more than cleaning it).
         n = 0
@@ -354,7 +355,7 @@ def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file:
         return
     batches = _batches(src, inputs.items(settings.text_field, settings.id_field), inputs.sizes)
     calls = ((str(src), batch, settings, spill_file) for batch in batches)
-    with ProcessPoolExecutor(max_workers=settings.jobs, initializer=worker_init, initargs=(os.getpid(),)) as pool:
+    with engine.pool(settings.jobs) as pool:
         try:
             # At most 8 batches per worker in flight (in_order also holds Ctrl-C back while the
             # workers are forked): Executor.map would take every batch at once, and a batch of
@@ -495,6 +496,15 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
 
 
 def _run(src: Path, dst: Path, settings: Settings, force: bool, progress: Progress | None, index: "Index | None") -> RunSummary:
+    engine = open_engine(settings.engine, settings.ray_address, settings.jobs)
+    try:
+        return _run_on(src, dst, settings, force, progress, index, engine)
+    finally:
+        engine.close()
+
+
+def _run_on(src: Path, dst: Path, settings: Settings, force: bool, progress: Progress | None, index: "Index | None",
+            engine: "LocalEngine | RayEngine") -> RunSummary:
     clock = _StageClock()
     set_mmap_threshold(top_pad=64 << 20, arenas=1)
     src, dst = Path(src), Path(dst)
@@ -518,7 +528,7 @@ def _run(src: Path, dst: Path, settings: Settings, force: bool, progress: Progre
     try:
         with open(spill_file, "w+b") as spill:
             # Pass 1: per-document stages, in the pool.
-            corpus = collect(_analyse_all(root, inputs, settings, str(spill_file), progress), skipped, settings)
+            corpus = collect(_analyse_all(root, inputs, settings, str(spill_file), progress, engine), skipped, settings)
             clock.end("read_normalise_segment_fingerprint")
             templates = find_template_lines(corpus, settings, index)
             clock.end("templates")
@@ -526,7 +536,7 @@ def _run(src: Path, dst: Path, settings: Settings, force: bool, progress: Progre
                 progress("dedupe", 0, corpus.n_candidates)
             indexed = None
             if index is None:
-                clusters = find_duplicates(corpus, templates, settings)
+                clusters = find_duplicates(corpus, templates, settings, engine)
                 clock.end("dedupe")
                 orphans = settle_orphan_headings(corpus, templates, clusters, settings)
             else:
@@ -543,7 +553,7 @@ def _run(src: Path, dst: Path, settings: Settings, force: bool, progress: Progre
 
             def written_documents(staging: Path) -> Iterator[WrittenDocument | WrittenRows]:
                 n = 0
-                for written in _render_all(str(spill_file), staging, dst.absolute(), tasks, settings):
+                for written in _render_all(str(spill_file), staging, dst.absolute(), tasks, settings, engine):
                     orphan_total[0] += written.orphan_headings
                     n += len(written.rows) if isinstance(written, WrittenRows) else 1
                     if progress:
@@ -751,7 +761,8 @@ def find_template_lines(corpus: CollectedCorpus, settings: Settings, index: Inde
     return TemplateLines(template_docs, groups, len(found), own_counts)
 
 
-def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings: Settings) -> ClusterResult:
+def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings: Settings,
+                    engine: "LocalEngine | RayEngine | None" = None) -> ClusterResult:
     """Exact, near and contained copies, keep-first in corpus order (cluster.decide), then the
     pieces of moved line breaks; a template line that is a section heading where it stands is
     taken back out of ``templates``."""
@@ -759,7 +770,11 @@ def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings:
     is_heading_a = np.zeros(corpus.n_candidates, dtype=bool)
     is_heading_a[corpus.heading_cands] = True
     fp.title = is_heading_a  # a heading that differs by a word is a variant, not a copy
-    clusters = decide(corpus.keys, fp, settings, release_buckets=True)
+    if engine is not None and engine.name != "local":
+        with engine.pool(settings.jobs) as pool:
+            clusters = decide(corpus.keys, fp, settings, release_buckets=True, pool=pool)
+    else:
+        clusters = decide(corpus.keys, fp, settings, release_buckets=True)
     for c in absorb_fragments(corpus.keys, fp.n_words, clusters, corpus.cand_doc, corpus.cand_para, settings, templates.documents):
         templates.documents.pop(c, None)
     # A template line that heads prose after prose is a section heading where it stands
@@ -983,14 +998,17 @@ def _document_hashes(docs: list[_DocumentEntry], key_hash: np.ndarray) -> tuple[
 _LABEL_WORDS = 10
 
 
-def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_RenderTask], settings: Settings) -> Iterator[WrittenDocument]:
-    """:func:`render_documents` over all documents, in order; in a process pool when --jobs > 1."""
+def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_RenderTask], settings: Settings,
+                engine: "LocalEngine | RayEngine | None" = None) -> Iterator[WrittenDocument]:
+    """:func:`render_documents` over all documents, in order; in a process pool when --jobs > 1,
+    or as tasks of the Ray engine."""
     calls = ((spill_file, staging, dst, batch) for batch in _render_batches(tasks))
-    if settings.jobs == 1:
+    engine = engine or LocalEngine()
+    if engine.name == "local" and settings.jobs == 1:
         for written in in_order(None, render_documents, calls, 0):
             yield from written
         return
-    with ProcessPoolExecutor(max_workers=settings.jobs, initializer=worker_init, initargs=(os.getpid(),)) as pool:
+    with engine.pool(settings.jobs) as pool:
         try:
             for written in in_order(pool, render_documents, calls, 4 * settings.jobs):
                 yield from written

@@ -37,6 +37,7 @@ def parse_encoding_option(value: str) -> tuple[str, str]:
 
 PAGE_MODES = ("off", "precise", "aggressive")
 FORMATS = ("txt", "jsonl", "parquet")  # as formats.FORMATS (settings load without the format readers)
+ENGINES = ("local", "ray")  # see engines.py
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ class Settings:
     page_model: str | None = None  # a page_model.json retrained on other pages
     # Execution (not part of the output: the output is the same for any value)
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Where the parallel work runs (engines.py); neither changes the output
+    engine: str = "local"
+    ray_address: str | None = None
 
     def __post_init__(self) -> None:
         def check(ok: bool, message: str) -> None:
@@ -98,6 +102,7 @@ class Settings:
             check(_is_codec(codec), f"unknown encoding {codec!r} (a Python codec name, such as cp1252, cp1251, koi8_r, shift_jis)")
         check(self.max_file_size >= 1, f"max_file_size must be positive, got {self.max_file_size}")
         check(1 <= self.jobs <= 256, f"jobs must be between 1 and 256, got {self.jobs}")
+        check(self.engine in ENGINES, f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if self.rules_file is not None:
             check(Path(self.rules_file).is_file(), f"rules file not found: {self.rules_file}")
         check(self.format is None or self.format in FORMATS, f"format must be one of {', '.join(FORMATS)}, got {self.format!r}")
@@ -107,10 +112,12 @@ class Settings:
             check(Path(self.page_model).is_file(), f"page model not found: {self.page_model}")
 
     def output_parameters(self) -> dict:
-        """Every parameter that can change the output (recorded in the manifest); jobs is left out
-        because the output is byte-identical for any worker count."""
+        """Every parameter that can change the output (recorded in the manifest); jobs and the
+        engine are left out because the output is byte-identical for any worker count and on
+        either engine."""
         params = asdict(self)
-        params.pop("jobs")
+        for where in ("jobs", "engine", "ray_address"):  # where the work runs: the same output
+            params.pop(where)
         params["include"] = list(self.include)
         params["encodings"] = [f"{glob}={codec}" if glob else codec for glob, codec in self.encodings]
         if self.rules_file is not None:
