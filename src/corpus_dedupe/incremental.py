@@ -91,7 +91,7 @@ def gather_prior(index: Index, fp: Fingerprints, n_columns: int, threads: int = 
     columns = [np.zeros(m, dtype=np.uint64) for _ in range(n_columns)]
     for c, member_rows, member_values in membership:
         columns[c][np.searchsorted(rows, member_rows)] = member_values
-    return PriorRows(rows, *_row_facts(index, rows, fp.sketch.shape[1]), columns, _gather(index, rows, "state", (3,), np.int8))
+    return PriorRows(rows, *_row_facts(index, rows, fp.sketch.shape[1], threads), columns, _gather(index, rows, "state", (3,), np.int8))
 
 
 def _gather(index: Index, rows: np.ndarray, name: str, shape: tuple, dtype) -> np.ndarray:
@@ -100,9 +100,11 @@ def _gather(index: Index, rows: np.ndarray, name: str, shape: tuple, dtype) -> n
     return index.gather(rows, name).reshape(len(rows), *shape).astype(dtype)
 
 
-def _row_facts(index: Index, rows: np.ndarray, sketch_width: int) -> tuple:
-    return (_gather(index, rows, "key_hash", (), np.uint64), _gather(index, rows, "n_words", (), np.int32),
-            _gather(index, rows, "heading", (), bool), _gather(index, rows, "sketch", (sketch_width,), np.uint8))
+def _row_facts(index: Index, rows: np.ndarray, sketch_width: int, threads: int = 1) -> tuple:
+    """Key hash, word count, heading flag and sketch of index ``rows`` (read in ``threads``
+    threads: numpy's gathers from the memory maps release the GIL)."""
+    wanted = (("key_hash", (), np.uint64), ("n_words", (), np.int32), ("heading", (), bool), ("sketch", (sketch_width,), np.uint8))
+    return tuple(_in_threads(lambda spec: _gather(index, rows, *spec), wanted, threads))
 
 
 def complete_prior(index: Index, prior: PriorRows, reached: np.ndarray) -> PriorRows:
@@ -170,10 +172,18 @@ def combined_keys(index: Index, prior: PriorRows, keys: KeyStore, needed: np.nda
     and nothing reads them."""
     out = KeyStore()
     wanted = np.flatnonzero(needed)
-    blob, wanted_lengths = index.keys_encoded(prior.rows[wanted])
+    # Read in the index's order (one slice join per segment), then laid out in the rows' order.
+    by_row = np.argsort(prior.rows[wanted], kind="stable")
+    blob, read_lengths = index.keys_encoded(prior.rows[wanted][by_row])
+    read_starts = np.cumsum(read_lengths) - read_lengths
+    wanted_lengths = np.empty(len(wanted), dtype=np.int64)
+    wanted_lengths[by_row] = read_lengths
+    starts = np.empty(len(wanted), dtype=np.int64)
+    starts[by_row] = read_starts
+    read = memoryview(blob)
     lengths = np.zeros(prior.m, dtype=np.int64)
     lengths[wanted] = wanted_lengths
-    out.extend_encoded(blob, lengths)
+    out.extend_encoded(b"".join([read[a : a + n] for a, n in zip(starts.tolist(), wanted_lengths.tolist())]), lengths)
     offsets = keys._settle()
     out.extend_encoded(bytes(keys._data[: int(offsets[-1])]), np.diff(offsets))
     return out
