@@ -77,7 +77,7 @@ def _ray_task_workers() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
         except OSError:
             continue
-        if cmdline.startswith("ray::") and any(name in cmdline for name in ("analyse_documents", "render_documents", "_compare_shipped")):
+        if cmdline.startswith("ray::") and any(name in cmdline for name in ("analyse_documents", "render_documents", "_decide_components")):
             pids.append(int(entry.name))
     return pids
 

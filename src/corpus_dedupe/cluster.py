@@ -381,14 +381,9 @@ def _compare_pairs(get_keys, cand_i, cand_j, flags, settings: Settings, index: n
 
 def _pair_texts(get_keys, cand_i, cand_j, index: np.ndarray) -> tuple[list[str], list[int]]:
     """The distinct keys of the pairs at ``index`` and, for each pair's left then right side,
-    its key's place among them (what a task on another machine is sent: see engines.py)."""
+    its key's place among them."""
     distinct, position = np.unique(np.concatenate((cand_i[index], cand_j[index])), return_inverse=True)
     return get_keys(distinct), position.reshape(-1).tolist()
-
-
-def _compare_shipped(lo: int, hi: int, texts: list[str], position: list[int], pair_flags: np.ndarray, settings: Settings):
-    """A task of verification with its keys sent along (an engine without shared memory)."""
-    return lo, hi, _compare_texts(texts, position, pair_flags, settings)
 
 
 def _compare_texts(texts: list[str], position: list[int], pair_flags: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]]]:
@@ -607,7 +602,7 @@ class _PairVerdicts:
     ahead (``ahead``: candidate indexes, increasing) arrive task by task, in order; any other
     pair is compared when asked for."""
 
-    def __init__(self, keys, get_key, cand_i, cand_j, flags, ahead: np.ndarray, settings: Settings, jobs: int, pool=None) -> None:
+    def __init__(self, keys, get_key, cand_i, cand_j, flags, ahead: np.ndarray, settings: Settings, jobs: int) -> None:
         global _shared_for_workers
         self.cand_i, self.cand_j, self.flags, self.settings, self.get_key = cand_i, cand_j, flags, settings, get_key
         self.get_keys = _many_getter(keys)
@@ -619,11 +614,7 @@ class _PairVerdicts:
         self.compared = 0
         self.pool = None
         calls = ((lo, min(len(ahead), lo + _VERIFY_TASK), ahead[lo : lo + _VERIFY_TASK]) for lo in range(0, len(ahead), _VERIFY_TASK))
-        if pool is not None and len(ahead):
-            # Tasks of an engine without shared memory (engines.py): each is sent its keys.
-            shipped = ((lo, hi, *_pair_texts(self.get_keys, cand_i, cand_j, index), flags[index], settings) for lo, hi, index in calls)
-            self.results = in_order(pool, _compare_shipped, shipped, 4 * jobs)
-        elif jobs > 1 and len(ahead) >= _PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+        if jobs > 1 and len(ahead) >= _PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
             # Forked workers (forked at the first submit) see the keys and candidate arrays
             # without copying them.
             _shared_for_workers = (keys, cand_i, cand_j, flags, settings)
@@ -816,13 +807,12 @@ def candidate_pairs(keys: KeyStore | list[str], fp: Fingerprints, exact: ExactCo
     return CandidatePairs(active, cand_i, cand_j, cand_flags, ahead, counts)
 
 
-def verify_pairs(keys: KeyStore | list[str], pairs: CandidatePairs, settings: Settings, pool=None) -> "_PairVerdicts":
+def verify_pairs(keys: KeyStore | list[str], pairs: CandidatePairs, settings: Settings) -> "_PairVerdicts":
     """The text comparisons (rapidfuzz) of the candidate pairs: those ``ahead`` start at once, in
-    ``settings.jobs`` processes (or as tasks of ``pool``, an engine's: engines.py); any other is
-    compared when the keep-first loop asks for it. The verdicts do not depend on any decision,
-    nor on the number of processes. Close it when done."""
+    ``settings.jobs`` processes; any other is compared when the keep-first loop asks for it. The
+    verdicts do not depend on any decision, nor on the number of processes. Close it when done."""
     get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
-    return _PairVerdicts(keys, get_key, pairs.cand_i, pairs.cand_j, pairs.flags, pairs.ahead, settings, settings.jobs, pool)
+    return _PairVerdicts(keys, get_key, pairs.cand_i, pairs.cand_j, pairs.flags, pairs.ahead, settings, settings.jobs)
 
 
 @dataclass
@@ -913,7 +903,7 @@ def keep_first(n: int, exact: ExactCopies, pairs: CandidatePairs, verdicts: "_Pa
     return ClusterResult(code, duplicate_of, similarity, variant_of, differing, dict(counts))
 
 
-def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, release_buckets: bool = False, pool=None) -> ClusterResult:
+def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, release_buckets: bool = False) -> ClusterResult:
     """Decisions for every candidate (index order is corpus order): the stages :func:`find_exact`,
     :func:`candidate_pairs`, :func:`verify_pairs` and :func:`keep_first` in turn. Candidate pairs
     are compared as text in ``settings.jobs`` processes; the decisions do not depend on that
@@ -924,11 +914,110 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
                              np.full(0, -1, dtype=np.int32), {}, {})
     exact = find_exact(fp)
     pairs = candidate_pairs(keys, fp, exact, settings, release_buckets)
-    verdicts = verify_pairs(keys, pairs, settings, pool)
+    verdicts = verify_pairs(keys, pairs, settings)
     try:
         return keep_first(n, exact, pairs, verdicts)
     finally:
         verdicts.close()
+
+
+_COMPONENT_TASK_PAIRS = 20000  # candidate pairs (at least) per task of decide_by_components
+
+
+def candidate_components(n: int, exact: ExactCopies, pairs: CandidatePairs) -> np.ndarray:
+    """The connected component of each candidate in the graph of its candidate pairs and exact
+    copies (its first copy): keep-first reads nothing outside a row's component (its candidates,
+    their decisions, what those point at), so components can be decided apart, in any order,
+    each in corpus order. Labels are numbered by their first row."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    copies = np.flatnonzero(exact.exact)
+    a = np.concatenate([pairs.cand_i.astype(np.int64), copies])
+    b = np.concatenate([pairs.cand_j.astype(np.int64), exact.first_of[copies].astype(np.int64)])
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels
+
+
+def _component_problem(rows: np.ndarray, pair_range: np.ndarray, exact: ExactCopies, pairs: CandidatePairs, active: np.ndarray,
+                       local_of: np.ndarray, keys) -> tuple:
+    """What deciding some whole components needs, renumbered from 0: ``rows``, their rows one
+    component after the other (corpus order inside each), and ``pair_range``, their pairs in the
+    same order. Components never read each other, so deciding them together in this order is
+    deciding each apart. ``local_of`` is scratch space of the corpus's size."""
+    local_of[rows] = np.arange(len(rows))
+    cand_i = local_of[pairs.cand_i[pair_range]].astype(np.int32)
+    cand_j = local_of[pairs.cand_j[pair_range]].astype(np.int32)
+    rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
+    texts = keys.many(rows) if isinstance(keys, KeyStore) else [keys[r] for r in rows.tolist()]
+    return (texts, local_of[exact.first_of[rows]], exact.exact[rows], np.flatnonzero(active[rows]), cand_i, cand_j,
+            pairs.flags[pair_range], np.flatnonzero(rank < _MAX_VERIFY))
+
+
+def _decide_components(problem: tuple, settings: Settings) -> ClusterResult:
+    """keep_first for the components of a :func:`_component_problem` (a task: all it needs
+    travels with it)."""
+    texts, first_of, is_exact, active, cand_i, cand_j, flags, ahead = problem
+    pairs = CandidatePairs(active, cand_i, cand_j, flags, ahead, {})
+    verdicts = _PairVerdicts(texts, texts.__getitem__, cand_i, cand_j, flags, ahead, settings, 1)
+    try:
+        return keep_first(len(texts), ExactCopies(first_of, is_exact), pairs, verdicts)
+    finally:
+        verdicts.close()
+
+
+def decide_by_components(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, pool, release_buckets: bool = False) -> ClusterResult:
+    """:func:`decide`, with the keep-first decisions (and their text comparisons) made per
+    connected component of the candidate graph, as tasks of ``pool`` (an engine's, engines.py;
+    None: here): components grouped into tasks of at least ``_COMPONENT_TASK_PAIRS`` pairs,
+    results merged by row. The same decisions as :func:`decide` (tests/test_ray_engine.py)."""
+    n = len(fp.key_hash)
+    exact = find_exact(fp)
+    pairs = candidate_pairs(keys, fp, exact, settings, release_buckets)
+    labels = candidate_components(n, exact, pairs)
+    alone = np.bincount(labels)[labels] == 1  # a row with no pair and no copy: kept
+    order = np.flatnonzero(~alone)
+    order = order[np.argsort(labels[order], kind="stable")]  # grouped by component, corpus order inside
+    component = labels[order]
+    starts = np.flatnonzero(np.r_[True, component[1:] != component[:-1]]) if len(order) else np.zeros(0, dtype=np.int64)
+    pair_component = labels[pairs.cand_i.astype(np.int64)]
+    pair_order = np.argsort(pair_component, kind="stable")  # grouped by component, their order inside
+    pair_starts = np.searchsorted(pair_component[pair_order], component[starts])
+    # Tasks: runs of whole components, of at least _COMPONENT_TASK_PAIRS pairs (or the rest).
+    weight = np.diff(np.r_[pair_starts, len(pairs.cand_i)]) + 1
+    cut = np.flatnonzero(np.diff(np.cumsum(weight) // _COMPONENT_TASK_PAIRS, prepend=0) > 0)
+    task_starts = np.unique(np.r_[0, cut + 1])
+    task_starts = task_starts[task_starts < len(starts)]
+    active = np.zeros(n, dtype=bool)
+    active[pairs.active] = True
+    local_of = np.zeros(n, dtype=np.int64)
+    spans = [(int(a), int(b)) for a, b in zip(task_starts, np.r_[task_starts[1:], len(starts)])]
+
+    def calls():
+        for a, b in spans:
+            row_lo, row_hi = int(starts[a]), (int(starts[b]) if b < len(starts) else len(order))
+            pair_lo, pair_hi = int(pair_starts[a]), (int(pair_starts[b]) if b < len(starts) else len(pair_order))
+            yield (_component_problem(order[row_lo:row_hi], pair_order[pair_lo:pair_hi], exact, pairs, active, local_of, keys), settings)
+
+    code = np.zeros(n, dtype=np.int8)
+    duplicate_of = np.full(n, -1, dtype=np.int32)
+    similarity = np.full(n, np.nan, dtype=np.float32)
+    variant_of = np.full(n, -1, dtype=np.int32)
+    differing: dict[int, list[str]] = {}
+    counts: Counter = Counter(pairs.counts)
+    for (a, b), result in zip(spans, in_order(pool, _decide_components, calls(), 4 * settings.jobs)):
+        rows = order[int(starts[a]) : (int(starts[b]) if b < len(starts) else len(order))]
+        code[rows] = result.code
+        duplicate_of[rows] = np.where(result.duplicate_of >= 0, rows[np.maximum(result.duplicate_of, 0)], -1)
+        variant_of[rows] = np.where(result.variant_of >= 0, rows[np.maximum(result.variant_of, 0)], -1)
+        similarity[rows] = result.similarity
+        differing.update({int(rows[i]): numbers for i, numbers in result.differing_numbers.items()})
+        for name in ("copies_of_copies", "verified_pairs", "variants"):
+            counts[name] += result.counts.get(name, 0)
+    for c, name in REASON_OF_CODE.items():
+        counts[name] = int((code == c).sum())
+    return ClusterResult(code, duplicate_of, similarity, variant_of, dict(sorted(differing.items())), dict(counts))
 
 
 _COPY_OF_COPY_VERIFY = 2  # removed candidates compared per kept row (0.53 s of 200 MB's main process with six)

@@ -42,7 +42,7 @@ from .boilerplate import (
     split_line_edges,
     template_shaped,
 )
-from .cluster import REASON_OF_CODE, ClusterResult, KeyStore, absorb_fragments, decide
+from .cluster import REASON_OF_CODE, ClusterResult, KeyStore, absorb_fragments, decide, decide_by_components
 from .incremental import (BatchDecisions, BatchResult, PriorRows, add_earlier_template_counts, batch_result, decide_batch, segment_arrays,
                           template_count_table)
 from .engines import LocalEngine, RayEngine, open_engine
@@ -771,8 +771,10 @@ def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings:
     is_heading_a[corpus.heading_cands] = True
     fp.title = is_heading_a  # a heading that differs by a word is a variant, not a copy
     if engine is not None and engine.name != "local":
+        # Keep-first per connected component of the candidate graph, components as the engine's
+        # tasks (each sent its keys); the same decisions as in one piece.
         with engine.pool(settings.jobs) as pool:
-            clusters = decide(corpus.keys, fp, settings, release_buckets=True, pool=pool)
+            clusters = decide_by_components(corpus.keys, fp, settings, pool, release_buckets=True)
     else:
         clusters = decide(corpus.keys, fp, settings, release_buckets=True)
     for c in absorb_fragments(corpus.keys, fp.n_words, clusters, corpus.cand_doc, corpus.cand_para, settings, templates.documents):
