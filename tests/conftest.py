@@ -62,3 +62,25 @@ def decodes_as_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def generated_corpus(out: Path, size_mb: float, seed: int) -> Path:
+    """A corpus made by ``benchmarks/generate.py`` (real speeches from ../shared/bench-text, every
+    kind of copy, ``--extended``) in ``out``."""
+    import importlib.util
+    import sys
+
+    bench = ROOT / "benchmarks"
+    name = "bench_generate_for_tests"
+    generate = sys.modules.get(name)
+    if generate is None:
+        spec = importlib.util.spec_from_file_location(name, bench / "generate.py")
+        generate = importlib.util.module_from_spec(spec)
+        sys.modules[name] = generate  # (its dataclasses look their module up)
+        sys.path.insert(0, str(bench))
+        try:
+            spec.loader.exec_module(generate)
+        finally:
+            sys.path.remove(str(bench))
+    generate.generate(SHARED_BENCH_TEXT, size_mb, seed, out, extended=True)
+    return out

@@ -3,22 +3,18 @@ the Ray engine runs as tasks) decides exactly what keep-first over the whole cor
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import SEEDS
+from conftest import SEEDS, generated_corpus
 from corpus_dedupe import pipeline
 from corpus_dedupe.cluster import candidate_components, candidate_pairs, decide, decide_by_components, find_exact
 from corpus_dedupe.formats import discover_inputs
 from corpus_dedupe.settings import Settings
 
-REPO = Path(__file__).resolve().parent.parent
-SOURCE = Path("/work/shared/bench-text")
 
 
 def _collected(src: Path, settings: Settings):
@@ -34,16 +30,7 @@ def _collected(src: Path, settings: Settings):
 
 
 def _generated(tmp: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("bench_generate_components", REPO / "benchmarks" / "generate.py")
-    generate = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = generate
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        spec.loader.exec_module(generate)
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    generate.generate(SOURCE, 2, 5, tmp / "corpus", extended=True)
-    return tmp / "corpus"
+    return generated_corpus(tmp / "corpus", 2, 5)
 
 
 @pytest.mark.parametrize("which", ["seeds", "generated"])

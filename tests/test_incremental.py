@@ -4,9 +4,7 @@ refuses a second writer and an index of another version; ``dedupe index`` and ``
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -16,12 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, manifest, output_digest, provenance, run_cli, write_files
+from conftest import SEEDS, generated_corpus, manifest, output_digest, provenance, run_cli, write_files
 from corpus_dedupe import dedupe
 from corpus_dedupe.index import INDEX_VERSION, Index
 
-REPO = Path(__file__).resolve().parent.parent
-SOURCE = Path("/work/shared/bench-text")
 
 
 def decisions(*dsts: Path) -> dict[tuple[str, int], tuple]:
@@ -80,19 +76,7 @@ def test_seeds_in_batches_get_the_decisions_and_output_of_one_run(tmp_path, size
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     """A generated corpus (real speeches, every kind of copy, across documents and sites)."""
-    if not SOURCE.is_dir():
-        pytest.fail(f"benchmark source text not found at {SOURCE}")
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "benchmarks" / "generate.py")
-    generate = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = generate  # (its dataclasses look their module up)
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        spec.loader.exec_module(generate)
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    out = tmp_path_factory.mktemp("generated") / "corpus"
-    generate.generate(SOURCE, 1.5, 7, out, extended=True)
-    return out
+    return generated_corpus(tmp_path_factory.mktemp("generated") / "corpus", 1.5, 7)
 
 
 def _five_batches(generated: Path, root: Path) -> list[Path]:

@@ -4,7 +4,6 @@ is replaced and the output is still the same; without Ray installed, one line na
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -14,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, output_digest
+from conftest import SEEDS, generated_corpus, output_digest
 
-REPO = Path(__file__).resolve().parent.parent
-SOURCE = Path("/work/shared/bench-text")
 DEDUPE = [sys.executable, "-c", "from corpus_dedupe.cli import main; main()"]
 
 pytest.importorskip("ray", reason="the [ray] extra is part of the test extra")
@@ -29,17 +26,7 @@ def _run(*args, env=None) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
-    spec = importlib.util.spec_from_file_location("bench_generate_ray", REPO / "benchmarks" / "generate.py")
-    generate = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = generate
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        spec.loader.exec_module(generate)
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    out = tmp_path_factory.mktemp("generated") / "corpus"
-    generate.generate(SOURCE, 3, 11, out, extended=True)
-    return out
+    return generated_corpus(tmp_path_factory.mktemp("generated") / "corpus", 3, 11)
 
 
 @pytest.fixture(scope="module")

@@ -122,6 +122,12 @@ class ClusterResult:
     differing_numbers: dict[int, list[str]] = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
 
+    @classmethod
+    def all_kept(cls, n: int) -> "ClusterResult":
+        """``n`` candidates, every one kept (what the decisions start from)."""
+        return cls(np.zeros(n, dtype=np.int8), np.full(n, -1, dtype=np.int32), np.full(n, np.nan, dtype=np.float32),
+                   np.full(n, -1, dtype=np.int32), {}, {})
+
 
 def verify(p: str, q: str, settings: Settings) -> tuple[int, float] | None:
     """Is the paragraph with key ``p`` a near-duplicate of, or contained in, the kept paragraph with
@@ -855,11 +861,9 @@ def keep_first(n: int, exact: ExactCopies, pairs: CandidatePairs, verdicts: "_Pa
     a verdict is not known yet, has it computed (or waits for the workers' one) and goes on.
     ``prior``: the first rows are an index's, decided already (``pairs.active`` holds none of them).
     ``stages``: a list that gets the :class:`StageStates`."""
-    code = np.zeros(n, dtype=np.int8)
-    duplicate_of = np.full(n, -1, dtype=np.int32)
-    similarity = np.full(n, np.nan, dtype=np.float32)
-    variant_of = np.full(n, -1, dtype=np.int32)
-    differing: dict[int, list[str]] = {}
+    blank = ClusterResult.all_kept(n)
+    code, duplicate_of, similarity, variant_of = blank.code, blank.duplicate_of, blank.similarity, blank.variant_of
+    differing = blank.differing_numbers
     counts: Counter = Counter(pairs.counts)
     active, cand_i, cand_j = pairs.active, pairs.cand_i, pairs.cand_j
     kept = bytearray(b"\x01") * n  # code == KEEP, readable without numpy's per-item cost
@@ -910,8 +914,7 @@ def decide(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, rel
     number."""
     n = len(fp.key_hash)
     if n == 0:
-        return ClusterResult(np.zeros(0, dtype=np.int8), np.full(0, -1, dtype=np.int32), np.full(0, np.nan, dtype=np.float32),
-                             np.full(0, -1, dtype=np.int32), {}, {})
+        return ClusterResult.all_kept(0)
     exact = find_exact(fp)
     pairs = candidate_pairs(keys, fp, exact, settings, release_buckets)
     verdicts = verify_pairs(keys, pairs, settings)
@@ -1000,11 +1003,9 @@ def decide_by_components(keys: KeyStore | list[str], fp: Fingerprints, settings:
             pair_lo, pair_hi = int(pair_starts[a]), (int(pair_starts[b]) if b < len(starts) else len(pair_order))
             yield (_component_problem(order[row_lo:row_hi], pair_order[pair_lo:pair_hi], exact, pairs, active, local_of, keys), settings)
 
-    code = np.zeros(n, dtype=np.int8)
-    duplicate_of = np.full(n, -1, dtype=np.int32)
-    similarity = np.full(n, np.nan, dtype=np.float32)
-    variant_of = np.full(n, -1, dtype=np.int32)
-    differing: dict[int, list[str]] = {}
+    merged = ClusterResult.all_kept(n)
+    code, duplicate_of, similarity, variant_of = merged.code, merged.duplicate_of, merged.similarity, merged.variant_of
+    differing = merged.differing_numbers
     counts: Counter = Counter(pairs.counts)
     for (a, b), result in zip(spans, in_order(pool, _decide_components, calls(), 4 * settings.jobs)):
         rows = order[int(starts[a]) : (int(starts[b]) if b < len(starts) else len(order))]
