@@ -301,11 +301,9 @@ class BatchResult:
 
     def references(self, index: Index) -> dict[int, tuple]:
         """Per batch row pointing at an index row: that row's (document, paragraph, line, batch)."""
-        refs = {}
-        for k, g in {**self.outside_var, **self.outside_dup}.items():
-            batch, path, para, line = index.reference(g)
-            refs[k] = (path, para, line, batch)
-        return refs
+        targets = {**self.outside_var, **self.outside_dup}
+        found = index.references(np.array(list(targets.values()), dtype=np.int64))
+        return {k: (path, para, line, batch) for k, (batch, path, para, line) in zip(targets, found)}
 
 
 def global_rows(decisions: BatchDecisions, index: Index, values: np.ndarray) -> np.ndarray:

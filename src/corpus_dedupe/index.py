@@ -398,12 +398,15 @@ class Index:
             counts[hit] += np.asarray(seg_count[at[hit]])
         return counts
 
-    def reference(self, row: int) -> tuple[int, str, int, int]:
-        """(batch, document key, paragraph, first line) of a global row, for provenance."""
-        s = int(self.segment_of(np.array([row]))[0])
-        segment = self.segments[s]
-        doc, para, line = (int(x) for x in segment.array("where")[row - segment.first])
-        return segment.batch, segment.json("docs")["documents"][doc], para, line
+    def references(self, rows: np.ndarray) -> list[tuple[int, str, int, int]]:
+        """(batch, document key, paragraph, first line) of each global row, for provenance."""
+        rows = np.asarray(rows, dtype=np.int64)
+        where = self.gather(rows, "where").tolist()
+        out = []
+        for s, row, (doc, para, line) in zip(self.segment_of(rows).tolist(), rows.tolist(), where):
+            segment = self.segments[s]
+            out.append((segment.batch, segment.json("docs")["documents"][doc], para, line))
+        return out
 
     def summary(self) -> dict:
         """What ``dedupe index DIR`` prints."""
