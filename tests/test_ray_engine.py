@@ -97,3 +97,22 @@ def test_without_ray_installed_one_line_names_the_extra_and_dst_is_not_made(tmp_
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "pip install 'corpus-dedupe[ray]'" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_an_interrupted_ray_run_leaves_the_previous_output(generated, local_output, tmp_path):
+    """Ctrl-C in the middle of a Ray run: DST is the previous complete output, as with the local
+    engine (the staging folder and the spill file are removed)."""
+    out = tmp_path / "out"
+    assert _run(generated, out, "--jobs", "2", "-q").returncode == 0
+    before = output_digest(out)
+    proc = subprocess.Popen([*DEDUPE, str(generated), str(out), "--engine", "ray", "--jobs", "2", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and not _ray_task_workers():
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert output_digest(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
