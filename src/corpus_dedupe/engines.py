@@ -39,10 +39,7 @@ class LocalEngine:
     name = "local"
 
     @contextlib.contextmanager
-    def pool(self, jobs: int) -> Iterator[concurrent.futures.ProcessPoolExecutor | None]:
-        if jobs <= 1:
-            yield None
-            return
+    def pool(self, jobs: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, initializer=worker_init, initargs=(os.getpid(),)) as pool:
             yield pool
 

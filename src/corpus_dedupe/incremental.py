@@ -209,6 +209,7 @@ class BatchDecisions:
     stages: StageStates
     absorbed: list[int]
     heirs: dict[int, int]
+    copies: np.ndarray  # the batch's rows that are exact copies of an earlier row, of the index or the batch
 
 
 def decide_batch(index: Index, keys: KeyStore, fp: Fingerprints, heading: np.ndarray, cand_doc: np.ndarray, cand_para: np.ndarray,
@@ -272,7 +273,7 @@ def decide_batch(index: Index, keys: KeyStore, fp: Fingerprints, heading: np.nda
     heirs = dict(prior.heirs)
     template = {c + m: count for c, count in template_rows.items()}
     absorbed = absorb_fragments(all_keys, all_fp.n_words, clusters, doc_of, para_of, settings, template, first_row=m, heirs=heirs)
-    return BatchDecisions(prior, clusters, stages[0], absorbed, heirs)
+    return BatchDecisions(prior, clusters, stages[0], absorbed, heirs, exact.exact[m:].copy())
 
 
 def batch_result(decisions: BatchDecisions, index: Index) -> "BatchResult":
@@ -326,10 +327,7 @@ def segment_arrays(decisions: BatchDecisions, final: BatchResult, index: Index, 
     m = decisions.prior.m
     n = len(fp.key_hash)
     base = index.rows
-    exact = find_exact(fp)
-    earlier = index.first_rows_of(fp.key_hash) if index.rows else np.full(n, -1, dtype=np.int64)
-    # As one big run sees them: an exact copy has the key of an earlier row, of this batch or not.
-    copy = exact.exact | ((earlier >= 0) & (fp.n_words > 0))
+    copy = decisions.copies  # as one big run sees them: the key of an earlier row, of this batch or not
     first = ~copy & (fp.n_words > 0)
     order = np.argsort(fp.key_hash[first], kind="stable")
     exact_hash = fp.key_hash[first][order]

@@ -51,7 +51,7 @@ import os
 import re
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -135,12 +135,8 @@ def decision_settings(settings) -> dict:
     values = {name: getattr(settings, name) for name in DECISION_SETTINGS}
     for name in ("rules_file", "page_model"):
         path = getattr(settings, name)
-        values[name] = None if path is None else _file_digest(path)
+        values[name] = None if path is None else _sha256(Path(path))
     return values
-
-
-def _file_digest(path: str) -> str:
-    return _sha256(Path(path))
 
 
 @dataclass
@@ -151,30 +147,28 @@ class Segment:
     batch: int
     first: int
     rows: int
+    _arrays: dict = field(default_factory=dict, repr=False, compare=False)
+    _json: dict = field(default_factory=dict, repr=False, compare=False)
 
     def array(self, name: str) -> np.ndarray:
-        cache = self.__dict__.setdefault("_arrays", {})
-        if name not in cache:
+        if name not in self._arrays:
             path = self.folder / f"{name}.npy"
-            cache[name] = np.load(path, mmap_mode="r") if path.stat().st_size > 128 else np.load(path)
-        return cache[name]
+            self._arrays[name] = np.load(path, mmap_mode="r") if path.stat().st_size > 128 else np.load(path)
+        return self._arrays[name]
 
     def json(self, name: str):
-        cache = self.__dict__.setdefault("_json", {})
-        if name not in cache:
-            cache[name] = json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
-        return cache[name]
+        if name not in self._json:
+            self._json[name] = json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
+        return self._json[name]
 
-    def keys_encoded(self, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def keys_encoded(self, local: np.ndarray) -> tuple[bytes, np.ndarray]:
         """The UTF-8 bytes of the match keys of rows ``local`` run together, and their lengths:
         one gather from the memory map (a slice per key through numpy's memmap cost 6 µs)."""
         ends = self.array("key_ends")
         data = memoryview(np.asarray(self.array("keys")))
         stop = np.asarray(ends[local])
         start = np.where(local > 0, np.asarray(ends[np.maximum(local - 1, 0)]), 0)
-        blob = b"".join([data[a:b] for a, b in zip(start.tolist(), stop.tolist())])
-        return np.frombuffer(blob, dtype=np.uint8), stop - start
-
+        return b"".join([data[a:b] for a, b in zip(start.tolist(), stop.tolist())]), stop - start
 
 
 class Index:
@@ -285,18 +279,14 @@ class Index:
         firsts = np.array([s.first for s in self.segments], dtype=np.int64)
         return np.searchsorted(firsts, rows, side="right") - 1
 
-    def _by_segment(self, rows: np.ndarray) -> tuple[np.ndarray, list[tuple[int, np.ndarray]]]:
-        """The order that groups ``rows`` by segment (stable), and per segment its rows' places in
-        that order's groups: gathering segment by segment, then undoing the order, gives the
-        values in the order of ``rows``, sorted or not."""
+    def _by_segment(self, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Per segment holding some of ``rows``, their places in ``rows`` (in order): gathering
+        segment by segment into those places gives the values in the order of ``rows``, sorted
+        or not."""
         seg = self.segment_of(rows)
         order = np.argsort(seg, kind="stable")
-        groups = []
         bounds = np.searchsorted(seg[order], np.arange(len(self.segments) + 1))
-        for s in range(len(self.segments)):
-            if bounds[s] < bounds[s + 1]:
-                groups.append((s, order[bounds[s] : bounds[s + 1]]))
-        return order, groups
+        return [(s, order[bounds[s] : bounds[s + 1]]) for s in range(len(self.segments)) if bounds[s] < bounds[s + 1]]
 
     def gather(self, rows: np.ndarray, name: str) -> np.ndarray:
         """``name``'s values at the global ``rows``, in their order, read segment by segment."""
@@ -306,33 +296,19 @@ class Index:
             shape = (0,) + (template.shape[1:] if template is not None else ())
             return np.zeros(shape, dtype=template.dtype if template is not None else np.int64)
         out = np.empty((len(rows),) + template.shape[1:], dtype=template.dtype)
-        for s, places in self._by_segment(rows)[1]:
+        for s, places in self._by_segment(rows):
             segment = self.segments[s]
             out[places] = np.asarray(segment.array(name)[rows[places] - segment.first])
         return out
 
     def keys_encoded(self, rows: np.ndarray) -> tuple[bytes, np.ndarray]:
-        """The match keys of global ``rows`` (in their order) as :meth:`Segment.keys_encoded`."""
+        """The match keys of global ``rows`` (sorted: the index's order) as
+        :meth:`Segment.keys_encoded`, one join per segment."""
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) == 0:
             return b"", np.zeros(0, dtype=np.int64)
-        if len(rows) < 2 or bool(np.all(rows[1:] >= rows[:-1])):  # in the index's order: one join per segment
-            parts = []
-            for s, places in self._by_segment(rows)[1]:
-                segment = self.segments[s]
-                parts.append(segment.keys_encoded(rows[places] - segment.first))
-            return b"".join(blob.tobytes() for blob, _ in parts), np.concatenate([length for _, length in parts]).astype(np.int64)
-        pieces: list[bytes] = [b""] * len(rows)
-        lengths = np.zeros(len(rows), dtype=np.int64)
-        for s, places in self._by_segment(rows)[1]:
-            segment = self.segments[s]
-            blob, length = segment.keys_encoded(rows[places] - segment.first)
-            raw = blob.tobytes()
-            ends = np.cumsum(length).tolist()
-            for place, a, b in zip(places.tolist(), [0] + ends[:-1], ends):
-                pieces[place] = raw[a:b]
-            lengths[places] = length
-        return b"".join(pieces), lengths
+        parts = [self.segments[s].keys_encoded(rows[places] - self.segments[s].first) for s, places in self._by_segment(rows)]
+        return b"".join(blob for blob, _ in parts), np.concatenate([length for _, length in parts]).astype(np.int64)
 
     def first_rows_of(self, key_hash: np.ndarray) -> np.ndarray:
         """The global row that was the first of each key hash (-1: none indexed)."""

@@ -660,6 +660,12 @@ class CollectedCorpus:
         """Each document's first candidate, then the number of candidates."""
         return [doc.first_candidate for doc in self.docs] + [self.n_candidates]
 
+    def heading_mask(self) -> np.ndarray:
+        """Which candidates are headings, titles or labels."""
+        mask = np.zeros(self.n_candidates, dtype=bool)
+        mask[self.heading_cands] = True
+        return mask
+
 
 def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
@@ -769,9 +775,7 @@ def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings:
     pieces of moved line breaks; a template line that is a section heading where it stands is
     taken back out of ``templates``."""
     fp = corpus.fp
-    is_heading_a = np.zeros(corpus.n_candidates, dtype=bool)
-    is_heading_a[corpus.heading_cands] = True
-    fp.title = is_heading_a  # a heading that differs by a word is a variant, not a copy
+    fp.title = corpus.heading_mask()  # a heading that differs by a word is a variant, not a copy
     if engine is not None and engine.name != "local":
         # Keep-first per connected component of the candidate graph, components as the engine's
         # tasks (each sent its keys); the same decisions as in one piece.
@@ -779,15 +783,21 @@ def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings:
             clusters = decide_by_components(corpus.keys, fp, settings, pool, release_buckets=True)
     else:
         clusters = decide(corpus.keys, fp, settings, release_buckets=True)
-    for c in absorb_fragments(corpus.keys, fp.n_words, clusters, corpus.cand_doc, corpus.cand_para, settings, templates.documents):
+    _take_back_template_lines(templates, corpus, absorb_fragments(corpus.keys, fp.n_words, clusters, corpus.cand_doc, corpus.cand_para,
+                                                                  settings, templates.documents))
+    return clusters
+
+
+def _take_back_template_lines(templates: TemplateLines, corpus: CollectedCorpus, pieces: Iterable[int]) -> None:
+    """Template lines that are not: the pieces of moved breaks removed with their copies, and a
+    template line that heads prose after prose, a section heading where it stands ("EDUCATION",
+    "II." over a part of a State of the Union address; between menu lines, the same line is the
+    site's template). (After the pieces of moved breaks are taken: "Now," alone on a line in
+    three documents is the start of a sentence.)"""
+    for c in pieces:
         templates.documents.pop(c, None)
-    # A template line that heads prose after prose is a section heading where it stands
-    # ("EDUCATION", "II." over a part of a State of the Union address); between menu lines, the
-    # same line is the site's template. (After the pieces of moved breaks are taken: "Now," alone
-    # on a line in three documents is the start of a sentence.)
     for c in corpus.section_heading_cands.tolist():
         templates.documents.pop(c, None)
-    return clusters
 
 
 @dataclass
@@ -803,14 +813,10 @@ class IndexedBatch:
 
 def decide_against_index(index: Index, corpus: CollectedCorpus, templates: TemplateLines, settings: Settings) -> IndexedBatch:
     """find_duplicates and settle_orphan_headings for a batch that follows the indexed ones."""
-    is_heading_a = np.zeros(corpus.n_candidates, dtype=bool)
-    is_heading_a[corpus.heading_cands] = True
+    is_heading_a = corpus.heading_mask()
     decisions = decide_batch(index, corpus.keys, corpus.fp, is_heading_a, corpus.cand_doc, corpus.cand_para, templates.documents, settings)
     m = decisions.prior.m
-    for c in decisions.absorbed:
-        templates.documents.pop(c - m, None)
-    for c in corpus.section_heading_cands.tolist():
-        templates.documents.pop(c, None)
+    _take_back_template_lines(templates, corpus, [c - m for c in decisions.absorbed])
     orphan_all = settle_orphan_headings(corpus, templates, decisions.clusters, settings, prior=decisions.prior)
     return IndexedBatch(decisions, batch_result(decisions, index), orphan_all[m:], is_heading_a)
 
@@ -839,8 +845,7 @@ def settle_orphan_headings(corpus: CollectedCorpus, templates: TemplateLines, cl
     docs, fp = corpus.docs, corpus.fp
     m = prior.m if prior is not None else 0
     n = m + corpus.n_candidates
-    is_heading_a = np.zeros(n, dtype=bool)
-    is_heading_a[m + corpus.heading_cands] = True
+    is_heading_a = np.concatenate([np.zeros(m, dtype=bool), corpus.heading_mask()])
     template_a = np.zeros(n, dtype=bool)
     template_a[[m + c for c in templates.documents]] = True
     first_candidates = [m + c for c in corpus.first_candidates]
