@@ -113,9 +113,8 @@ def complete_prior(index: Index, prior: PriorRows, reached: np.ndarray) -> Prior
     states after each step: a copy of a copy follows its target's target, and a removed
     moved-break piece the row kept in its place."""
     heirs_global = index.heirs() if index.rows else {}
-    m0 = prior.m
-    known = prior.rows  # sorted
-    frontier = prior.rows[reached]
+    live_rows = prior.rows[reached]  # global, sorted: the rows whose states are read
+    frontier = live_rows
     gathered_rows, gathered_dup, gathered_flags = [], [], []  # of the reached rows, then of each round's new ones
     for _ in range(_CLOSURE_ROUNDS + 1):
         if not len(frontier):
@@ -128,9 +127,12 @@ def complete_prior(index: Index, prior: PriorRows, reached: np.ndarray) -> Prior
         absorbed = frontier[(flags & FLAG_ABSORBED) != 0]
         more = sorted_distinct(np.concatenate([dup.reshape(-1), np.array([heirs_global.get(int(g), -1) for g in absorbed.tolist()], dtype=np.int64)]))
         more = more[more >= 0]
-        frontier = more[~np.isin(more, known)]  # (np.setdiff1d and np.union1d sort by np.unique: 0.2 s each here)
-        known = np.sort(np.concatenate([known, frontier]))
-    extra = np.concatenate(gathered_rows[1:]) if len(gathered_rows) > 1 else np.zeros(0, dtype=np.int64)
+        # A row pointed at may be among the bucket members already without being reached: it
+        # becomes live all the same. (np.setdiff1d and np.union1d sort by np.unique: 0.2 s each here.)
+        frontier = more[~np.isin(more, live_rows)]
+        live_rows = np.sort(np.concatenate([live_rows, frontier]))
+    pointed = np.concatenate(gathered_rows) if gathered_rows else np.zeros(0, dtype=np.int64)
+    extra = sorted_distinct(pointed[~np.isin(pointed, prior.rows)])
     rows = np.concatenate([prior.rows, extra])
     m = len(rows)
     key_hash, n_words, heading, sketch = _row_facts(index, extra, prior.sketch.shape[1])
@@ -138,14 +140,14 @@ def complete_prior(index: Index, prior: PriorRows, reached: np.ndarray) -> Prior
                     np.concatenate([prior.heading, heading]), np.concatenate([prior.sketch, sketch]),
                     [np.concatenate([col, np.zeros(len(extra), dtype=np.uint64)]) for col in prior.columns],
                     np.concatenate([prior.codes, _gather(index, extra, "state", (3,), np.int8)]))
-    # What the decisions read of a row is only read of these: the reached rows and the added ones.
-    live = np.concatenate([reached, np.arange(m0, m)])
     order = np.argsort(rows, kind="stable")
 
     def local(values: np.ndarray) -> np.ndarray:
         at = order[np.minimum(np.searchsorted(rows[order], values), m - 1)] if m else np.zeros(len(values), dtype=np.int64)
         return np.where(values >= 0, at, -1).astype(np.int64)
 
+    # What the decisions read of a row is only read of the live ones.
+    live = local(pointed)
     dup = np.full((m, 4), -1, dtype=np.int64)
     sim = np.full((m, 3), np.nan, dtype=np.float64)
     flags = np.zeros(m, dtype=np.uint8)
@@ -235,12 +237,13 @@ def decide_batch(index: Index, keys: KeyStore, fp: Fingerprints, heading: np.nda
         removed_j = np.zeros(len(pairs.cand_j), dtype=bool)
         removed_j[old_j] = prior.codes[pairs.cand_j[old_j], 0] != KEEP
         pairs.ahead = pairs.ahead[~removed_j[pairs.ahead]]
-        may_keep = ~removed_j
-        rows_may_keep = pairs.cand_i[may_keep]
-        rank = np.arange(len(rows_may_keep)) - np.searchsorted(rows_may_keep, rows_may_keep, side="left")
-        compared = np.zeros(len(pairs.cand_j), dtype=bool)
-        compared[np.flatnonzero(may_keep)[rank < _MAX_VERIFY]] = True
-        reached[pairs.cand_j[old_j & compared]] = True
+        # A row's candidates before an index row that was kept: at least the index rows kept
+        # before it are kept (batch rows may turn out removed), so it is read when fewer than
+        # _MAX_VERIFY of those come first.
+        kept_old = old_j & ~removed_j
+        rows_kept_old = pairs.cand_i[kept_old]
+        rank = np.arange(len(rows_kept_old)) - np.searchsorted(rows_kept_old, rows_kept_old, side="left")
+        reached[pairs.cand_j[kept_old][rank < _MAX_VERIFY]] = True
         rows_of_removed = pairs.cand_i[removed_j]
         rank = np.arange(len(rows_of_removed)) - np.searchsorted(rows_of_removed, rows_of_removed, side="left")
         reached[pairs.cand_j[removed_j][rank < _COPY_OF_COPY_VERIFY]] = True
