@@ -605,6 +605,8 @@ class _PairVerdicts:
         self.cand_i, self.cand_j, self.flags, self.settings, self.get_key = cand_i, cand_j, flags, settings, get_key
         self.get_keys = _many_getter(keys)
         self.ahead = ahead
+        self.is_ahead = np.zeros(len(cand_i), dtype=bool)
+        self.is_ahead[ahead] = True
         self.code = np.full(len(cand_i), -1, dtype=np.int8)
         self.similarity = np.zeros(len(cand_i), dtype=np.float64)
         self.numbers: dict[int, list[str]] = {}
@@ -625,16 +627,12 @@ class _PairVerdicts:
     def _compare_here(self, lo: int, hi: int, index: np.ndarray):
         return lo, hi, _compare_pairs(self.get_keys, self.cand_i, self.cand_j, self.flags, self.settings, index)
 
-    def fill(self, k: int, was_ahead: bool) -> None:
-        """Make the verdict of candidate ``k`` known. ``was_ahead``: ``k`` may be one of the
-        candidates compared ahead (its task's verdicts are gathered, and those before it; if it
-        was not among them after all, it is compared here)."""
-        if was_ahead:
+    def fill(self, k: int) -> None:
+        """Make the verdict of candidate ``k`` known: a pair compared ahead is waited for (its
+        task's verdicts are gathered, and those before it), any other is compared here."""
+        if self.is_ahead[k]:
             while self.done_to <= k:
-                task = next(self.results, None)
-                if task is None:  # every task is in: ``k`` was not among them (see incremental.decide_batch)
-                    self.done_to = len(self.code)
-                    break
+                task = next(self.results)
                 lo, hi, (codes, sims, variants) = task
                 index = self.ahead[lo:hi]
                 if variants and not codes.flags.writeable:  # (a Ray task's result: read-only)
@@ -876,14 +874,14 @@ def keep_first(n: int, exact: ExactCopies, pairs: CandidatePairs, verdicts: "_Pa
                     _MAX_VERIFY, r, code, duplicate_of, sims, variant_of, variant_pair)
         if k < 0:
             break
-        verdicts.fill(k, k - int(starts[r]) < _MAX_VERIFY)
+        verdicts.fill(k)
     code_before = gone_before = None
     after_loop = (code.copy(), duplicate_of.copy(), sims.copy()) if stages is not None else None
     if prior is not None and prior.rows:
         m = prior.rows
         code_before, gone_before = code.copy(), prior.coc_removed
         code[:m], duplicate_of[:m], sims[:m] = prior.coc_code, prior.coc_dup, prior.coc_sim
-    counts["copies_of_copies"] = _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts,
+    counts["copies_of_copies"] = _copies_of_copies(cand_j, code, duplicate_of, sims, variant_of, verdicts,
                                                    code_before, gone_before)
     if stages is not None:
         stages.append(StageStates(after_loop, (code.copy(), duplicate_of.copy(), sims.copy())))
@@ -1015,7 +1013,7 @@ def decide_by_components(keys: KeyStore | list[str], fp: Fingerprints, settings:
 _COPY_OF_COPY_VERIFY = 2  # removed candidates compared per kept row (0.53 s of 200 MB's main process with six)
 
 
-def _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, variant_of, verdicts: "_PairVerdicts",
+def _copies_of_copies(cand_j, code, duplicate_of, sims, variant_of, verdicts: "_PairVerdicts",
                       code_before: np.ndarray | None = None, gone_before: np.ndarray | None = None) -> int:
     """Kept paragraphs that copy a removed one, removed as copies of what that one copied. The
     keep-first loop compares a paragraph with kept paragraphs only; a truncated copy of an edited
@@ -1043,13 +1041,12 @@ def _copies_of_copies(active, starts, ends, cand_j, code, duplicate_of, sims, va
     chosen, rows_of = chosen[rank < _COPY_OF_COPY_VERIFY], rows_of[rank < _COPY_OF_COPY_VERIFY]
     removed_here: list[int] = []
     bounds = np.flatnonzero(np.r_[True, rows_of[1:] != rows_of[:-1], True]) if len(chosen) else np.zeros(1, dtype=np.int64)
-    row_starts = starts[np.searchsorted(active, rows_of[bounds[:-1]])].tolist()
-    for lo, hi, s in zip(bounds[:-1].tolist(), bounds[1:].tolist(), row_starts):
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         i = int(rows_of[lo])
         best = None
         for k in chosen[lo:hi].tolist():
             if verdicts.code[k] < 0:
-                verdicts.fill(k, k - s < _MAX_VERIFY)
+                verdicts.fill(k)
             c = int(verdicts.code[k])
             if c <= 0 or c & _DIFFERING:
                 continue
