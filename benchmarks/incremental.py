@@ -97,32 +97,46 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="reuse the batches and index that an earlier run left in --work "
+                        "(the build figures are that run's)")
     parser.add_argument("--check", action="store_true", help="compare the last batch's decisions with one run over all files")
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--markdown-out", type=Path)
     args = parser.parse_args()
 
     work = args.work
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    batches = cut(files_in_order(args.corpus), int(args.batch_mb * 1e6), args.index_batches)
-    folders = []
-    for b, rels in enumerate(batches, 1):
-        folder = work / f"batch{b:03d}"
-        link_batch(args.corpus, rels, folder)
-        folders.append(folder)
     jobs = ["--jobs", str(args.jobs)]
     index = work / "index"
-    build_start = time.perf_counter()
-    build_peak = 0.0
-    build_times = []
-    for folder in folders[:-1]:
-        seconds, peak = run([str(folder), str(work / "out" / folder.name), "--index", str(index), *jobs])
-        build_times.append(round(seconds, 2))
-        build_peak = max(build_peak, peak)
-        shutil.rmtree(work / "out" / folder.name)  # (1 GB of outputs: not kept)
-    build_seconds = time.perf_counter() - build_start
+    reused = args.reuse and (work / "built.json").exists()
+    if reused:  # the batches and the index of an earlier run of this command
+        built = json.loads((work / "built.json").read_text())
+        folders = [work / name for name in built["folders"]]
+        build_seconds, build_times, build_peak = built["build_seconds"], built["build_batch_seconds"], built["build_peak_rss_mb"]
+        for stale in work.glob("last-*"):
+            shutil.rmtree(stale)
+        for stale in work.glob("empty-index-*"):
+            shutil.rmtree(stale)
+    else:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+        batches = cut(files_in_order(args.corpus), int(args.batch_mb * 1e6), args.index_batches)
+        folders = []
+        for b, rels in enumerate(batches, 1):
+            folder = work / f"batch{b:03d}"
+            link_batch(args.corpus, rels, folder)
+            folders.append(folder)
+        build_start = time.perf_counter()
+        build_peak = 0.0
+        build_times = []
+        for folder in folders[:-1]:
+            seconds, peak = run([str(folder), str(work / "out" / folder.name), "--index", str(index), *jobs])
+            build_times.append(round(seconds, 2))
+            build_peak = max(build_peak, peak)
+            shutil.rmtree(work / "out" / folder.name)  # (1 GB of outputs: not kept)
+        build_seconds = round(time.perf_counter() - build_start, 1)
+        (work / "built.json").write_text(json.dumps({"folders": [f.name for f in folders], "build_seconds": build_seconds,
+                                                     "build_batch_seconds": build_times, "build_peak_rss_mb": build_peak}))
     indexed_bytes = sum(tree_bytes(f) for f in folders[:-1])
     index_bytes = tree_bytes(index)
     manifest = (index / "index.json").read_bytes()
@@ -145,7 +159,7 @@ def main() -> None:
     results = {
         "corpus": str(args.corpus), "index_batches": args.index_batches, "indexed_mb": round(indexed_bytes / 1e6, 1),
         "batch_mb": round(batch_bytes / 1e6, 2), "jobs": args.jobs,
-        "build_seconds": round(build_seconds, 1), "build_batch_seconds": build_times, "build_peak_rss_mb": round(build_peak, 1),
+        "build_seconds": build_seconds, "index_reused": reused, "build_batch_seconds": build_times, "build_peak_rss_mb": round(build_peak, 1),
         "index_bytes": index_bytes, "index_mb_per_indexed_mb": round(index_bytes / indexed_bytes, 3),
         "batch_seconds_empty_index": [round(t, 2) for t in empty_times],
         "batch_seconds_full_index": [round(t, 2) for t in full_times],
@@ -157,6 +171,9 @@ def main() -> None:
     }
     if args.check:
         whole = work / "whole"
+        for stale in (whole, work / "whole-out"):
+            if stale.exists():
+                shutil.rmtree(stale)
         os.makedirs(whole)
         for folder in folders:
             shutil.copytree(folder, whole, dirs_exist_ok=True, copy_function=os.link)
