@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import json
 import os
 import re
@@ -55,6 +56,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .fingerprint import fmix64
 
 _SEGMENT_NAME = re.compile(r"b\d{6}")
 INDEX_FORMAT = "corpus-dedupe-index"
@@ -77,31 +80,36 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
 
 
 _PRESENCE_BITS_PER_ENTRY = 16
-_PRESENCE_PROBES = 4  # bits per entry, all in one 64-bit word of the filter
 _EXACT_TABLE = -1  # the presence filter's "column" of the exact-key table
-_MIX = np.uint64(0xFF51AFD7ED558CCD)
+
+
+@functools.cache
+def _probe_masks() -> np.ndarray:
+    """65,536 masks of (up to) four bits of a 64-bit word, the bits of a filter entry: an entry's
+    mask is one look-up, where computing four shifts per key made asking the filter cost four
+    times as much as asking the one-bit filter before it."""
+    h = fmix64(np.arange(1, 1 << 16, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    mask = np.zeros(1 << 16, dtype=np.uint64)
+    for probe in range(4):
+        mask[1:] |= np.uint64(1) << ((h >> np.uint64(6 * probe)) & np.uint64(63))
+    mask[0] = np.uint64(0x8421)
+    return mask
 
 
 def _presence_probe(values: np.ndarray, column: int, words: int) -> tuple[np.ndarray, np.ndarray]:
     """Where a (column, key) pair sits in a segment's presence filter of ``words`` 64-bit words
-    (a power of two): its word, and the mask of its bits in that word. The key (a 64-bit hash)
-    is mixed with the column; the word comes from the low bits, the bits from the top 24."""
+    (a power of two): its word (the low bits of the key, a 64-bit hash, mixed with the column),
+    and the mask of its bits in that word (chosen by its top 16 bits)."""
     salt = np.uint64((0x9E3779B97F4A7C15 * (column + 2)) & 0xFFFFFFFFFFFFFFFF)
     mixed = np.asarray(values, dtype=np.uint64) ^ salt
-    mixed ^= mixed >> np.uint64(33)
-    mixed *= _MIX
-    mixed ^= mixed >> np.uint64(33)
-    word = (mixed & np.uint64(words - 1)).astype(np.int64)
-    mask = np.zeros(len(mixed), dtype=np.uint64)
-    for probe in range(_PRESENCE_PROBES):
-        mask |= np.uint64(1) << ((mixed >> np.uint64(40 + 6 * probe)) & np.uint64(63))
-    return word, mask
+    mixed ^= mixed >> np.uint64(29)
+    return mixed & np.uint64(words - 1), _probe_masks()[mixed >> np.uint64(48)]
 
 
 def presence_filter(tables: list[tuple[int, np.ndarray]]) -> np.ndarray:
-    """A blocked Bloom filter over a segment's look-up tables (each ``(column, keys)``):
-    ``_PRESENCE_BITS_PER_ENTRY`` bits per entry, each entry setting ``_PRESENCE_PROBES`` bits of
-    one 64-bit word (one memory read to ask). A batch asks the filter first and searches the
+    """A blocked Bloom filter over a segment's look-up tables (each ``(column, keys)``): at least
+    ``_PRESENCE_BITS_PER_ENTRY`` bits per entry, each entry setting four bits of one 64-bit word
+    (one memory read to ask). A batch asks the filter first and searches the
     sorted tables only for the keys it lets through: most keys of a new batch are in no earlier
     batch, and a search touches pages all over the tables. A first filter of one bit per entry
     (8 bits per entry, 12% of absent keys through) sent 2.0 million searches into a 1 GB index
