@@ -116,6 +116,10 @@ def main() -> None:
             shutil.rmtree(stale)
         for stale in work.glob("empty-index-*"):
             shutil.rmtree(stale)
+        listed = {b["dir"] for b in json.loads((index / "index.json").read_text())["batches"]}
+        for stale in index.iterdir():  # the segment the last timed run wrote (not in the index)
+            if stale.is_dir() and stale.name not in listed:
+                shutil.rmtree(stale)
     else:
         if work.exists():
             shutil.rmtree(work)
