@@ -268,24 +268,42 @@ def _candidates(fp: Fingerprints, columns, lo: int, hi: int, settings: Settings)
     ``_CONTAIN_OK`` bits); at most ``_MAX_CANDIDATES`` per ``i`` are kept, the most
     similar first. Sorted by ``i``."""
     n = len(fp.key_hash)
-    affix_columns = (settings.bands, settings.bands + 1)  # the first- and last-words columns (truncated copies)
     parts = []
     for c, (sorted_rows, rows, start, rank) in enumerate(columns):
         a, b = np.searchsorted(rows, (lo, hi))
         if a == b:
             continue
-        rows, start, rank = rows[a:b].astype(np.int64), start[a:b], rank[a:b]
-        affix_bit = int(c in affix_columns)
-        for k in range(_BUCKET_KEEP):
-            sel = rank > k
-            if not sel.any():
-                break
-            # One int64 per (pair, bucket): (i * n + j) * 2, plus 1 for a first/last-words bucket.
-            parts.append((rows[sel] * n + sorted_rows[start[sel] + k]) * 2 + affix_bit)
+        parts.extend(bucket_pair_codes(sorted_rows, rows[a:b], start[a:b], rank[a:b], n, c in _affix_columns(settings)))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.int8)
-    shared = _sorted_codes(np.concatenate(parts))
+    return candidates_from_codes(fp, _sorted_codes(np.concatenate(parts)), n, settings)
+
+
+def _affix_columns(settings: Settings) -> tuple[int, int]:
+    """The first- and last-words bucket columns (truncated copies)."""
+    return (settings.bands, settings.bands + 1)
+
+
+def bucket_pair_codes(sorted_rows: np.ndarray, rows: np.ndarray, start: np.ndarray, rank: np.ndarray, n: int, affix: bool) -> list[np.ndarray]:
+    """The (pair, bucket) codes of one bucket column's later members ``rows`` (with the position
+    of their bucket's first member in ``sorted_rows`` and their rank, capped at _BUCKET_KEEP;
+    see :func:`_bucket_columns`): each is paired with the first members of its bucket before
+    it, one int64 per (pair, bucket): (i * n + j) * 2, plus 1 for a first/last-words bucket."""
+    rows = rows.astype(np.int64)
+    affix_bit = int(affix)
+    parts = []
+    for k in range(_BUCKET_KEEP):
+        sel = rank > k
+        if not sel.any():
+            break
+        parts.append((rows[sel] * n + sorted_rows[start[sel] + k]) * 2 + affix_bit)
+    return parts
+
+
+def candidates_from_codes(fp: Fingerprints, shared: np.ndarray, n: int, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_candidates` from the sorted (pair, bucket) codes of its rows (rows numbered in
+    ``fp``; ``n``, the number the codes were made with)."""
     pair = shared >> 1
     first = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
     codes = pair[first]
@@ -959,14 +977,17 @@ def _decide_components(problem: tuple, settings: Settings) -> ClusterResult:
         verdicts.close()
 
 
-def decide_by_components(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, pool, release_buckets: bool = False) -> ClusterResult:
+def decide_by_components(keys: KeyStore | list[str], fp: Fingerprints, settings: Settings, pool, release_buckets: bool = False,
+                         find_pairs=None) -> ClusterResult:
     """:func:`decide`, with the keep-first decisions (and their text comparisons) made per
     connected component of the candidate graph, as tasks of ``pool`` (an engine's, engines.py;
     None: here): components grouped into tasks of at least ``_COMPONENT_TASK_PAIRS`` pairs,
-    results merged by row. The same decisions as :func:`decide` (tests/test_ray_engine.py)."""
+    results merged by row. The same decisions as :func:`decide` (tests/test_ray_engine.py).
+    ``find_pairs``: a function of the exact copies that gives :func:`candidate_pairs`'s pairs
+    (shuffle.candidate_pairs_by_shuffle, when ``fp`` holds no bucket keys)."""
     n = len(fp.key_hash)
     exact = find_exact(fp)
-    pairs = candidate_pairs(keys, fp, exact, settings, release_buckets)
+    pairs = find_pairs(exact) if find_pairs is not None else candidate_pairs(keys, fp, exact, settings, release_buckets)
     labels = candidate_components(n, exact, pairs)
     alone = np.bincount(labels)[labels] == 1  # a row with no pair and no copy: kept
     order = np.flatnonzero(~alone)

@@ -113,8 +113,8 @@ class FingerprintCollector:
 
     _CHUNK_ROWS = 1 << 16
 
-    def __init__(self, bands: int, num_perm: int) -> None:
-        self._columns = bands + 2
+    def __init__(self, bands: int, num_perm: int, columns: int | None = None) -> None:
+        self._columns = bands + 2 if columns is None else columns  # (0: fingerprints whose columns stay in files, shuffle.py)
         self._num_perm = num_perm
         self._pending: list[Fingerprints] = []
         self._pending_rows = 0

@@ -55,9 +55,11 @@ from .page import classify_page, load_model
 from .reader import InputError, ReadAhead, document_from_row, read_document
 from .segment import segment
 from .settings import Settings
+from .shuffle import candidate_pairs_by_shuffle, write_fingerprint_files
 from .structure import ORPHAN_RULE, labels_that_stay_rare, section_headings, settle_headings
 from .workers import in_order, set_mmap_threshold
-from .writer import (ContainerOutputs, DocumentOutput, WrittenDocument, WrittenRows, check_destination, render_row, spill_path, write_corpus,
+from .writer import (ContainerOutputs, DocumentOutput, WrittenDocument, WrittenRows, check_destination, remove_tree, render_row, shuffle_path,
+                     spill_path, write_corpus,
                      write_document)
 
 Progress = Callable[..., None]  # (stage, done, total[, bytes read][, unit: "files" or "documents"])
@@ -105,6 +107,7 @@ class AnalysedBatch:
     content_positions: np.ndarray  # candidates that read as content
     heading_positions: np.ndarray  # candidates that are headings (see structure.settle_headings)
     section_heading_positions: np.ndarray  # candidates that are section headings between prose (never template lines)
+    fingerprint_file: str | None = None  # where the bucket keys and sketches went instead (shuffle.py): their prefix
 
     @property
     def n_candidates(self) -> int:
@@ -249,6 +252,15 @@ def analyse_documents(src: str, items: "list[str | RowInput]", settings: Setting
     )
 
 
+def analyse_documents_apart(src: str, items: "list[str | RowInput]", settings: Settings, spill_file: str, fingerprint_folder: str) -> AnalysedBatch:
+    """:func:`analyse_documents`, with the batch's bucket keys and sketches written to files in
+    ``fingerprint_folder`` for the distributed candidate search (shuffle.py) instead of sent back."""
+    batch = analyse_documents(src, items, settings, spill_file)
+    batch.fingerprint_file, batch.fingerprints = write_fingerprint_files(fingerprint_folder, batch.keys_blob, batch.key_lengths,
+                                                                         batch.fingerprints, batch.heading_positions)
+    return batch
+
+
 def analyse_document(src: str, item: "str | RowInput", settings: Settings, spill_file: str) -> AnalysedBatch:
     """The per-document stages for one file or row."""
     return analyse_documents(src, [item], settings, spill_file)
@@ -323,16 +335,17 @@ def _batches(src: Path, items: "Iterable[str | RowInput]", sizes: dict[str, int]
 
 
 def _analyse_all(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file: str, progress: Progress | None,
-                 engine: "LocalEngine | RayEngine | None" = None) -> Iterator[AnalysedBatch]:
+                 engine: "LocalEngine | RayEngine | None" = None, fingerprint_folder: str | None = None) -> Iterator[AnalysedBatch]:
     """The per-document stages over all files and rows, results in corpus order; in a process
     pool when --jobs > 1. The text files are read ahead (see :class:`ReadAhead`) so that the disk
-    works while the stages compute."""
+    works while the stages compute. ``fingerprint_folder``: the bucket keys and sketches go to
+    files there (an engine's pool only; shuffle.py)."""
     with ReadAhead(src, inputs.text_files, settings.max_file_size, sizes=inputs.sizes) as read_ahead:
-        yield from _analysed(src, inputs, settings, spill_file, progress, read_ahead, engine or LocalEngine())
+        yield from _analysed(src, inputs, settings, spill_file, progress, read_ahead, engine or LocalEngine(), fingerprint_folder)
 
 
 def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file: str, progress: Progress | None,
-              read_ahead: ReadAhead, engine: "LocalEngine | RayEngine") -> Iterator[AnalysedBatch]:
+              read_ahead: ReadAhead, engine: "LocalEngine | RayEngine", fingerprint_folder: str | None = None) -> Iterator[AnalysedBatch]:
     total = inputs.documents_expected
     unit = "documents" if inputs.containers else "files"  # for the progress line: rows are documents
     nbytes = 0
@@ -354,14 +367,17 @@ def _analysed(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file:
                     progress("read", n, total, nbytes, unit)
         return
     batches = _batches(src, inputs.items(settings.text_field, settings.id_field), inputs.sizes)
-    calls = ((str(src), batch, settings, spill_file) for batch in batches)
+    if fingerprint_folder is None:
+        function, calls = analyse_documents, ((str(src), batch, settings, spill_file) for batch in batches)
+    else:
+        function, calls = analyse_documents_apart, ((str(src), batch, settings, spill_file, fingerprint_folder) for batch in batches)
     with engine.pool(settings.jobs) as pool:
         try:
             # At most 8 batches per worker in flight (in_order also holds Ctrl-C back while the
             # workers are forked): Executor.map would take every batch at once, and a batch of
             # rows carries the rows themselves: a JSONL file of gigabytes would sit in memory.
             n = 0
-            for batch in in_order(pool, analyse_documents, calls, 8 * settings.jobs):
+            for batch in in_order(pool, function, calls, 8 * settings.jobs):
                 n += len(batch.documents)
                 nbytes += sum(getattr(d, "size", 0) for d in batch.documents)
                 yield batch
@@ -525,10 +541,18 @@ def _run_on(src: Path, dst: Path, settings: Settings, force: bool, progress: Pro
 
     spill_file = spill_path(dst)
     spill_file.parent.mkdir(parents=True, exist_ok=True)
+    # On an engine of other processes or machines, the bucket keys and sketches stay in files
+    # and the candidate pairs are found by its tasks (shuffle.py). (A batch against an index
+    # decides in this process: incremental.py.)
+    shuffle_folder = shuffle_path(dst) if engine.name != "local" and index is None else None
     try:
+        if shuffle_folder is not None:
+            shuffle_folder.mkdir()
         with open(spill_file, "w+b") as spill:
             # Pass 1: per-document stages, in the pool.
-            corpus = collect(_analyse_all(root, inputs, settings, str(spill_file), progress, engine), skipped, settings)
+            corpus = collect(_analyse_all(root, inputs, settings, str(spill_file), progress, engine,
+                                          str(shuffle_folder) if shuffle_folder is not None else None),
+                             skipped, settings, fingerprints_apart=shuffle_folder is not None)
             clock.end("read_normalise_segment_fingerprint")
             templates = find_template_lines(corpus, settings, index)
             clock.end("templates")
@@ -537,6 +561,8 @@ def _run_on(src: Path, dst: Path, settings: Settings, force: bool, progress: Pro
             indexed = None
             if index is None:
                 clusters = find_duplicates(corpus, templates, settings, engine)
+                if shuffle_folder is not None:
+                    remove_tree(shuffle_folder)  # (the bucket keys and sketches: done with)
                 clock.end("dedupe")
                 orphans = settle_orphan_headings(corpus, templates, clusters, settings)
             else:
@@ -590,6 +616,8 @@ def _run_on(src: Path, dst: Path, settings: Settings, force: bool, progress: Pro
             os.unlink(spill_file)
         except FileNotFoundError:
             pass
+        if shuffle_folder is not None and shuffle_folder.exists():
+            remove_tree(shuffle_folder)
     return RunSummary(dst, manifest, skipped, time.time() - clock.started)
 
 
@@ -650,6 +678,9 @@ class CollectedCorpus:
     heading_cands: np.ndarray
     section_heading_cands: np.ndarray
     skipped: list[Skipped]
+    # (first candidate, candidates, prefix) of each batch whose bucket keys and sketches are in
+    # files (shuffle.py); ``fp`` then holds key hashes and word counts only
+    fingerprint_files: list[tuple[int, int, str]] | None = None
 
     @property
     def n_candidates(self) -> int:
@@ -671,12 +702,14 @@ def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
-def collect(batches: Iterable[AnalysedBatch], skipped: list[Skipped], settings: Settings) -> CollectedCorpus:
+def collect(batches: Iterable[AnalysedBatch], skipped: list[Skipped], settings: Settings, fingerprints_apart: bool = False) -> CollectedCorpus:
     """Gather pass 1's batches (in corpus order) into a :class:`CollectedCorpus`; documents that
-    could not be read are added to ``skipped`` (sorted by file, then row)."""
+    could not be read are added to ``skipped`` (sorted by file, then row). ``fingerprints_apart``:
+    the batches' bucket keys and sketches are in files (:func:`analyse_documents_apart`)."""
     docs: list[_DocumentEntry] = []
     keys = KeyStore()
-    fp_parts = FingerprintCollector(settings.bands, settings.num_perm)
+    fp_parts = FingerprintCollector(settings.bands, 0, columns=0) if fingerprints_apart else FingerprintCollector(settings.bands, settings.num_perm)
+    files: list[tuple[int, int, str]] = []
     cand_doc, cand_para, cand_line = [], [], []
     template_cands, content_doc, content_hash, heading_cands, section_heading_cands = [], [], [], [], []
     n_cand = 0
@@ -697,6 +730,8 @@ def collect(batches: Iterable[AnalysedBatch], skipped: list[Skipped], settings: 
             batch_counts.append(document.n_candidates)
         keys.extend_encoded(batch.keys_blob, batch.key_lengths)
         fp_parts.add(batch.fingerprints)
+        if batch.fingerprint_file is not None:
+            files.append((n_cand, batch.n_candidates, batch.fingerprint_file))
         doc_of_candidate = np.repeat(np.array(batch_docs, dtype=np.int32), batch_counts)
         cand_doc.append(doc_of_candidate)
         # Copies: on the Ray engine a batch's arrays are views of its object in Ray's store, and
@@ -712,7 +747,8 @@ def collect(batches: Iterable[AnalysedBatch], skipped: list[Skipped], settings: 
     skipped.sort(key=lambda s: (file_of(s.path), row_of(s.path) or 0))
     return CollectedCorpus(docs, keys, fp_parts.build(), _concat(cand_doc, np.int32), _concat(cand_para, np.int32), _concat(cand_line, np.int32),
                            _concat(template_cands, np.int64), _concat(content_doc, np.int64), _concat(content_hash, np.uint64),
-                           _concat(heading_cands, np.int64), _concat(section_heading_cands, np.int64), skipped)
+                           _concat(heading_cands, np.int64), _concat(section_heading_cands, np.int64), skipped,
+                           files if fingerprints_apart else None)
 
 
 @dataclass
@@ -778,9 +814,19 @@ def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings:
     fp.title = corpus.heading_mask()  # a heading that differs by a word is a variant, not a copy
     if engine is not None and engine.name != "local":
         # Keep-first per connected component of the candidate graph, components as the engine's
-        # tasks (each sent its keys); the same decisions as in one piece.
+        # tasks (each sent its keys); the same decisions as in one piece. The candidate pairs
+        # come from the engine's tasks too when pass 1 left the bucket keys in files.
         with engine.pool(settings.jobs) as pool:
-            clusters = decide_by_components(corpus.keys, fp, settings, pool, release_buckets=True)
+            find_pairs = None
+            if corpus.fingerprint_files is not None:
+                files = corpus.fingerprint_files
+                cleared = np.zeros(corpus.n_candidates, dtype=bool)
+                cleared[list(templates.documents)] = True  # template lines: out of the duplicate search
+
+                def find_pairs(exact):
+                    return candidate_pairs_by_shuffle(os.path.dirname(files[0][2]) if files else "", files, fp.n_words, exact, cleared,
+                                                      settings, pool, partitions=2 * max(1, settings.jobs))
+            clusters = decide_by_components(corpus.keys, fp, settings, pool, release_buckets=True, find_pairs=find_pairs)
     else:
         clusters = decide(corpus.keys, fp, settings, release_buckets=True)
     _take_back_template_lines(templates, corpus, absorb_fragments(corpus.keys, fp.n_words, clusters, corpus.cand_doc, corpus.cand_para,

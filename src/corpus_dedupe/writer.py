@@ -44,6 +44,7 @@ RUN = "run.json"
 _STAGING_TAG = ".dedupe-staging-"
 _OLD_TAG = ".dedupe-old-"
 _SPILL_TAG = ".dedupe-spill-"
+_SHUFFLE_TAG = ".dedupe-shuffle-"
 
 
 def spill_path(dst: Path) -> Path:
@@ -51,6 +52,13 @@ def spill_path(dst: Path) -> Path:
     (and by the next run, if this one was killed)."""
     dst = dst.absolute()
     return dst.parent / f".{dst.name}{_SPILL_TAG}{os.getpid()}"
+
+
+def shuffle_path(dst: Path) -> Path:
+    """Where a run on the Ray engine keeps the files of its candidate search (shuffle.py): next
+    to DST like the spill file, removed at the end (and by the next run, if this one was killed)."""
+    dst = dst.absolute()
+    return dst.parent / f".{dst.name}{_SHUFFLE_TAG}{os.getpid()}"
 
 
 class DestinationError(Exception):
@@ -119,7 +127,7 @@ def _leftovers(dst: Path) -> Iterator[tuple[Path, str, int]]:
     except OSError:
         return
     for entry in entries:
-        for tag in (_STAGING_TAG, _OLD_TAG, _SPILL_TAG):
+        for tag in (_STAGING_TAG, _OLD_TAG, _SPILL_TAG, _SHUFFLE_TAG):
             prefix = f".{dst.name}{tag}"
             rest = entry.name[len(prefix) :]
             if entry.name.startswith(prefix) and rest.isdigit():

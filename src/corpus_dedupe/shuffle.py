@@ -1,0 +1,213 @@
+"""The candidate search of an engine whose workers are other processes or machines (the Ray
+engine): the LSH bucket keys are grouped by a hash-partitioned shuffle through files, and no
+process ever holds the whole corpus's bucket keys or sketches.
+
+One run in one process (cluster.candidate_pairs) holds every paragraph's bucket keys (34
+columns of 8 bytes) and sketch (128 bytes): 400 bytes a paragraph, 0.9 GB for a 1 GB corpus, in
+the one process that cannot be added to. Here the same pairs are found in three rounds of tasks,
+each reading and writing files in a folder beside DST (on a cluster, a file system every node
+sees, as for the spill file):
+
+1. **Pass 1** (:func:`write_fingerprint_files`, in the pass-1 task): a batch's bucket columns
+   (with the two short-key columns, which depend on the key alone), sketches, word counts and
+   heading flags go to ``B.columns.npy`` etc.; the main process receives only the key hashes
+   and word counts.
+2. **Map** (:func:`map_buckets`, a task per batch): each bucket key of a paragraph that can be a
+   bucket member (no exact copy, no template line) is sent to partition
+   ``hash(column, key) % P``: one file per (batch, partition).
+3. **Reduce** (:func:`reduce_buckets`, a task per partition): the entries of one partition, from
+   every batch in corpus order, sorted by bucket; each later member of a bucket is paired with
+   the first ``_BUCKET_KEEP`` members before it (cluster.bucket_pair_codes), and the (pair,
+   bucket) codes go to one file per range of rows.
+4. **Rows** (:func:`row_candidates`, a task per range of rows): the codes of the range, from
+   every partition; the sketches and word counts of the rows they name are read from the pass-1
+   files (memory maps), and cluster.candidates_from_codes filters and ranks them as one process
+   does. The main process gathers the pairs, in row order.
+
+Each task's output depends only on its inputs, so a task that Ray runs again (a lost worker)
+writes the same files (written aside and renamed over). The pairs are exactly those of
+cluster.candidate_pairs (tests/test_shuffle.py, tests/test_ray_engine.py).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .cluster import (_BUCKET_KEEP, _MAX_VERIFY, CandidatePairs, ExactCopies, KeyStore, _add_short_key_columns, _affix_columns, _sorted_codes,
+                      _stable_argsort, bucket_pair_codes, candidates_from_codes)
+from .fingerprint import Fingerprints, fmix64
+from .index import sorted_distinct
+from .settings import Settings
+from .workers import in_order
+
+_ROWS_PER_TASK = 1 << 18  # rows whose candidates one task of the last round finds
+_ENTRY = np.dtype([("column", np.int16), ("value", np.uint64), ("row", np.int64)])
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    """``np.save``, written aside and renamed: a task run twice, or killed, never leaves half a file."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    with open(tmp, "wb") as f:
+        np.save(f, array)
+    os.replace(tmp, path)
+
+
+def write_fingerprint_files(folder: str, keys_blob: bytes, key_lengths: np.ndarray, fp: Fingerprints, heading_positions: np.ndarray) -> tuple[str, Fingerprints]:
+    """Write a pass-1 batch's bucket columns (short-key columns added), sketches, word counts
+    and heading flags to files in ``folder``; return their common prefix and the fingerprints the
+    main process keeps (key hashes and word counts; no column, no sketch)."""
+    n = len(fp.key_hash)
+    keys = KeyStore()
+    keys.extend_encoded(keys_blob, key_lengths)
+    full = Fingerprints(fp.key_hash, fp.n_words, [np.ascontiguousarray(fp.column(c)) for c in range(fp.n_columns)], fp.sketch)
+    _add_short_key_columns(keys, full)
+    title = np.zeros(n, dtype=bool)
+    title[heading_positions] = True
+    prefix = os.path.join(folder, uuid.uuid4().hex)
+    _save(Path(prefix + ".columns.npy"), np.stack(full.buckets) if n else np.zeros((len(full.buckets), 0), dtype=np.uint64))
+    _save(Path(prefix + ".sketch.npy"), np.ascontiguousarray(fp.sketch))
+    _save(Path(prefix + ".n_words.npy"), np.ascontiguousarray(fp.n_words))
+    _save(Path(prefix + ".title.npy"), title)
+    kept = Fingerprints(fp.key_hash, fp.n_words, np.zeros((n, 0), dtype=np.uint64), np.zeros((n, 0), dtype=np.uint8))
+    return prefix, kept
+
+
+def _partition_of(values: np.ndarray, column: int, partitions: int) -> np.ndarray:
+    salt = np.uint64((0x9E3779B97F4A7C15 * (column + 1)) & 0xFFFFFFFFFFFFFFFF)
+    return (fmix64(np.asarray(values, dtype=np.uint64) ^ salt) % np.uint64(partitions)).astype(np.int64)
+
+
+def map_buckets(folder: str, batch: int, prefix: str, first_row: int, member: np.ndarray, cleared: np.ndarray, partitions: int) -> int:
+    """Round 2 for one batch: its bucket entries (column, key, global row) of the rows that can
+    be bucket members (``member``: no exact copy, no template line), one file per partition.
+    Returns the number of its rows fingerprinted (with a first band key; template lines not
+    counted), as cluster.candidate_pairs counts them."""
+    columns = np.load(prefix + ".columns.npy", mmap_mode="r")
+    out: list[list[np.ndarray]] = [[] for _ in range(partitions)]
+    fingerprinted = 0
+    for c in range(columns.shape[0]):
+        col = np.asarray(columns[c])
+        if c == 0:
+            fingerprinted = int(((col != 0) & ~cleared).sum())
+        rows = np.flatnonzero(member & (col != 0))
+        part = _partition_of(col[rows], c, partitions)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(partitions + 1))
+        for p in range(partitions):
+            take = order[bounds[p] : bounds[p + 1]]
+            if len(take):
+                entries = np.empty(len(take), dtype=_ENTRY)
+                entries["column"] = c
+                entries["value"] = col[rows[take]]
+                entries["row"] = rows[take] + first_row
+                out[p].append(entries)
+    for p in range(partitions):
+        _save(Path(folder) / f"m{batch:06d}-p{p:05d}.npy", np.concatenate(out[p]) if out[p] else np.zeros(0, dtype=_ENTRY))
+    return fingerprinted
+
+
+def reduce_buckets(folder: str, p: int, batches: int, n: int, range_starts: np.ndarray, affix_columns: tuple[int, int]) -> np.ndarray:
+    """Round 3 for partition ``p``: its buckets, each in corpus order (the batches' files are read
+    in corpus order, a batch's rows are in order), as cluster._bucket_columns sorts them; the
+    (pair, bucket) codes of every later member go to one file per range of rows. Returns the rows
+    that share a bucket (a later member, or the first member of a shared bucket)."""
+    entries = np.concatenate([np.load(Path(folder) / f"m{b:06d}-p{p:05d}.npy") for b in range(batches)]) if batches else np.zeros(0, dtype=_ENTRY)
+    codes: list[np.ndarray] = []
+    shared: list[np.ndarray] = []
+    column_order = np.argsort(entries["column"], kind="stable")
+    entries = entries[column_order]
+    column_starts = np.flatnonzero(np.r_[True, entries["column"][1:] != entries["column"][:-1]]) if len(entries) else np.zeros(0, dtype=np.int64)
+    for lo, hi in zip(column_starts.tolist(), np.r_[column_starts[1:], len(entries)].tolist()):
+        c = int(entries["column"][lo])
+        rows, values = entries["row"][lo:hi], entries["value"][lo:hi]
+        order = _stable_argsort(values)  # stable: rows stay in corpus order in a bucket
+        sorted_rows, sorted_values = rows[order].astype(np.int32), values[order]
+        position = np.arange(len(sorted_rows), dtype=np.int64)
+        new_bucket = np.ones(len(sorted_rows), dtype=bool)
+        new_bucket[1:] = sorted_values[1:] != sorted_values[:-1]
+        bucket_start = np.maximum.accumulate(np.where(new_bucket, position, 0))
+        rank = position - bucket_start
+        later = rank > 0
+        later_rows, start = sorted_rows[later], bucket_start[later]
+        shared.append(later_rows.astype(np.int64))
+        shared.append(sorted_rows[start].astype(np.int64))
+        codes.extend(bucket_pair_codes(sorted_rows, later_rows, start, np.minimum(rank[later], _BUCKET_KEEP), n, c in affix_columns))
+    all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+    which = np.searchsorted(range_starts, (all_codes >> 1) // max(n, 1), side="right") - 1
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(range_starts) + 1))
+    for q in range(len(range_starts)):
+        _save(Path(folder) / f"r{p:05d}-q{q:05d}.npy", all_codes[order[bounds[q] : bounds[q + 1]]])
+    return sorted_distinct(np.concatenate(shared)) if shared else np.zeros(0, dtype=np.int64)
+
+
+def _gather_rows(files: list[tuple[int, int, str]], rows: np.ndarray, name: str, shape: tuple, dtype) -> np.ndarray:
+    """``name``'s values at the global ``rows`` (sorted), read from the pass-1 files' memory maps."""
+    out = np.zeros((len(rows), *shape), dtype=dtype)
+    firsts = np.array([first for first, _, _ in files], dtype=np.int64)
+    which = np.searchsorted(firsts, rows, side="right") - 1
+    bounds = np.searchsorted(which, np.arange(len(files) + 1))
+    for f, (first, _count, prefix) in enumerate(files):
+        if bounds[f] < bounds[f + 1]:
+            out[bounds[f] : bounds[f + 1]] = np.load(prefix + f".{name}.npy", mmap_mode="r")[rows[bounds[f] : bounds[f + 1]] - first]
+    return out
+
+
+def row_candidates(folder: str, q: int, partitions: int, n: int, files: list[tuple[int, int, str]], num_perm: int,
+                   settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Round 4 for one range of rows: cluster._candidates from the range's (pair, bucket) codes,
+    with the sketches, word counts and heading flags of the rows they name (renumbered from 0 in
+    row order, which keeps every order the ranking depends on). Returns (i, j, flags) sorted by
+    i, and the pairs to compare ahead (the first _MAX_VERIFY of each row)."""
+    codes = np.concatenate([np.load(Path(folder) / f"r{p:05d}-q{q:05d}.npy") for p in range(partitions)])
+    if len(codes) == 0:
+        empty = np.zeros(0, dtype=np.int32)
+        return empty, empty, np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64)
+    codes = _sorted_codes(codes)
+    pair = codes >> 1
+    i, j = pair // n, pair % n
+    rows = sorted_distinct(np.concatenate([i, j]))
+    m = len(rows)
+    local = (np.searchsorted(rows, i) * m + np.searchsorted(rows, j)) * 2 + (codes & 1)
+    fp = Fingerprints(np.zeros(m, dtype=np.uint64), _gather_rows(files, rows, "n_words", (), np.int32), [],
+                      _gather_rows(files, rows, "sketch", (num_perm,), np.uint8), _gather_rows(files, rows, "title", (), bool))
+    cand_i, cand_j, flags = candidates_from_codes(fp, local, m, settings)
+    rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
+    return rows[cand_i].astype(np.int32), rows[cand_j].astype(np.int32), flags, np.flatnonzero(rank < _MAX_VERIFY)
+
+
+def candidate_pairs_by_shuffle(folder: str, files: list[tuple[int, int, str]], n_words: np.ndarray, exact: ExactCopies, cleared: np.ndarray,
+                               settings: Settings, pool, partitions: int) -> CandidatePairs:
+    """cluster.candidate_pairs, the bucket keys and sketches read from the pass-1 files ``files``
+    (first row, rows, prefix; in corpus order) by tasks of ``pool`` (an engine's; None: here).
+    ``cleared``: the template lines (out of the duplicate search)."""
+    n = len(n_words)
+    window = 4 * max(1, settings.jobs)
+    member = ~exact.exact & ~cleared
+    maps = ((folder, b, prefix, first, member[first : first + count], cleared[first : first + count], partitions)
+            for b, (first, count, prefix) in enumerate(files))
+    fingerprinted = sum(in_order(pool, map_buckets, maps, window))
+    range_starts = np.arange(0, max(n, 1), _ROWS_PER_TASK, dtype=np.int64)
+    reduces = ((folder, p, len(files), n, range_starts, _affix_columns(settings)) for p in range(partitions))
+    in_bucket = np.zeros(n, dtype=bool)
+    for shared in in_order(pool, reduce_buckets, reduces, window):
+        in_bucket[shared] = True
+    rounds = ((folder, q, partitions, n, files, settings.num_perm, settings) for q in range(len(range_starts)))
+    parts_i, parts_j, parts_flags, parts_ahead = [], [], [], []
+    offset = 0
+    for block_i, block_j, block_flags, block_ahead in in_order(pool, row_candidates, rounds, window):
+        parts_ahead.append(block_ahead + offset)
+        parts_i.append(block_i)
+        parts_j.append(block_j)
+        parts_flags.append(block_flags)
+        offset += len(block_i)
+    active = np.flatnonzero(exact.exact | in_bucket)
+    counts = {"fingerprinted": fingerprinted, "in_shared_buckets": int(in_bucket.sum())}
+    return CandidatePairs(active, np.concatenate(parts_i) if parts_i else np.zeros(0, dtype=np.int32),
+                          np.concatenate(parts_j) if parts_j else np.zeros(0, dtype=np.int32),
+                          np.concatenate(parts_flags) if parts_flags else np.zeros(0, dtype=np.int8),
+                          np.concatenate(parts_ahead) if parts_ahead else np.zeros(0, dtype=np.int64), counts)

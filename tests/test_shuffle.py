@@ -1,0 +1,74 @@
+"""The candidate search by shuffle (shuffle.py, what the Ray engine runs as tasks, its bucket keys
+and sketches in files) finds exactly the pairs that the search in one process finds, however the
+work is cut (partitions, rows per task)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SEEDS, generated_corpus
+from corpus_dedupe import pipeline, shuffle
+from corpus_dedupe.cluster import candidate_pairs, find_exact
+from corpus_dedupe.engines import LocalEngine
+from corpus_dedupe.formats import discover_inputs
+from corpus_dedupe.settings import Settings
+
+
+def _collected(src: Path, settings: Settings, folder: Path | None):
+    """A corpus as the pipeline has it when the duplicate search starts; with ``folder``, pass 1
+    ran in worker processes that left the bucket keys and sketches in files there."""
+    inputs, skipped = discover_inputs(src, None, "text", (), False)
+    with tempfile.NamedTemporaryFile() as spill:
+        batches = pipeline._analyse_all(src, inputs, settings, spill.name, None, LocalEngine(), str(folder) if folder else None)
+        corpus = pipeline.collect(batches, skipped, settings, fingerprints_apart=folder is not None)
+    templates = pipeline.find_template_lines(corpus, settings)
+    corpus.fp.title = corpus.heading_mask()
+    return corpus, templates
+
+
+@pytest.mark.parametrize("which, partitions, rows_per_task", [("seeds", 1, 1 << 18), ("seeds", 3, 7), ("generated", 4, 1 << 18),
+                                                                ("generated", 7, 1000)])
+def test_the_shuffle_finds_the_pairs_of_one_process(tmp_path, monkeypatch, which, partitions, rows_per_task):
+    src = SEEDS if which == "seeds" else generated_corpus(tmp_path / "corpus", 2, 5)
+    settings = Settings(jobs=2)
+    corpus, _ = _collected(src, settings, None)
+    expected = candidate_pairs(corpus.keys, corpus.fp, find_exact(corpus.fp), settings)
+
+    folder = tmp_path / "shuffle"
+    folder.mkdir()
+    apart, templates = _collected(src, settings, folder)
+    assert apart.fp.n_columns == 0 and apart.fp.sketch.shape[1] == 0  # nothing of the buckets in this process
+    assert apart.fingerprint_files and all(Path(prefix + ".columns.npy").is_file() for _, _, prefix in apart.fingerprint_files)
+    cleared = np.zeros(apart.n_candidates, dtype=bool)
+    cleared[list(templates.documents)] = True
+    monkeypatch.setattr(shuffle, "_ROWS_PER_TASK", rows_per_task)
+    found = shuffle.candidate_pairs_by_shuffle(str(folder), apart.fingerprint_files, apart.fp.n_words, find_exact(apart.fp), cleared,
+                                               settings, None, partitions)
+    for field in ("active", "cand_i", "cand_j", "flags", "ahead"):
+        assert np.array_equal(getattr(expected, field), getattr(found, field)), field
+    assert expected.counts == found.counts
+    assert len(expected.cand_i) >= (2 if which == "seeds" else 100)  # pairs were found
+    if which == "generated":
+        assert templates.documents  # and template lines were taken out of the search
+
+
+def test_a_task_run_twice_writes_the_same_files(tmp_path):
+    """Ray runs a task again when its worker is lost: the map and reduce rounds overwrite their
+    files with the same bytes."""
+    settings = Settings(jobs=2)
+    folder = tmp_path / "shuffle"
+    folder.mkdir()
+    corpus, _ = _collected(SEEDS, settings, folder)
+    files = corpus.fingerprint_files
+    first, count, prefix = files[0]
+    member = ~find_exact(corpus.fp).exact[first : first + count]
+    cleared = np.zeros(count, dtype=bool)
+    once = shuffle.map_buckets(str(folder), 0, prefix, first, member, cleared, 3)
+    written = {p.name: p.read_bytes() for p in folder.glob("m*.npy")}
+    assert shuffle.map_buckets(str(folder), 0, prefix, first, member, cleared, 3) == once
+    assert {p.name: p.read_bytes() for p in folder.glob("m*.npy")} == written
+    assert not list(folder.glob(".*"))  # nothing left aside
