@@ -54,8 +54,25 @@ def test_a_generated_corpus_on_ray_is_byte_identical_to_the_local_engine(generat
     assert output_digest(on_ray) == output_digest(local_output)
 
 
-def _ray_task_workers() -> list[int]:
-    """Ray worker processes running one of our tasks (Ray renames them ``ray::FUNCTION``)."""
+def _parent_of(pid: int) -> int:
+    try:
+        return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        pid = _parent_of(pid)
+        if pid == ancestor:
+            return True
+    return False
+
+
+def _ray_task_workers(run: int) -> list[int]:
+    """Ray worker processes of the run ``run`` (its local Ray instance's workers descend from it;
+    another run's on the same machine are left alone) running one of our tasks (Ray renames them
+    ``ray::FUNCTION``)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -64,7 +81,8 @@ def _ray_task_workers() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
         except OSError:
             continue
-        if cmdline.startswith("ray::") and any(name in cmdline for name in ("analyse_documents", "render_documents", "_decide_components")):
+        if (cmdline.startswith("ray::") and any(name in cmdline for name in ("analyse_documents", "render_documents", "_decide_components"))
+                and _descends_from(int(entry.name), run)):
             pids.append(int(entry.name))
     return pids
 
@@ -76,7 +94,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_the_same(generate
     killed = 0
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline and not killed:
-        for pid in _ray_task_workers():
+        for pid in _ray_task_workers(proc.pid):
             try:
                 os.kill(pid, signal.SIGKILL)
                 killed += 1
@@ -108,7 +126,7 @@ def test_an_interrupted_ray_run_leaves_the_previous_output(generated, local_outp
     proc = subprocess.Popen([*DEDUPE, str(generated), str(out), "--engine", "ray", "--jobs", "2", "-q"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline and not _ray_task_workers():
+    while proc.poll() is None and time.monotonic() < deadline and not _ray_task_workers(proc.pid):
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
