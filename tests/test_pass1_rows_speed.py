@@ -26,3 +26,44 @@ def test_text_and_key_is_text_and_address():
     for row in rows:
         text, address = row.text_and_address("text", "id")
         assert row.text_and_key("text", "id") == (text, address.key)
+
+
+def _control_notes_by_slices(data: bytes, start: int) -> list[str]:
+    """reader._control_notes without its shortcut for small texts: the slices only."""
+    from corpus_dedupe import reader
+
+    stray = page = 0
+    for pos in range(start, len(data), reader._SLICE):
+        chunk = data[pos : pos + reader._SLICE]
+        if len(chunk.translate(None, reader._CONTROL_BYTES)) == len(chunk):
+            continue
+        removed = len(chunk) - len(chunk.translate(None, reader._BINARY_CONTROL_BYTES))
+        if removed:
+            stray += removed
+            if reader._NUL_RUN in data[max(start, pos - 3) : pos + reader._SLICE]:
+                raise reader.InputError(reader._NOT_TEXT)
+        page += len(chunk) - len(chunk.translate(None, reader._PAGE_CONTROL_BYTES))
+    if stray * 100 > len(data) - start:
+        raise reader.InputError(reader._NOT_TEXT)
+    if data[start : start + 16].startswith(reader._BINARY_SIGNATURES):
+        raise reader.InputError("binary file (starts with the signature of a binary format)")
+    return [f"{stray + page} control byte(s) left out of the output"] if stray + page else []
+
+
+_BYTE_PIECES = [b"text ", b"\n", b"\r\n", b"\x0c", b"\x0b", b"\x7f", b"\x00", b"\x00\x00\x00\x00", b"\x1c", b"\x1b", b"\x1f",
+                b"\xef\xbb\xbf", b"\xff\xfe", b"%PDF-", b"PK\x03\x04", b"GIF89a", b"\x89PNG", b"caf\xc3\xa9 ", b"\t"]
+
+
+@given(st.lists(st.sampled_from(_BYTE_PIECES), max_size=40).map(b"".join) | st.binary(max_size=200), st.sampled_from([0, 2, 3]))
+@example(b"%PDF-1.4 text", 0)
+@example(b"\xef\xbb\xbf%PDF-", 3)
+def test_control_notes_of_a_small_text_are_those_of_the_slices(data, start):
+    from corpus_dedupe.reader import InputError, _control_notes
+
+    def outcome(function):
+        try:
+            return function(data, start)
+        except InputError as exc:
+            return str(exc)
+
+    assert outcome(_control_notes) == outcome(_control_notes_by_slices)
