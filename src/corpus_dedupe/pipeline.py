@@ -170,16 +170,16 @@ def _read_input(src: str, item: "str | RowInput", settings: Settings) -> Documen
         except InputError as exc:
             return Skipped(item, str(exc))
     try:
-        text, address = item.text_and_address(settings.text_field, settings.id_field)
+        text, key = item.text_and_key(settings.text_field, settings.id_field)
     except RowError as exc:
         return Skipped(Address(item.file, item.row, exc.id).key, str(exc))
     data = row_bytes(text)
     if len(data) > settings.max_file_size:
-        return Skipped(address.key, f"text too large ({len(data)} bytes > --max-file-size {settings.max_file_size})")
+        return Skipped(key, f"text too large ({len(data)} bytes > --max-file-size {settings.max_file_size})")
     try:
-        return document_from_row(address.key, data)
+        return document_from_row(key, data)
     except InputError as exc:
-        return Skipped(address.key, str(exc).replace("binary file", "not text"))
+        return Skipped(key, str(exc).replace("binary file", "not text"))
 
 
 def _analyse_text(src: str, item: "str | RowInput", settings: Settings) -> _TextAnalysis | Skipped:
