@@ -4,6 +4,7 @@ work is cut (partitions, rows per task)."""
 
 from __future__ import annotations
 
+import pickle
 import tempfile
 from pathlib import Path
 
@@ -48,6 +49,10 @@ def test_the_shuffle_finds_the_pairs_of_one_process(tmp_path, monkeypatch, which
     monkeypatch.setattr(shuffle, "_ROWS_PER_TASK", rows_per_task)
     found = shuffle.candidate_pairs_by_shuffle(str(folder), apart.fingerprint_files, apart.fp.n_words, find_exact(apart.fp), cleared,
                                                settings, None, partitions)
+    # The match keys stay in the files too, and read back as the main process's KeyStore holds them.
+    rows = np.arange(apart.n_candidates)
+    assert apart.keys.many(rows) == corpus.keys.many(rows)
+    assert pickle.loads(pickle.dumps(apart.keys.texts_later(rows[::3]))).load() == corpus.keys.many(rows[::3])
     for field in ("active", "cand_i", "cand_j", "flags", "ahead"):
         assert np.array_equal(getattr(expected, field), getattr(found, field)), field
     assert expected.counts == found.counts

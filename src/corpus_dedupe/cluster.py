@@ -960,7 +960,12 @@ def _component_problem(rows: np.ndarray, pair_range: np.ndarray, exact: ExactCop
     cand_i = local_of[pairs.cand_i[pair_range]].astype(np.int32)
     cand_j = local_of[pairs.cand_j[pair_range]].astype(np.int32)
     rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
-    texts = keys.many(rows) if isinstance(keys, KeyStore) else [keys[r] for r in rows.tolist()]
+    if isinstance(keys, KeyStore):
+        texts = keys.many(rows)
+    elif hasattr(keys, "texts_later"):  # keys in files (shuffle.FileKeys): the task reads them
+        texts = keys.texts_later(rows)
+    else:
+        texts = [keys[r] for r in rows.tolist()]
     return (texts, local_of[exact.first_of[rows]], exact.exact[rows], np.flatnonzero(active[rows]), cand_i, cand_j,
             pairs.flags[pair_range], np.flatnonzero(rank < _MAX_VERIFY))
 
@@ -969,6 +974,8 @@ def _decide_components(problem: tuple, settings: Settings) -> ClusterResult:
     """keep_first for the components of a :func:`_component_problem` (a task: all it needs
     travels with it)."""
     texts, first_of, is_exact, active, cand_i, cand_j, flags, ahead = problem
+    if not isinstance(texts, list):
+        texts = texts.load()
     pairs = CandidatePairs(active, cand_i, cand_j, flags, ahead, {})
     verdicts = _PairVerdicts(texts, texts.__getitem__, cand_i, cand_j, flags, ahead, settings, 1)
     try:

@@ -87,8 +87,8 @@ class RayEngine:
             try:
                 if address:
                     ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-                else:
-                    ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False, configure_logging=False)
+                else:  # "local": a new instance, even where a cluster runs on this machine (ray.init() would join that)
+                    ray.init(address="local", num_cpus=jobs, include_dashboard=False, log_to_driver=False, configure_logging=False)
             except Exception as exc:  # ConnectionError, RuntimeError, ... (Ray's own)
                 raise EngineError(f"cannot start or reach the Ray cluster{' at ' + address if address else ''}: {exc}") from None
 

@@ -55,7 +55,7 @@ from .page import classify_page, load_model
 from .reader import InputError, ReadAhead, document_from_row, read_document
 from .segment import segment
 from .settings import Settings
-from .shuffle import candidate_pairs_by_shuffle, write_fingerprint_files
+from .shuffle import FileKeys, candidate_pairs_by_shuffle, write_fingerprint_files
 from .structure import ORPHAN_RULE, labels_that_stay_rare, section_headings, settle_headings
 from .workers import in_order, set_mmap_threshold
 from .writer import (ContainerOutputs, DocumentOutput, WrittenDocument, WrittenRows, check_destination, remove_tree, render_row, shuffle_path,
@@ -253,11 +253,13 @@ def analyse_documents(src: str, items: "list[str | RowInput]", settings: Setting
 
 
 def analyse_documents_apart(src: str, items: "list[str | RowInput]", settings: Settings, spill_file: str, fingerprint_folder: str) -> AnalysedBatch:
-    """:func:`analyse_documents`, with the batch's bucket keys and sketches written to files in
-    ``fingerprint_folder`` for the distributed candidate search (shuffle.py) instead of sent back."""
+    """:func:`analyse_documents`, with the batch's match keys, bucket keys and sketches written to
+    files in ``fingerprint_folder`` for the distributed candidate search (shuffle.py) instead of
+    sent back."""
     batch = analyse_documents(src, items, settings, spill_file)
     batch.fingerprint_file, batch.fingerprints = write_fingerprint_files(fingerprint_folder, batch.keys_blob, batch.key_lengths,
                                                                          batch.fingerprints, batch.heading_positions)
+    batch.keys_blob = b""  # (in the files too: shuffle.FileKeys)
     return batch
 
 
@@ -667,7 +669,7 @@ class CollectedCorpus:
     line candidates, content, headings and section headings."""
 
     docs: list[_DocumentEntry]
-    keys: KeyStore
+    keys: "KeyStore | FileKeys"  # (FileKeys: in files, when fingerprint_files is set)
     fp: Fingerprints
     cand_doc: np.ndarray  # document (index into docs) of each candidate
     cand_para: np.ndarray  # its paragraph index in the document
@@ -705,7 +707,8 @@ def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
 def collect(batches: Iterable[AnalysedBatch], skipped: list[Skipped], settings: Settings, fingerprints_apart: bool = False) -> CollectedCorpus:
     """Gather pass 1's batches (in corpus order) into a :class:`CollectedCorpus`; documents that
     could not be read are added to ``skipped`` (sorted by file, then row). ``fingerprints_apart``:
-    the batches' bucket keys and sketches are in files (:func:`analyse_documents_apart`)."""
+    the batches' match keys, bucket keys and sketches are in files (:func:`analyse_documents_apart`);
+    ``keys`` is then a shuffle.FileKeys."""
     docs: list[_DocumentEntry] = []
     keys = KeyStore()
     fp_parts = FingerprintCollector(settings.bands, 0, columns=0) if fingerprints_apart else FingerprintCollector(settings.bands, settings.num_perm)
@@ -728,7 +731,8 @@ def collect(batches: Iterable[AnalysedBatch], skipped: list[Skipped], settings: 
             first_candidate += document.n_candidates
             batch_docs.append(len(docs) - 1)
             batch_counts.append(document.n_candidates)
-        keys.extend_encoded(batch.keys_blob, batch.key_lengths)
+        if not fingerprints_apart:
+            keys.extend_encoded(batch.keys_blob, batch.key_lengths)
         fp_parts.add(batch.fingerprints)
         if batch.fingerprint_file is not None:
             files.append((n_cand, batch.n_candidates, batch.fingerprint_file))
@@ -745,7 +749,7 @@ def collect(batches: Iterable[AnalysedBatch], skipped: list[Skipped], settings: 
         content_hash.append(batch.fingerprints.key_hash[batch.content_positions])
         n_cand += batch.n_candidates
     skipped.sort(key=lambda s: (file_of(s.path), row_of(s.path) or 0))
-    return CollectedCorpus(docs, keys, fp_parts.build(), _concat(cand_doc, np.int32), _concat(cand_para, np.int32), _concat(cand_line, np.int32),
+    return CollectedCorpus(docs, FileKeys(files) if fingerprints_apart else keys, fp_parts.build(), _concat(cand_doc, np.int32), _concat(cand_para, np.int32), _concat(cand_line, np.int32),
                            _concat(template_cands, np.int64), _concat(content_doc, np.int64), _concat(content_hash, np.uint64),
                            _concat(heading_cands, np.int64), _concat(section_heading_cands, np.int64), skipped,
                            files if fingerprints_apart else None)

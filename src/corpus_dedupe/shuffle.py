@@ -57,9 +57,9 @@ def _save(path: Path, array: np.ndarray) -> None:
 
 
 def write_fingerprint_files(folder: str, keys_blob: bytes, key_lengths: np.ndarray, fp: Fingerprints, heading_positions: np.ndarray) -> tuple[str, Fingerprints]:
-    """Write a pass-1 batch's bucket columns (short-key columns added), sketches, word counts
-    and heading flags to files in ``folder``; return their common prefix and the fingerprints the
-    main process keeps (key hashes and word counts; no column, no sketch)."""
+    """Write a pass-1 batch's match keys, bucket columns (short-key columns added), sketches,
+    word counts and heading flags to files in ``folder``; return their common prefix and the
+    fingerprints the main process keeps (key hashes and word counts; no column, no sketch)."""
     n = len(fp.key_hash)
     keys = KeyStore()
     keys.extend_encoded(keys_blob, key_lengths)
@@ -68,12 +68,69 @@ def write_fingerprint_files(folder: str, keys_blob: bytes, key_lengths: np.ndarr
     title = np.zeros(n, dtype=bool)
     title[heading_positions] = True
     prefix = os.path.join(folder, uuid.uuid4().hex)
+    _save(Path(prefix + ".key_ends.npy"), np.cumsum(key_lengths, dtype=np.int64))
+    tmp = Path(f"{prefix}.keys.{uuid.uuid4().hex}")
+    tmp.write_bytes(keys_blob)
+    os.replace(tmp, prefix + ".keys")
     _save(Path(prefix + ".columns.npy"), np.stack(full.buckets) if n else np.zeros((len(full.buckets), 0), dtype=np.uint64))
     _save(Path(prefix + ".sketch.npy"), np.ascontiguousarray(fp.sketch))
     _save(Path(prefix + ".n_words.npy"), np.ascontiguousarray(fp.n_words))
     _save(Path(prefix + ".title.npy"), title)
     kept = Fingerprints(fp.key_hash, fp.n_words, np.zeros((n, 0), dtype=np.uint64), np.zeros((n, 0), dtype=np.uint8))
     return prefix, kept
+
+
+class FileKeys:
+    """The match keys of a corpus whose pass 1 left them in files (:func:`write_fingerprint_files`),
+    read through memory maps: indexed like cluster.KeyStore (``keys[row]``, ``keys.many(rows)``)
+    by the main process, which reads a few of them (template lines, moved-break pieces), and sent
+    to tasks as the list of files, each task reading the keys it compares
+    (:meth:`texts_later`). ``files``: (first row, rows, prefix) of each batch, in corpus order."""
+
+    def __init__(self, files: list[tuple[int, int, str]]) -> None:
+        self.files = files
+        self._firsts = np.array([first for first, _, _ in files], dtype=np.int64)
+        self._maps: dict[int, tuple[memoryview, np.ndarray]] = {}
+
+    def __getstate__(self) -> dict:
+        return {"files": self.files}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["files"])
+
+    def __len__(self) -> int:
+        return sum(count for _, count, _ in self.files)
+
+    def _batch(self, f: int) -> tuple[memoryview, np.ndarray]:
+        if f not in self._maps:
+            prefix = self.files[f][2]
+            ends = np.load(prefix + ".key_ends.npy")
+            data = memoryview(np.memmap(prefix + ".keys", dtype=np.uint8, mode="r")) if ends.size and ends[-1] else memoryview(b"")
+            self._maps[f] = (data, np.concatenate([[0], ends]).tolist())
+        return self._maps[f]
+
+    def __getitem__(self, row: int) -> str:
+        f = int(np.searchsorted(self._firsts, row, side="right")) - 1
+        data, offsets = self._batch(f)
+        local = row - self.files[f][0]
+        return bytes(data[offsets[local] : offsets[local + 1]]).decode("utf-8")
+
+    def many(self, rows: np.ndarray) -> list[str]:
+        return [self[r] for r in np.asarray(rows).tolist()]
+
+    def texts_later(self, rows: np.ndarray) -> "KeysOfRows":
+        return KeysOfRows(self, np.asarray(rows))
+
+
+class KeysOfRows:
+    """The match keys of some rows, read where they are used (a component task), not where the
+    task is made (the main process)."""
+
+    def __init__(self, keys: FileKeys, rows: np.ndarray) -> None:
+        self.keys, self.rows = keys, rows
+
+    def load(self) -> list[str]:
+        return self.keys.many(self.rows)
 
 
 def _partition_of(values: np.ndarray, column: int, partitions: int) -> np.ndarray:
