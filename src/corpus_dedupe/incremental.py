@@ -182,18 +182,15 @@ def combined_keys(index: Index, prior: PriorRows, keys: KeyStore, needed: np.nda
     and nothing reads them."""
     out = KeyStore()
     wanted = np.flatnonzero(needed)
-    # Read in the index's order (one slice join per segment), then laid out in the rows' order.
-    by_row = np.argsort(prior.rows[wanted], kind="stable")
-    blob, read_lengths = index.keys_encoded(prior.rows[wanted][by_row])
-    read_starts = np.cumsum(read_lengths) - read_lengths
-    wanted_lengths = np.empty(len(wanted), dtype=np.int64)
-    wanted_lengths[by_row] = read_lengths
-    starts = np.empty(len(wanted), dtype=np.int64)
-    starts[by_row] = read_starts
-    read = memoryview(blob)
+    # prior.rows is sorted in runs (the reached rows, then those they point at): each run is
+    # read in one call in the index's order, which is the rows' order.
+    global_rows = prior.rows[wanted]
+    runs = np.split(global_rows, np.flatnonzero(np.diff(global_rows) < 0) + 1)
+    parts = [index.keys_encoded(run) for run in runs if len(run)]
     lengths = np.zeros(prior.m, dtype=np.int64)
-    lengths[wanted] = wanted_lengths
-    out.extend_encoded(b"".join([read[a : a + n] for a, n in zip(starts.tolist(), wanted_lengths.tolist())]), lengths)
+    if parts:
+        lengths[wanted] = np.concatenate([read_lengths for _, read_lengths in parts])
+    out.extend_encoded(b"".join(blob for blob, _ in parts), lengths)
     offsets = keys._settle()
     out.extend_encoded(bytes(keys._data[: int(offsets[-1])]), np.diff(offsets))
     return out
