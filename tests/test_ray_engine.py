@@ -4,6 +4,7 @@ is replaced and the output is still the same; without Ray installed, one line na
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -52,6 +53,27 @@ def test_a_generated_corpus_on_ray_is_byte_identical_to_the_local_engine(generat
     done = _run(generated, on_ray, "--engine", "ray", "--jobs", jobs, "-q")
     assert done.returncode == 0, done.stderr
     assert output_digest(on_ray) == output_digest(local_output)
+
+
+def test_rows_and_a_corpus_with_nothing_read_on_ray_match_the_local_engine(tmp_path):
+    """The seeds as rows of a JSONL file (pass 1's files hold rows' keys as well), and a corpus
+    whose only file is skipped (no paragraph: the shuffle has nothing to read): the local
+    engine's output, and nothing left beside DST."""
+    rows = tmp_path / "rows"
+    rows.mkdir()
+    with open(rows / "seeds.jsonl", "w", encoding="utf-8") as f:
+        for path in sorted(SEEDS.iterdir()) * 2:
+            f.write(json.dumps({"id": path.name, "text": path.read_text(encoding="utf-8", errors="replace")}) + "\n")
+    nothing = tmp_path / "nothing"
+    nothing.mkdir()
+    (nothing / "x.dat").write_bytes(bytes(range(256)) * 8)
+    for src in (rows, nothing):
+        local, on_ray = tmp_path / f"{src.name}-local", tmp_path / f"{src.name}-ray"
+        assert _run(src, local, "--jobs", "2", "-q").returncode == 0
+        done = _run(src, on_ray, "--engine", "ray", "--jobs", "2", "-q")
+        assert done.returncode == 0, done.stderr
+        assert output_digest(on_ray) == output_digest(local)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["rows", "nothing", "rows-local", "rows-ray", "nothing-local", "nothing-ray"])
 
 
 def _parent_of(pid: int) -> int:

@@ -993,6 +993,8 @@ def decide_by_components(keys: KeyStore | list[str], fp: Fingerprints, settings:
     ``find_pairs``: a function of the exact copies that gives :func:`candidate_pairs`'s pairs
     (shuffle.candidate_pairs_by_shuffle, when ``fp`` holds no bucket keys)."""
     n = len(fp.key_hash)
+    if n == 0:
+        return ClusterResult.all_kept(0)  # (as decide: the same manifest for an empty corpus)
     exact = find_exact(fp)
     pairs = find_pairs(exact) if find_pairs is not None else candidate_pairs(keys, fp, exact, settings, release_buckets)
     labels = candidate_components(n, exact, pairs)
