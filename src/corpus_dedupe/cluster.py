@@ -214,15 +214,8 @@ def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False,
         rows = np.nonzero(member & (col != 0))[0].astype(np.int32)
         values = col[rows]
         del col
-        order = _stable_argsort(values)  # stable: rows stay in corpus order in a bucket
-        sorted_rows = rows[order]
-        sorted_values = values[order]
-        del rows, values, order
-        position = np.arange(len(sorted_rows), dtype=np.int64)
-        new_bucket = np.ones(len(sorted_rows), dtype=bool)
-        new_bucket[1:] = sorted_values[1:] != sorted_values[:-1]
-        bucket_start = np.maximum.accumulate(np.where(new_bucket, position, 0))
-        rank = position - bucket_start
+        sorted_rows, bucket_start, rank = buckets_in_order(rows, values)
+        del rows, values
         later = rank > 0
         by_row = _stable_argsort(sorted_rows[later].astype(np.uint64))  # a row is in one bucket of a column: no ties, any sort is the stable one
         if release and isinstance(fp.buckets, list):
@@ -231,6 +224,22 @@ def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False,
                 np.minimum(rank[later][by_row], _BUCKET_KEEP).astype(np.int8))
 
     return _in_threads(index, range(fp.n_columns), threads)
+
+
+def buckets_in_order(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One bucket column's members (``rows``, in corpus order, with their bucket keys
+    ``values``) sorted by bucket, corpus order inside a bucket (a stable sort), and for each its
+    bucket's first position in that order and its rank in the bucket (0: the first member)."""
+    order = _stable_argsort(values)
+    sorted_rows = rows[order]
+    sorted_values = values[order]
+    del order
+    position = np.arange(len(sorted_rows), dtype=np.int64)
+    new_bucket = np.ones(len(sorted_rows), dtype=bool)
+    new_bucket[1:] = sorted_values[1:] != sorted_values[:-1]
+    del sorted_values
+    bucket_start = np.maximum.accumulate(np.where(new_bucket, position, 0))
+    return sorted_rows, bucket_start, position - bucket_start
 
 
 def _stable_argsort(values: np.ndarray) -> np.ndarray:

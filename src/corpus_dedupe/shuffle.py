@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .cluster import (_BUCKET_KEEP, _MAX_VERIFY, CandidatePairs, ExactCopies, KeyStore, _add_short_key_columns, _affix_columns, _sorted_codes,
-                      _stable_argsort, bucket_pair_codes, candidates_from_codes)
+                      bucket_pair_codes, buckets_in_order, candidates_from_codes)
 from .fingerprint import Fingerprints, fmix64
 from .index import sorted_distinct
 from .settings import Settings
@@ -180,14 +180,7 @@ def reduce_buckets(folder: str, p: int, batches: int, n: int, range_starts: np.n
     column_starts = np.flatnonzero(np.r_[True, entries["column"][1:] != entries["column"][:-1]]) if len(entries) else np.zeros(0, dtype=np.int64)
     for lo, hi in zip(column_starts.tolist(), np.r_[column_starts[1:], len(entries)].tolist()):
         c = int(entries["column"][lo])
-        rows, values = entries["row"][lo:hi], entries["value"][lo:hi]
-        order = _stable_argsort(values)  # stable: rows stay in corpus order in a bucket
-        sorted_rows, sorted_values = rows[order].astype(np.int32), values[order]
-        position = np.arange(len(sorted_rows), dtype=np.int64)
-        new_bucket = np.ones(len(sorted_rows), dtype=bool)
-        new_bucket[1:] = sorted_values[1:] != sorted_values[:-1]
-        bucket_start = np.maximum.accumulate(np.where(new_bucket, position, 0))
-        rank = position - bucket_start
+        sorted_rows, bucket_start, rank = buckets_in_order(entries["row"][lo:hi].astype(np.int32), entries["value"][lo:hi])
         later = rank > 0
         later_rows, start = sorted_rows[later], bucket_start[later]
         shared.append(later_rows.astype(np.int64))
