@@ -134,6 +134,8 @@ class KeysOfRows:
 
 
 def _partition_of(values: np.ndarray, column: int, partitions: int) -> np.ndarray:
+    """The partition of each bucket key of ``column``: every entry of one bucket goes to the same
+    reduce task, whatever batch it comes from."""
     salt = np.uint64((0x9E3779B97F4A7C15 * (column + 1)) & 0xFFFFFFFFFFFFFFFF)
     return (fmix64(np.asarray(values, dtype=np.uint64) ^ salt) % np.uint64(partitions)).astype(np.int64)
 
