@@ -389,23 +389,22 @@ class RowInput:
     def size(self) -> int:
         return len(self.raw) if self.raw is not None else len(self.text or "")
 
-    def text_and_address(self, text_field: str, id_field: str) -> tuple[str, Address]:
-        """The row's text and address; RowError (the problem) when it has no text to clean."""
+    def text_and_id(self, text_field: str, id_field: str) -> tuple[str, Any]:
+        """The row's text and id; RowError (the problem) when it has no text to clean."""
         if self.raw is not None:
-            text, ident = text_and_id(loads_row(self.raw), text_field, id_field)
-            return text, Address(self.file, self.row, ident)
+            return text_and_id(loads_row(self.raw), text_field, id_field)
         if self.problem is not None or self.text is None:
             raise RowError(self.problem or f"field {text_field!r} is null", self.id)
-        return self.text, Address(self.file, self.row, self.id)
+        return self.text, self.id
+
+    def text_and_address(self, text_field: str, id_field: str) -> tuple[str, Address]:
+        text, ident = self.text_and_id(text_field, id_field)
+        return text, Address(self.file, self.row, ident)
 
     def text_and_key(self, text_field: str, id_field: str) -> tuple[str, str]:
-        """:meth:`text_and_address`'s text and the address's key (see :func:`row_key`)."""
-        if self.raw is not None:
-            text, ident = text_and_id(loads_row(self.raw), text_field, id_field)
-            return text, row_key(self.file, self.row, ident)
-        if self.problem is not None or self.text is None:
-            raise RowError(self.problem or f"field {text_field!r} is null", self.id)
-        return self.text, row_key(self.file, self.row, self.id)
+        """The text and the address's key without making the Address (see :func:`row_key`)."""
+        text, ident = self.text_and_id(text_field, id_field)
+        return text, row_key(self.file, self.row, ident)
 
 
 @dataclass
