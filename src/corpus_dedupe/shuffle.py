@@ -237,11 +237,7 @@ def candidate_pairs_by_shuffle(folder: str, files: list[tuple[int, int, str]], n
     """cluster.candidate_pairs, the bucket keys and sketches read from the pass-1 files ``files``
     (first row, rows, prefix; in corpus order) by tasks of ``pool`` (an engine's; None: here).
     ``cleared``: the template lines (out of the duplicate search)."""
-    n = len(n_words)
-    if n == 0:  # (nothing was read: no files, no tasks)
-        empty = np.zeros(0, dtype=np.int32)
-        return CandidatePairs(np.zeros(0, dtype=np.int64), empty, empty, np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64),
-                              {"fingerprinted": 0, "in_shared_buckets": 0})
+    n = len(n_words)  # (at least 1: cluster.decide_by_components decides an empty corpus itself)
     window = 4 * max(1, settings.jobs)
     member = ~exact.exact & ~cleared
     maps = ((folder, b, prefix, first, member[first : first + count], cleared[first : first + count], partitions)
