@@ -119,3 +119,36 @@ def test_pair_jaccard_equals_the_estimate_of_gathered_rows(rows, width, pairs, s
     sketch = rng.integers(0, 3 if few_values else 256, size=(rows, width), dtype=np.uint8)  # few values: many agreements
     i, j = rng.integers(0, rows, size=pairs), rng.integers(0, rows, size=pairs)
     assert np.array_equal(pair_jaccard(sketch, i, j), estimated_jaccard(sketch[i], sketch[j]))
+
+
+def test_sparse_bucket_columns_give_the_same_candidate_pairs_as_dense_ones():
+    """A batch against an index holds its index rows' bucket columns sparse (SparseColumn): the
+    candidate search must find exactly the pairs the dense columns give."""
+    from pathlib import Path
+
+    from corpus_dedupe.cluster import KeyStore, candidate_pairs, find_exact
+    from corpus_dedupe.fingerprint import Fingerprints, SparseColumn
+    from corpus_dedupe.normalise import match_key
+    from corpus_dedupe.pipeline import _fingerprint_keys
+    from corpus_dedupe.settings import Settings
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    texts = [p for f in sorted(seeds.glob("*.txt")) for p in f.read_text(encoding="utf-8").split("\n\n")]
+    keys = [match_key(t) for t in texts if match_key(t)]
+    # Exact copies of the first ten (in no bucket), then near copies: each long paragraph again
+    # with one word left out.
+    keys += keys[:10]
+    keys += [" ".join(k.split()[:5] + k.split()[6:]) for k in keys if len(k.split()) >= 12]
+    settings = Settings()
+    results = []
+    for sparse in (False, True):
+        fp = _fingerprint_keys(keys, settings)
+        store = KeyStore()
+        store.extend(keys)
+        fp = Fingerprints(fp.key_hash, fp.n_words, [np.ascontiguousarray(fp.column(c)) for c in range(fp.n_columns)], fp.sketch)
+        if sparse:
+            fp.buckets = [SparseColumn(np.flatnonzero(col), col[col != 0], len(col)) for col in fp.buckets]
+        pairs = candidate_pairs(store, fp, find_exact(fp), settings)
+        results.append((pairs.cand_i.tolist(), pairs.cand_j.tolist(), pairs.flags.tolist(), pairs.counts))
+    assert results[0][0], "the seeds hold near-duplicate paragraphs: some pairs"
+    assert results[0] == results[1]

@@ -210,10 +210,8 @@ def _bucket_columns(fp: Fingerprints, member: np.ndarray, release: bool = False,
     the columns to other processes); the result does not depend on it."""
 
     def index(c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        col = fp.column(c)
-        rows = np.nonzero(member & (col != 0))[0].astype(np.int32)
-        values = col[rows]
-        del col
+        rows, values = fp.column_entries(c, member)
+        rows = rows.astype(np.int32)
         sorted_rows, bucket_start, rank = buckets_in_order(rows, values)
         del rows, values
         later = rank > 0
@@ -793,7 +791,7 @@ def candidate_pairs(keys: KeyStore | list[str], fp: Fingerprints, exact: ExactCo
     they are indexed (the pipeline does not need them afterwards; on a large corpus they are the
     biggest thing in memory)."""
     n = len(fp.key_hash)
-    counts = {"fingerprinted": int((fp.column(0) != 0).sum())}
+    counts = {"fingerprinted": len(fp.column_entries(0)[0])}
     # Buckets: an exact copy is never kept, so it is no bucket's member; a paragraph repeated
     # 100,000 times is one member, not 100,000.
     if fp.n_columns == settings.bands + 2:  # (a batch run against an index brings them: see incremental.py)

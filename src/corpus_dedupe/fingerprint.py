@@ -60,6 +60,25 @@ def fmix64(h: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class SparseColumn:
+    """A bucket column given by its non-zero entries: ``rows`` (increasing) and their bucket keys.
+
+    A batch run against an index (incremental.py) places the index rows it reaches before its
+    own: 393,000 of them for a 20 MB batch against 1 GB, each in a shared bucket of a few of the
+    36 columns only. Dense, those columns were 36 arrays of 393,000 mostly zero keys, built and
+    copied in 0.35 s; sparse, they are the 0.9 million entries the bucket search reads."""
+
+    rows: np.ndarray  # (k,) int64, increasing
+    values: np.ndarray  # (k,) uint64, none zero
+    n: int  # rows of the column
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(self.n, dtype=_U64)
+        out[self.rows] = self.values
+        return out
+
+
+@dataclass
 class Fingerprints:
     """Per key: a 64-bit hash of the whole key (exact matching), its word count, the LSH
     bucket keys (``bands`` MinHash band keys then the first- and last-words keys; 0: none), and a
@@ -72,7 +91,7 @@ class Fingerprints:
 
     key_hash: np.ndarray  # (n,) uint64
     n_words: np.ndarray  # (n,) int32
-    buckets: np.ndarray | list  # (n, bands + 2) uint64; or, for a whole corpus, a list of its columns
+    buckets: np.ndarray | list  # (n, bands + 2) uint64; or, for a whole corpus, a list of its columns (SparseColumn for a batch and its index rows)
     sketch: np.ndarray  # (n, num_perm) uint8; all zero for keys too short to have a signature
     title: np.ndarray | None = None  # (n,) bool: headings, titles and labels (set for a corpus by the pipeline)
 
@@ -82,7 +101,22 @@ class Fingerprints:
 
     def column(self, c: int) -> np.ndarray:
         """Bucket keys of column ``c`` (a band, then the first- and the last-words column)."""
-        return self.buckets[c] if isinstance(self.buckets, list) else self.buckets[:, c]
+        if isinstance(self.buckets, list):
+            col = self.buckets[c]
+            return col.dense() if isinstance(col, SparseColumn) else col
+        return self.buckets[:, c]
+
+    def column_entries(self, c: int, member: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of column ``c`` that have a bucket key (among ``member`` rows), in order, and their keys."""
+        col = self.buckets[c] if isinstance(self.buckets, list) else self.buckets[:, c]
+        if isinstance(col, SparseColumn):
+            rows, values = col.rows, col.values
+            if member is not None:
+                keep = member[rows]
+                rows, values = rows[keep], values[keep]
+            return rows, values
+        rows = np.nonzero((col != 0) if member is None else (member & (col != 0)))[0]
+        return rows, col[rows]
 
     def clear_row(self, i: int) -> None:
         """Take row ``i`` out of the duplicate search (no hash, no words, no bucket)."""
@@ -90,6 +124,8 @@ class Fingerprints:
         self.n_words[i] = 0
         if isinstance(self.buckets, list):
             for col in self.buckets:
+                if isinstance(col, SparseColumn):
+                    raise TypeError("clear_row on a sparse bucket column")
                 col[i] = 0
         else:
             self.buckets[i] = 0

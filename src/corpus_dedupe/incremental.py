@@ -39,7 +39,7 @@ from .cluster import (_BUCKET_KEEP, _COPY_OF_COPY_VERIFY, _MAX_VERIFY, KEEP, REA
                       StageStates, _add_short_key_columns, _in_threads, absorb_fragments, candidate_pairs, find_exact, keep_first,
                       verify_pairs)
 from .boilerplate import TemplateLineCounts
-from .fingerprint import Fingerprints, key_hashes
+from .fingerprint import Fingerprints, SparseColumn, key_hashes
 from .index import _EXACT_TABLE, FLAG_ABSORBED, FLAG_ORPHAN, FLAG_TEMPLATE, Index, presence_filter, sorted_distinct
 
 _CLOSURE_ROUNDS = 8  # chains of copies are short (a target is kept, or points at a kept one)
@@ -56,7 +56,7 @@ class PriorRows:
     n_words: np.ndarray
     heading: np.ndarray
     sketch: np.ndarray
-    columns: list[np.ndarray]  # per bucket column: the row's bucket key where a batch row shares it, else 0
+    columns: list[tuple[np.ndarray, np.ndarray]]  # per bucket column: the rows (increasing) in a bucket a batch row shares, and its key
     codes: np.ndarray  # (rows, 3) int8: after the loop, after copies of copies, final
     state: PriorState | None = None
     orphan: np.ndarray | None = None
@@ -88,9 +88,10 @@ def gather_prior(index: Index, fp: Fingerprints, n_columns: int, threads: int = 
     wanted.extend(rows for _, rows, _ in membership)
     rows = sorted_distinct(np.concatenate(wanted)) if wanted else np.zeros(0, dtype=np.int64)
     m = len(rows)
-    columns = [np.zeros(m, dtype=np.uint64) for _ in range(n_columns)]
+    columns: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64))] * n_columns
     for c, member_rows, member_values in membership:
-        columns[c][np.searchsorted(rows, member_rows)] = member_values
+        by_row = np.argsort(member_rows, kind="stable")  # (a row is in one bucket of a column)
+        columns[c] = (np.searchsorted(rows, member_rows[by_row]), member_values[by_row])  # (increasing queries: a faster search)
     return PriorRows(rows, *_row_facts(index, rows, fp.sketch.shape[1], threads), columns, _gather(index, rows, "state", (3,), np.int8))
 
 
@@ -146,7 +147,7 @@ def complete_prior(index: Index, prior: PriorRows, reached: np.ndarray) -> Prior
     key_hash, n_words, heading, sketch = _row_facts(index, extra, prior.sketch.shape[1])
     out = PriorRows(rows, np.concatenate([prior.key_hash, key_hash]), np.concatenate([prior.n_words, n_words]),
                     np.concatenate([prior.heading, heading]), np.concatenate([prior.sketch, sketch]),
-                    [np.concatenate([col, np.zeros(len(extra), dtype=np.uint64)]) for col in prior.columns],
+                    prior.columns,  # (the rows added are in no bucket)
                     np.concatenate([prior.codes, _gather(index, extra, "state", (3,), np.int8)]))
     order = np.argsort(rows, kind="stable")
 
@@ -200,10 +201,17 @@ def combined_fingerprints(prior: PriorRows, fp: Fingerprints, heading: np.ndarra
     return Fingerprints(
         np.concatenate([prior.key_hash, fp.key_hash]),
         np.concatenate([prior.n_words, fp.n_words]),
-        [np.concatenate([prior.columns[c], fp.column(c)]) for c in range(fp.n_columns)],
+        [_combined_column(prior.columns[c], fp.column(c), prior.m) for c in range(fp.n_columns)],
         np.concatenate([prior.sketch, fp.sketch]),
         np.concatenate([prior.heading, heading]),
     )
+
+
+def _combined_column(prior_entries: tuple[np.ndarray, np.ndarray], batch_column: np.ndarray, m: int) -> SparseColumn:
+    """A bucket column of the prior rows (their entries) and the batch's rows after them."""
+    batch_rows = np.flatnonzero(batch_column)
+    return SparseColumn(np.concatenate([prior_entries[0].astype(np.int64), batch_rows + m]),
+                        np.concatenate([prior_entries[1], batch_column[batch_rows]]).astype(np.uint64), m + len(batch_column))
 
 
 @dataclass
