@@ -42,7 +42,7 @@ from .compiled import speedups as _compiled
 from .fingerprint import Fingerprints, _key_spans, _span_hashes, fingerprint, fmix64, pair_jaccard
 from .model import CONTAINED, EXACT_DUPLICATE, NEAR_DUPLICATE
 from .settings import Settings
-from .workers import in_order, worker_init
+from .workers import in_order, started_in_order, worker_init
 
 _BUCKET_KEEP = 8  # a bucket's first members that later ones are compared with
 _MAX_VERIFY = 6  # kept paragraphs verified per paragraph
@@ -393,6 +393,7 @@ _ROW_BLOCK = 1 << 16  # rows whose candidates are found in one numpy pass
 _MIN_ROW_BLOCK = 4096
 _VERIFY_TASK = 4096  # candidate pairs compared per task in a worker
 _PARALLEL_FROM = 20000  # fewer pairs than this are compared here: a pool costs more than it saves
+_VERIFY_WINDOW_PAIRS = 1 << 18  # pairs handed to the workers ahead of the loop (about 5 MB of tasks and verdicts)
 _shared_for_workers: tuple | None = None  # (keys, cand_i, cand_j, flags, settings), inherited by forked workers
 
 
@@ -611,7 +612,7 @@ def _compare_in_worker(lo: int, hi: int, index: np.ndarray):
 
 def _many_getter(keys: "KeyStore | list[str]"):
     """A function from an array of candidate indexes to their keys."""
-    if isinstance(keys, KeyStore):
+    if hasattr(keys, "many"):  # a KeyStore, or a batch's and its index rows' (incremental.CombinedKeys)
         return keys.many
     return lambda indexes: [keys[i] for i in indexes.tolist()]
 
@@ -646,9 +647,20 @@ class _PairVerdicts:
             _shared_for_workers = (keys, cand_i, cand_j, flags, settings)
             self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                             initializer=worker_init, initargs=(os.getpid(),))
-            self.results = in_order(self.pool, _compare_in_worker, calls, 4 * jobs)
+            # Submitted now, and up to _VERIFY_WINDOW_PAIRS ahead: the workers start while this
+            # process goes on (a batch against an index reads its index rows meanwhile).
+            self.results = started_in_order(self.pool, _compare_in_worker, calls, max(4 * jobs, _VERIFY_WINDOW_PAIRS // _VERIFY_TASK))
         else:
             self.results = in_order(None, self._compare_here, calls, 0)
+
+    def renumber(self, cand_i: np.ndarray, cand_j: np.ndarray, keys) -> None:
+        """The same pairs, their rows numbered anew (``keys`` in the new numbering): a batch
+        against an index starts the comparisons before the index rows its decisions point at
+        are placed among its rows (incremental.decide_batch). Tasks already handed to workers
+        go on with the numbering they were given; the verdicts are per pair, not per row."""
+        self.cand_i, self.cand_j = cand_i, cand_j
+        self.get_key = keys.cached() if hasattr(keys, "cached") else keys.__getitem__
+        self.get_keys = _many_getter(keys)
 
     def _compare_here(self, lo: int, hi: int, index: np.ndarray):
         return lo, hi, _compare_pairs(self.get_keys, self.cand_i, self.cand_j, self.flags, self.settings, index)
@@ -836,7 +848,7 @@ def verify_pairs(keys: KeyStore | list[str], pairs: CandidatePairs, settings: Se
     """The text comparisons (rapidfuzz) of the candidate pairs: those ``ahead`` start at once, in
     ``settings.jobs`` processes; any other is compared when the keep-first loop asks for it. The
     verdicts do not depend on any decision, nor on the number of processes. Close it when done."""
-    get_key = keys.cached() if isinstance(keys, KeyStore) else keys.__getitem__
+    get_key = keys.cached() if hasattr(keys, "cached") else keys.__getitem__
     return _PairVerdicts(keys, get_key, pairs.cand_i, pairs.cand_j, pairs.flags, pairs.ahead, settings, settings.jobs)
 
 

@@ -79,12 +79,24 @@ def in_order(pool, function, calls: Iterator[tuple], window: int) -> Iterator:
     else in the pool's workers with at most ``window`` calls in flight (their results, such as
     rendered provenance, never pile up in memory). Ctrl-C is held back while the first calls are
     submitted: that is when the pool forks its workers, and a Ctrl-C raised inside an at-fork
-    callback would be swallowed."""
+    callback would be swallowed. Nothing is submitted before the first result is asked for."""
     calls = iter(calls)
     if pool is None:
         for args in calls:
             yield function(*args)
         return
+    yield from _results_in_order(pool, function, calls, _submit_first(pool, function, calls, window))
+
+
+def started_in_order(pool, function, calls: Iterator[tuple], window: int) -> Iterator:
+    """:func:`in_order` in ``pool``'s workers, with the first ``window`` calls submitted now:
+    the workers start while this process goes on with other work (the verification of a batch's
+    candidate pairs while the index rows they point at are read, incremental.py)."""
+    calls = iter(calls)
+    return _results_in_order(pool, function, calls, _submit_first(pool, function, calls, window))
+
+
+def _submit_first(pool, function, calls: Iterator[tuple], window: int) -> deque:
     pending: deque = deque()
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
     try:
@@ -93,6 +105,10 @@ def in_order(pool, function, calls: Iterator[tuple], window: int) -> Iterator:
     finally:
         if blocked is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    return pending
+
+
+def _results_in_order(pool, function, calls: Iterator[tuple], pending: deque) -> Iterator:
     while pending:
         result = pending.popleft().result()
         for args in itertools.islice(calls, 1):
