@@ -152,3 +152,22 @@ def test_sparse_bucket_columns_give_the_same_candidate_pairs_as_dense_ones():
         results.append((pairs.cand_i.tolist(), pairs.cand_j.tolist(), pairs.flags.tolist(), pairs.counts))
     assert results[0][0], "the seeds hold near-duplicate paragraphs: some pairs"
     assert results[0] == results[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 2)), max_size=60))
+def test_exact_copies_point_at_the_first_candidate_with_the_same_key(rows):
+    """find_exact's one sort gives, for every candidate, the first one with its key hash; a
+    candidate without words is never an exact copy."""
+    from corpus_dedupe.cluster import find_exact
+    from corpus_dedupe.fingerprint import Fingerprints
+
+    n = len(rows)
+    key_hash = np.array([h for h, _ in rows], dtype=np.uint64)
+    n_words = np.array([w for _, w in rows], dtype=np.int32)
+    found = find_exact(Fingerprints(key_hash, n_words, np.zeros((n, 2), np.uint64), np.zeros((n, 4), np.uint8)))
+    first = {}
+    for i, (h, _) in enumerate(rows):
+        first.setdefault(h, i)
+    assert found.first_of.tolist() == [first[h] for h, _ in rows]
+    assert found.exact.tolist() == [first[h] != i and w > 0 for i, (h, w) in enumerate(rows)]

@@ -774,8 +774,15 @@ class ExactCopies:
 def find_exact(fp: Fingerprints) -> ExactCopies:
     """Exact copies: the same match key hash as an earlier candidate."""
     n = len(fp.key_hash)
-    _, first_idx, inverse = np.unique(fp.key_hash, return_index=True, return_inverse=True)
-    first_of = first_idx[inverse.reshape(-1)]
+    # One stable sort (numpy 2.4's np.unique with return_index and return_inverse took 0.1 s
+    # for the 441,000 rows of a batch and its index rows): the first of each run of equal
+    # hashes is the earliest candidate that has it.
+    order = _stable_argsort(np.asarray(fp.key_hash, dtype=np.uint64))
+    ordered = fp.key_hash[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    first_of = np.empty(n, dtype=np.int64)
+    first_of[order] = order[np.maximum.accumulate(np.where(starts, np.arange(n), 0))] if n else order
     return ExactCopies(first_of, (first_of != np.arange(n)) & (fp.n_words > 0))
 
 
