@@ -51,9 +51,10 @@ def split_into_batches(src: Path, root: Path, sizes: list[int]) -> list[Path]:
 
 def run_batches(batches: list[Path], root: Path, index: Path, **options) -> list[Path]:
     outs = []
+    jobs = options.pop("jobs", 1)
     for b, batch in enumerate(batches, 1):
         out = root / f"out-{batch.name}"
-        dedupe(batch, out, index=index, jobs=options.pop("jobs", 1), **options)
+        dedupe(batch, out, index=index, jobs=jobs, **options)
         outs.append(out)
     return outs
 
@@ -98,9 +99,15 @@ def generated_either(request, generated, generated_larger) -> Path:
     return generated if request.param == "1.5 MB" else generated_larger
 
 
-def test_generated_corpus_in_five_batches_without_templates_decides_exactly_as_one_run(generated_either, tmp_path):
+def test_generated_corpus_in_five_batches_without_templates_decides_exactly_as_one_run(generated_either, tmp_path, monkeypatch):
     """Every decision (exact, near, contained, variants, copies of copies, moved-break pieces,
-    orphan headings) is the one run's, paragraph by paragraph, with --jobs 2 in the batches."""
+    orphan headings) is the one run's, paragraph by paragraph, with --jobs 2 in the batches:
+    their pairs compared in worker processes (as a large batch's are) from the first pair on,
+    in small tasks, while the index rows the decisions point at are still being read."""
+    from corpus_dedupe import cluster
+
+    monkeypatch.setattr(cluster, "_PARALLEL_FROM", 0)
+    monkeypatch.setattr(cluster, "_VERIFY_TASK", 64)
     one = tmp_path / "one"
     dedupe(generated_either, one, jobs=1, boilerplate=False)
     outs = run_batches(_five_batches(generated_either, tmp_path), tmp_path, tmp_path / "index", jobs=2, boilerplate=False)
