@@ -131,10 +131,16 @@ def presence_filter(tables: list[tuple[int, np.ndarray]]) -> np.ndarray:
 
 
 def _may_hold(filt: np.ndarray, values: np.ndarray, column: int) -> np.ndarray:
+    return _held(filt, *_presence_hash(values, column))
+
+
+def _held(filt: np.ndarray, mixed: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Which keys (given by :func:`_presence_hash`) the filter may hold. (np.asarray: numpy's
+    memmap subclass made the gather and comparison about a third slower.)"""
     if len(filt) == 0:
-        return np.ones(len(values), dtype=bool)
-    word, mask = _presence_probe(values, column, len(filt))
-    return (np.asarray(filt[word]) & mask) == mask
+        return np.ones(len(mixed), dtype=bool)
+    filt = np.asarray(filt)
+    return (filt[mixed & np.uint64(len(filt) - 1)] & mask) == mask
 
 
 class IndexError_(Exception):
@@ -368,11 +374,7 @@ class Index:
             lo, hi = int(starts[column]), int(starts[column + 1])
             if lo == hi or not len(values):
                 continue
-            # (np.asarray: numpy's memmap subclass made each gather and comparison here about a
-            # third slower)
-            filt = np.asarray(segment.array("presence"))
-            held = (filt[mixed & np.uint64(len(filt) - 1)] & mask) == mask if len(filt) else np.ones(len(values), dtype=bool)
-            ask = np.flatnonzero((taken < limit) & held)
+            ask = np.flatnonzero((taken < limit) & _held(segment.array("presence"), mixed, mask))
             if not len(ask):
                 continue
             seg_values = np.asarray(segment.array("bucket_value"))[lo:hi]
