@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from conftest import SEEDS, generated_corpus
-from corpus_dedupe import pipeline, shuffle
-from corpus_dedupe.cluster import candidate_pairs, find_exact
+from corpus_dedupe import cluster, pipeline, shuffle
+from corpus_dedupe.cluster import candidate_pairs, decide, decide_by_components, find_exact
 from corpus_dedupe.engines import LocalEngine
 from corpus_dedupe.formats import discover_inputs
 from corpus_dedupe.settings import Settings
@@ -47,8 +47,8 @@ def test_the_shuffle_finds_the_pairs_of_one_process(tmp_path, monkeypatch, which
     cleared = np.zeros(apart.n_candidates, dtype=bool)
     cleared[list(templates.documents)] = True
     monkeypatch.setattr(shuffle, "_ROWS_PER_TASK", rows_per_task)
-    found = shuffle.candidate_pairs_by_shuffle(str(folder), apart.fingerprint_files, apart.fp.n_words, find_exact(apart.fp), cleared,
-                                               settings, None, partitions)
+    found = shuffle.pair_files_by_shuffle(str(folder), apart.fingerprint_files, apart.fp.n_words, find_exact(apart.fp), cleared,
+                                          settings, None, partitions).gather()
     # The match keys stay in the files too, and read back as the main process's KeyStore holds them.
     rows = np.arange(apart.n_candidates)
     assert apart.keys.many(rows) == corpus.keys.many(rows)
@@ -77,3 +77,42 @@ def test_a_task_run_twice_writes_the_same_files(tmp_path):
     assert shuffle.map_buckets(str(folder), 0, prefix, first, member, cleared, 3) == once
     assert {p.name: p.read_bytes() for p in folder.glob("m*.npy")} == written
     assert not list(folder.glob(".*"))  # nothing left aside
+
+
+@pytest.mark.parametrize("which, rows_per_task, task_pairs", [("seeds", 1 << 18, 20000), ("seeds", 5, 1), ("generated", 1 << 18, 20000),
+                                                               ("generated", 300, 7)])
+def test_components_decided_from_the_pair_files_decide_as_one_process(tmp_path, monkeypatch, which, rows_per_task, task_pairs):
+    """The Ray engine's duplicate search: the pairs stay in round 4's files, the components come
+    from a spanning forest of them, and each component task reads its own pairs back. The
+    decisions are those of the whole corpus in one process, however the rows and the components
+    are cut into tasks (a component's pairs spread over several ranges of rows included)."""
+    src = SEEDS if which == "seeds" else generated_corpus(tmp_path / "corpus", 2, 5)
+    settings = Settings(jobs=2)
+    corpus, _ = _collected(src, settings, None)  # (template lines cleared from its fingerprints)
+    whole = decide(corpus.keys, corpus.fp, settings)
+
+    folder = tmp_path / "shuffle"
+    folder.mkdir()
+    apart, templates = _collected(src, settings, folder)
+    cleared = np.zeros(apart.n_candidates, dtype=bool)
+    cleared[list(templates.documents)] = True
+    monkeypatch.setattr(shuffle, "_ROWS_PER_TASK", rows_per_task)
+    monkeypatch.setattr(cluster, "_COMPONENT_TASK_PAIRS", task_pairs)
+    kept_of_pairs = []
+
+    def find_pairs(exact):
+        found = shuffle.pair_files_by_shuffle(str(folder), apart.fingerprint_files, apart.fp.n_words, exact, cleared, settings, None, 3)
+        kept_of_pairs.append(found)
+        return found
+
+    by_files = decide_by_components(apart.keys, apart.fp, settings, None, find_pairs=find_pairs)
+    for field in ("code", "duplicate_of", "variant_of"):
+        assert np.array_equal(getattr(whole, field), getattr(by_files, field)), field
+    assert np.array_equal(np.nan_to_num(whole.similarity, nan=-1), np.nan_to_num(by_files.similarity, nan=-1))
+    assert whole.differing_numbers == by_files.differing_numbers
+    found = kept_of_pairs[0]
+    pairs = found.gather()
+    assert len(pairs.cand_i) >= 2 and (whole.code != 0).sum() >= 2
+    # What the driver kept of the pairs: a forest (fewer edges than rows that have pairs), counts.
+    assert len(found.forest_a) < len(np.unique(np.r_[pairs.cand_i, pairs.cand_j]))
+    assert found.pairs_of_row.sum() == len(pairs.cand_i)

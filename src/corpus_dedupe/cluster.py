@@ -969,15 +969,80 @@ def candidate_components(n: int, exact: ExactCopies, pairs: CandidatePairs) -> n
     copies (its first copy): keep-first reads nothing outside a row's component (its candidates,
     their decisions, what those point at), so components can be decided apart, in any order,
     each in corpus order. Labels are numbered by their first row."""
+    return components_of_edges(n, exact, pairs.cand_i, pairs.cand_j)
+
+
+def components_of_edges(n: int, exact: ExactCopies, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`candidate_components` from any edges with the pairs' connectivity: the pairs
+    themselves, or a spanning forest of them (shuffle.py: the driver never holds the pairs)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     copies = np.flatnonzero(exact.exact)
-    a = np.concatenate([pairs.cand_i.astype(np.int64), copies])
-    b = np.concatenate([pairs.cand_j.astype(np.int64), exact.first_of[copies].astype(np.int64)])
+    a = np.concatenate([np.asarray(a, dtype=np.int64), copies])
+    b = np.concatenate([np.asarray(b, dtype=np.int64), exact.first_of[copies].astype(np.int64)])
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return labels
+
+
+def spanning_forest(i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges (row, first row of its component) with the connectivity of the pairs (i, j): one
+    edge per row that is not the first of its component, however many pairs there are. A task
+    of the candidate search returns this instead of its pairs (shuffle.py).
+
+    >>> spanning_forest(np.array([5, 7, 7, 9]), np.array([2, 5, 2, 8]))
+    (array([5, 7, 9]), array([2, 2, 8]))
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rows = np.unique(np.concatenate([np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)]))
+    m = len(rows)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (np.searchsorted(rows, i), np.searchsorted(rows, j))), shape=(m, m))
+    _, labels = connected_components(graph, directed=False)
+    _, first = np.unique(labels, return_index=True)  # each component's first (smallest) row
+    root = rows[first[labels]]
+    other = root != rows
+    return rows[other], root[other]
+
+
+@dataclass
+class ComponentTasks:
+    """Whole components in runs of at least ``_COMPONENT_TASK_PAIRS`` pairs (or the rest): task t
+    decides the rows ``order[row_starts[t]:row_starts[t + 1]]`` (one component after the other,
+    corpus order inside), whose pairs are ``pair_starts[t]:pair_starts[t + 1]`` of the pairs
+    grouped by component (their order inside kept)."""
+
+    order: np.ndarray
+    row_starts: np.ndarray
+    pair_starts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.row_starts) - 1
+
+    def rows(self, t: int) -> np.ndarray:
+        return self.order[self.row_starts[t] : self.row_starts[t + 1]]
+
+
+def plan_component_tasks(labels: np.ndarray, pairs_of_row: np.ndarray) -> ComponentTasks:
+    """The tasks of :func:`decide_by_components` from each row's component and its number of
+    pairs (as the first row of a pair): rows alone in their component (no pair, no copy) are
+    kept and in no task."""
+    alone = np.bincount(labels)[labels] == 1  # a row with no pair and no copy: kept
+    order = np.flatnonzero(~alone)
+    order = order[np.argsort(labels[order], kind="stable")]  # grouped by component, corpus order inside
+    component = labels[order]
+    starts = np.flatnonzero(np.r_[True, component[1:] != component[:-1]]) if len(order) else np.zeros(0, dtype=np.int64)
+    pairs_of_component = np.bincount(labels, weights=pairs_of_row, minlength=len(labels)).astype(np.int64)[component[starts]]
+    pair_starts = np.r_[0, np.cumsum(pairs_of_component)]
+    weight = pairs_of_component + 1
+    cut = np.flatnonzero(np.diff(np.cumsum(weight) // _COMPONENT_TASK_PAIRS, prepend=0) > 0)
+    task_starts = np.unique(np.r_[0, cut + 1])
+    task_starts = np.r_[task_starts[task_starts < len(starts)], len(starts)] if len(starts) else np.zeros(1, dtype=np.int64)
+    return ComponentTasks(order, np.r_[starts, len(order)][task_starts], pair_starts[task_starts])
 
 
 def _component_problem(rows: np.ndarray, pair_range: np.ndarray, exact: ExactCopies, pairs: CandidatePairs, active: np.ndarray,
@@ -1020,44 +1085,34 @@ def decide_by_components(keys: KeyStore | list[str], fp: Fingerprints, settings:
     connected component of the candidate graph, as tasks of ``pool`` (an engine's, engines.py;
     None: here): components grouped into tasks of at least ``_COMPONENT_TASK_PAIRS`` pairs,
     results merged by row. The same decisions as :func:`decide` (tests/test_ray_engine.py).
-    ``find_pairs``: a function of the exact copies that gives :func:`candidate_pairs`'s pairs
-    (shuffle.candidate_pairs_by_shuffle, when ``fp`` holds no bucket keys)."""
+    ``find_pairs``: a function of the exact copies that gives :func:`candidate_pairs`'s pairs, or
+    a shuffle.PairFiles when ``fp`` holds no bucket keys: the pairs stay in files, this process
+    finds the components from a spanning forest of them, and each task reads its own pairs."""
     n = len(fp.key_hash)
     if n == 0:
         return ClusterResult.all_kept(0)  # (as decide: the same manifest for an empty corpus)
     exact = find_exact(fp)
     pairs = find_pairs(exact) if find_pairs is not None else candidate_pairs(keys, fp, exact, settings, release_buckets)
-    labels = candidate_components(n, exact, pairs)
-    alone = np.bincount(labels)[labels] == 1  # a row with no pair and no copy: kept
-    order = np.flatnonzero(~alone)
-    order = order[np.argsort(labels[order], kind="stable")]  # grouped by component, corpus order inside
-    component = labels[order]
-    starts = np.flatnonzero(np.r_[True, component[1:] != component[:-1]]) if len(order) else np.zeros(0, dtype=np.int64)
-    pair_component = labels[pairs.cand_i.astype(np.int64)]
-    pair_order = np.argsort(pair_component, kind="stable")  # grouped by component, their order inside
-    pair_starts = np.searchsorted(pair_component[pair_order], component[starts])
-    # Tasks: runs of whole components, of at least _COMPONENT_TASK_PAIRS pairs (or the rest).
-    weight = np.diff(np.r_[pair_starts, len(pairs.cand_i)]) + 1
-    cut = np.flatnonzero(np.diff(np.cumsum(weight) // _COMPONENT_TASK_PAIRS, prepend=0) > 0)
-    task_starts = np.unique(np.r_[0, cut + 1])
-    task_starts = task_starts[task_starts < len(starts)]
     active = np.zeros(n, dtype=bool)
     active[pairs.active] = True
-    local_of = np.zeros(n, dtype=np.int64)
-    spans = [(int(a), int(b)) for a, b in zip(task_starts, np.r_[task_starts[1:], len(starts)])]
-
-    def calls():
-        for a, b in spans:
-            row_lo, row_hi = int(starts[a]), (int(starts[b]) if b < len(starts) else len(order))
-            pair_lo, pair_hi = int(pair_starts[a]), (int(pair_starts[b]) if b < len(starts) else len(pair_order))
-            yield (_component_problem(order[row_lo:row_hi], pair_order[pair_lo:pair_hi], exact, pairs, active, local_of, keys), settings)
-
+    if isinstance(pairs, CandidatePairs):
+        labels = candidate_components(n, exact, pairs)
+        tasks = plan_component_tasks(labels, np.bincount(pairs.cand_i, minlength=n))
+        pair_order = np.argsort(labels[pairs.cand_i.astype(np.int64)], kind="stable")  # grouped by component, their order inside
+        local_of = np.zeros(n, dtype=np.int64)
+        function = _decide_components
+        calls = ((_component_problem(tasks.rows(t), pair_order[tasks.pair_starts[t] : tasks.pair_starts[t + 1]], exact, pairs, active,
+                                     local_of, keys), settings) for t in range(len(tasks)))
+    else:  # the pairs in files (shuffle.PairFiles): only a spanning forest of them comes here
+        labels = components_of_edges(n, exact, pairs.forest_a, pairs.forest_b)
+        tasks = plan_component_tasks(labels, pairs.pairs_of_row)
+        function, calls = pairs.component_calls(tasks, exact, active, keys, settings, pool)
     merged = ClusterResult.all_kept(n)
     code, duplicate_of, similarity, variant_of = merged.code, merged.duplicate_of, merged.similarity, merged.variant_of
     differing = merged.differing_numbers
     counts: Counter = Counter(pairs.counts)
-    for (a, b), result in zip(spans, in_order(pool, _decide_components, calls(), 4 * settings.jobs)):
-        rows = order[int(starts[a]) : (int(starts[b]) if b < len(starts) else len(order))]
+    for t, result in enumerate(in_order(pool, function, calls, 4 * settings.jobs)):
+        rows = tasks.rows(t)
         code[rows] = result.code
         duplicate_of[rows] = np.where(result.duplicate_of >= 0, rows[np.maximum(result.duplicate_of, 0)], -1)
         variant_of[rows] = np.where(result.variant_of >= 0, rows[np.maximum(result.variant_of, 0)], -1)

@@ -55,7 +55,7 @@ from .page import classify_page, load_model
 from .reader import InputError, ReadAhead, document_from_row, read_document
 from .segment import segment
 from .settings import Settings
-from .shuffle import FileKeys, candidate_pairs_by_shuffle, write_fingerprint_files
+from .shuffle import FileKeys, pair_files_by_shuffle, write_fingerprint_files
 from .structure import ORPHAN_RULE, labels_that_stay_rare, section_headings, settle_headings
 from .workers import in_order, set_mmap_threshold
 from .writer import (ContainerOutputs, DocumentOutput, WrittenDocument, WrittenRows, check_destination, remove_tree, render_row, shuffle_path,
@@ -818,8 +818,9 @@ def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings:
     fp.title = corpus.heading_mask()  # a heading that differs by a word is a variant, not a copy
     if engine is not None and engine.name != "local":
         # Keep-first per connected component of the candidate graph, components as the engine's
-        # tasks (each sent its keys); the same decisions as in one piece. The candidate pairs
-        # come from the engine's tasks too when pass 1 left the bucket keys in files.
+        # tasks; the same decisions as in one piece. When pass 1 left the bucket keys in files,
+        # the candidate pairs are found by the engine's tasks and stay in files: each component
+        # task reads its pairs and keys there, and this process never holds the pairs.
         with engine.pool(settings.jobs) as pool:
             find_pairs = None
             if corpus.fingerprint_files is not None:
@@ -828,8 +829,8 @@ def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings:
                 cleared[list(templates.documents)] = True  # template lines: out of the duplicate search
 
                 def find_pairs(exact):
-                    return candidate_pairs_by_shuffle(os.path.dirname(files[0][2]) if files else "", files, fp.n_words, exact, cleared,
-                                                      settings, pool, partitions=2 * max(1, settings.jobs))
+                    return pair_files_by_shuffle(os.path.dirname(files[0][2]) if files else "", files, fp.n_words, exact, cleared,
+                                                 settings, pool, partitions=2 * max(1, settings.jobs))
             clusters = decide_by_components(corpus.keys, fp, settings, pool, release_buckets=True, find_pairs=find_pairs)
     else:
         clusters = decide(corpus.keys, fp, settings, release_buckets=True)

@@ -33,11 +33,14 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 
-from .cluster import (_BUCKET_KEEP, _MAX_VERIFY, CandidatePairs, ExactCopies, KeyStore, _add_short_key_columns, _affix_columns, _sorted_codes,
+from .cluster import (_BUCKET_KEEP, _MAX_VERIFY, CandidatePairs, ClusterResult, ComponentTasks, ExactCopies, KeyStore, _add_short_key_columns,
+                      _affix_columns, _decide_components, _sorted_codes, spanning_forest,
                       bucket_pair_codes, buckets_in_order, candidates_from_codes)
 from .fingerprint import Fingerprints, fmix64
 from .index import sorted_distinct
@@ -46,6 +49,7 @@ from .workers import in_order
 
 _ROWS_PER_TASK = 1 << 18  # rows whose candidates one task of the last round finds
 _ENTRY = np.dtype([("column", np.int16), ("value", np.uint64), ("row", np.int64)])
+_PAIR = np.dtype([("i", np.int32), ("j", np.int32), ("flags", np.int8)])  # a candidate pair in the files of round 4
 
 
 def _save(path: Path, array: np.ndarray) -> None:
@@ -106,17 +110,23 @@ class FileKeys:
             prefix = self.files[f][2]
             ends = np.load(prefix + ".key_ends.npy")
             data = memoryview(np.memmap(prefix + ".keys", dtype=np.uint8, mode="r")) if ends.size and ends[-1] else memoryview(b"")
-            self._maps[f] = (data, np.concatenate([[0], ends]).tolist())
+            # Offsets as an array, not a list: the driver reads a few keys of nearly every batch
+            # (template lines), and a list costs 36 bytes a row to an array's 8.
+            self._maps[f] = (data, np.concatenate([[0], ends]).astype(np.int64))
         return self._maps[f]
 
-    def __getitem__(self, row: int) -> str:
-        f = int(np.searchsorted(self._firsts, row, side="right")) - 1
+    def _key(self, f: int, row: int) -> str:
         data, offsets = self._batch(f)
         local = row - self.files[f][0]
-        return bytes(data[offsets[local] : offsets[local + 1]]).decode("utf-8")
+        return bytes(data[int(offsets[local]) : int(offsets[local + 1])]).decode("utf-8")
+
+    def __getitem__(self, row: int) -> str:
+        return self._key(int(np.searchsorted(self._firsts, row, side="right")) - 1, row)
 
     def many(self, rows: np.ndarray) -> list[str]:
-        return [self[r] for r in np.asarray(rows).tolist()]
+        rows = np.asarray(rows, dtype=np.int64)
+        which = np.searchsorted(self._firsts, rows, side="right") - 1  # one search for all the rows
+        return [self._key(f, row) for f, row in zip(which.tolist(), rows.tolist())]
 
     def texts_later(self, rows: np.ndarray) -> "KeysOfRows":
         return KeysOfRows(self, np.asarray(rows))
@@ -232,11 +242,118 @@ def row_candidates(folder: str, q: int, partitions: int, n: int, files: list[tup
     return rows[cand_i].astype(np.int32), rows[cand_j].astype(np.int32), flags, np.flatnonzero(rank < _MAX_VERIFY)
 
 
-def candidate_pairs_by_shuffle(folder: str, files: list[tuple[int, int, str]], n_words: np.ndarray, exact: ExactCopies, cleared: np.ndarray,
-                               settings: Settings, pool, partitions: int) -> CandidatePairs:
+def row_pairs(folder: str, q: int, partitions: int, n: int, files: list[tuple[int, int, str]], num_perm: int, settings: Settings,
+              range_start: int, range_end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Round 4 for rows ``range_start:range_end``, the pairs kept in a file: :func:`row_candidates`'s
+    pairs (sorted by i, each row's most similar first) go to ``c{q}.npy``. Returned: each row's
+    number of pairs as their first row, and a spanning forest of the pairs (cluster.spanning_forest):
+    what the driver needs to find the components, at most one edge per row however many pairs."""
+    i, j, flags, _ahead = row_candidates(folder, q, partitions, n, files, num_perm, settings)
+    pairs = np.empty(len(i), dtype=_PAIR)
+    pairs["i"], pairs["j"], pairs["flags"] = i, j, flags
+    _save(_pairs_file(folder, q), pairs)
+    pairs_of_row = np.bincount(i.astype(np.int64) - range_start, minlength=range_end - range_start).astype(np.int32)
+    return (pairs_of_row, *spanning_forest(i, j))
+
+
+def _pairs_file(folder: str, q: int, routed: bool = False) -> Path:
+    return Path(folder) / f"{'t' if routed else 'c'}{q:05d}.npy"
+
+
+def route_pairs(folder: str, q: int, range_start: int, range_end: int, n_tasks: int) -> np.ndarray:
+    """Round 5 for one range of rows: its pairs, in the order of the component task their rows
+    belong to (``task_of_row.npy``, read for the range only; their order inside kept), to
+    ``t{q}.npy``. Returns where each task's pairs start in it (and the end)."""
+    pairs = np.load(_pairs_file(folder, q))
+    task_of_row = np.load(Path(folder) / "task_of_row.npy", mmap_mode="r")[range_start:range_end]
+    task = np.asarray(task_of_row)[pairs["i"].astype(np.int64) - range_start]
+    order = np.argsort(task, kind="stable")
+    _save(_pairs_file(folder, q, routed=True), pairs[order])
+    return np.searchsorted(task[order], np.arange(n_tasks + 1))
+
+
+def _decide_components_from_files(folder: str, slices: list[tuple[int, int, int]], rows: np.ndarray, first_of: np.ndarray,
+                                  is_exact: np.ndarray, active: np.ndarray, keys: "FileKeys", settings: Settings) -> ClusterResult:
+    """A component task of the Ray engine: cluster._component_problem and keep-first for the
+    components whose rows are ``rows`` (one component after the other, corpus order inside), their
+    pairs read from the routed files (``slices``: range, first and end pair), their match keys
+    from pass 1's files. ``first_of``: each row's first exact copy (global); ``active``: the
+    positions in ``rows`` of the rows that can be removed."""
+    parts = [np.load(_pairs_file(folder, q, routed=True), mmap_mode="r")[lo:hi] for q, lo, hi in slices]
+    pairs = np.concatenate(parts) if parts else np.zeros(0, dtype=_PAIR)
+    sorter = np.argsort(rows, kind="stable")
+
+    def local(global_rows: np.ndarray) -> np.ndarray:
+        return sorter[np.searchsorted(rows, global_rows, sorter=sorter)]
+
+    pair_i, pair_j = local(pairs["i"]), local(pairs["j"])
+    # Grouped by component (the local numbering is), in the order of the global pairs inside:
+    # the pairs as cluster.decide_by_components hands them to a task from memory.
+    order = np.argsort(pair_i, kind="stable")
+    cand_i, cand_j = pair_i[order].astype(np.int32), pair_j[order].astype(np.int32)
+    rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
+    problem = (keys.many(rows), local(first_of), is_exact, active, cand_i, cand_j, np.asarray(pairs["flags"])[order],
+               np.flatnonzero(rank < _MAX_VERIFY))
+    return _decide_components(problem, settings)
+
+
+@dataclass
+class PairFiles:
+    """A corpus's candidate pairs, left in files by round 4 (``c{q}.npy``, one a range of rows),
+    and what the driver keeps of them: the rows that can be removed (``active``), each row's
+    number of pairs, a spanning forest of the pairs (for the components) and the counts. Used by
+    cluster.decide_by_components in place of the pairs themselves."""
+
+    folder: str
+    range_starts: np.ndarray
+    n: int
+    active: np.ndarray
+    pairs_of_row: np.ndarray
+    forest_a: np.ndarray
+    forest_b: np.ndarray
+    counts: dict
+
+    def _ranges(self) -> list[tuple[int, int]]:
+        ends = np.r_[self.range_starts[1:], self.n]
+        return [(int(lo), int(hi)) for lo, hi in zip(self.range_starts, ends)]
+
+    def component_calls(self, tasks: ComponentTasks, exact: ExactCopies, active: np.ndarray, keys: "FileKeys", settings: Settings,
+                        pool) -> tuple[Callable, Iterator[tuple]]:
+        """Round 5 (:func:`route_pairs`), then the component tasks' function and calls: each
+        call carries its rows and their exact copies; its pairs and keys it reads itself."""
+        task_of_row = np.full(self.n, -1, dtype=np.int32)
+        for t in range(len(tasks)):
+            task_of_row[tasks.rows(t)] = t
+        _save(Path(self.folder) / "task_of_row.npy", task_of_row)
+        del task_of_row
+        routes = ((self.folder, q, lo, hi, len(tasks)) for q, (lo, hi) in enumerate(self._ranges()))
+        bounds = [b.tolist() for b in in_order(pool, route_pairs, routes, 4 * max(1, settings.jobs))]
+
+        def calls() -> Iterator[tuple]:
+            for t in range(len(tasks)):
+                rows = tasks.rows(t)
+                slices = [(q, b[t], b[t + 1]) for q, b in enumerate(bounds) if b[t] < b[t + 1]]
+                yield (self.folder, slices, rows, exact.first_of[rows], exact.exact[rows], np.flatnonzero(active[rows]), keys, settings)
+
+        return _decide_components_from_files, calls()
+
+    def gather(self) -> CandidatePairs:
+        """The pairs read back from the files, as cluster.candidate_pairs gives them (to check
+        the shuffle against it: tests/test_shuffle.py)."""
+        pairs = [np.load(_pairs_file(self.folder, q)) for q in range(len(self.range_starts))]
+        joined = np.concatenate(pairs) if pairs else np.zeros(0, dtype=_PAIR)
+        cand_i = np.ascontiguousarray(joined["i"])
+        rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
+        return CandidatePairs(self.active, cand_i, np.ascontiguousarray(joined["j"]), np.ascontiguousarray(joined["flags"]),
+                              np.flatnonzero(rank < _MAX_VERIFY), self.counts)
+
+
+def pair_files_by_shuffle(folder: str, files: list[tuple[int, int, str]], n_words: np.ndarray, exact: ExactCopies, cleared: np.ndarray,
+                          settings: Settings, pool, partitions: int) -> PairFiles:
     """cluster.candidate_pairs, the bucket keys and sketches read from the pass-1 files ``files``
-    (first row, rows, prefix; in corpus order) by tasks of ``pool`` (an engine's; None: here).
-    ``cleared``: the template lines (out of the duplicate search)."""
+    (first row, rows, prefix; in corpus order) by tasks of ``pool`` (an engine's; None: here),
+    and the pairs left in files (:class:`PairFiles`). ``cleared``: the template lines (out of
+    the duplicate search)."""
     n = len(n_words)  # (at least 1: cluster.decide_by_components decides an empty corpus itself)
     window = 4 * max(1, settings.jobs)
     member = ~exact.exact & ~cleared
@@ -248,18 +365,17 @@ def candidate_pairs_by_shuffle(folder: str, files: list[tuple[int, int, str]], n
     in_bucket = np.zeros(n, dtype=bool)
     for shared in in_order(pool, reduce_buckets, reduces, window):
         in_bucket[shared] = True
-    rounds = ((folder, q, partitions, n, files, settings.num_perm, settings) for q in range(len(range_starts)))
-    parts_i, parts_j, parts_flags, parts_ahead = [], [], [], []
-    offset = 0
-    for block_i, block_j, block_flags, block_ahead in in_order(pool, row_candidates, rounds, window):
-        parts_ahead.append(block_ahead + offset)
-        parts_i.append(block_i)
-        parts_j.append(block_j)
-        parts_flags.append(block_flags)
-        offset += len(block_i)
+    ends = np.r_[range_starts[1:], n]
+    rounds = ((folder, q, partitions, n, files, settings.num_perm, settings, int(lo), int(hi))
+              for q, (lo, hi) in enumerate(zip(range_starts, ends)))
+    pairs_of_row = np.zeros(n, dtype=np.int32)
+    forest_a, forest_b = [], []
+    for q, (counts_q, a, b) in enumerate(in_order(pool, row_pairs, rounds, window)):
+        pairs_of_row[range_starts[q] : range_starts[q] + len(counts_q)] = counts_q
+        forest_a.append(a)
+        forest_b.append(b)
     active = np.flatnonzero(exact.exact | in_bucket)
     counts = {"fingerprinted": fingerprinted, "in_shared_buckets": int(in_bucket.sum())}
-    return CandidatePairs(active, np.concatenate(parts_i) if parts_i else np.zeros(0, dtype=np.int32),
-                          np.concatenate(parts_j) if parts_j else np.zeros(0, dtype=np.int32),
-                          np.concatenate(parts_flags) if parts_flags else np.zeros(0, dtype=np.int8),
-                          np.concatenate(parts_ahead) if parts_ahead else np.zeros(0, dtype=np.int64), counts)
+    empty = np.zeros(0, dtype=np.int64)
+    return PairFiles(folder, range_starts, n, active, pairs_of_row, np.concatenate(forest_a) if forest_a else empty,
+                     np.concatenate(forest_b) if forest_b else empty, counts)
