@@ -786,10 +786,11 @@ def find_template_lines(corpus: CollectedCorpus, settings: Settings, index: Inde
     # Each document's template candidates (they come in corpus order, hence by document).
     template_cands = corpus.template_cands
     bounds = np.searchsorted(corpus.cand_doc[template_cands], np.arange(len(docs) + 1)).tolist()
+    template_keys = keys.many(template_cands)  # (in one go: keys in files are read a batch file at a time)
     counts = template_line_counts(
-        (doc.path, [keys[c] for c in template_cands[bounds[d] : bounds[d + 1]].tolist()], int(g))
-        for d, (doc, g) in enumerate(zip(docs, groups))
+        (doc.path, template_keys[bounds[d] : bounds[d + 1]], int(g)) for d, (doc, g) in enumerate(zip(docs, groups))
     )
+    del template_keys
     own_counts = None
     if index is not None:
         own_counts = template_count_table(counts)
@@ -801,8 +802,8 @@ def find_template_lines(corpus: CollectedCorpus, settings: Settings, index: Inde
         # and only those whose key hash is a found key's: the others are not decoded.
         short = short[np.isin(fp.key_hash[short], key_hashes(sorted({key for _site, key in found})))]
         sites = [site_of(doc.path) for doc in docs]
-        for c, d_i in zip(short.tolist(), corpus.cand_doc[short].tolist()):
-            count = found.get((sites[d_i], keys[c]))
+        for c, d_i, key in zip(short.tolist(), corpus.cand_doc[short].tolist(), keys.many(short)):
+            count = found.get((sites[d_i], key))
             if count is not None:
                 template_docs[c] = count
                 fp.clear_row(c)  # out of the duplicate search

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 import numpy as np
 
@@ -85,16 +86,21 @@ def write_fingerprint_files(folder: str, keys_blob: bytes, key_lengths: np.ndarr
 
 
 class FileKeys:
-    """The match keys of a corpus whose pass 1 left them in files (:func:`write_fingerprint_files`),
-    read through memory maps: indexed like cluster.KeyStore (``keys[row]``, ``keys.many(rows)``)
-    by the main process, which reads a few of them (template lines, moved-break pieces), and sent
-    to tasks as the list of files, each task reading the keys it compares
-    (:meth:`texts_later`). ``files``: (first row, rows, prefix) of each batch, in corpus order."""
+    """The match keys of a corpus whose pass 1 left them in files (:func:`write_fingerprint_files`):
+    indexed like cluster.KeyStore (``keys[row]``, ``keys.many(rows)``) by the main process, which
+    reads a few of them (template lines, moved-break pieces), and sent to tasks as the list of
+    files, each task reading the keys it compares (:meth:`texts_later`). ``files``: (first row,
+    rows, prefix) of each batch, in corpus order.
+
+    The keys are read with ``pread``, not through memory maps: a page of a mapped file that was
+    read counts in the process's resident memory until it is unmapped, and the driver of a 1 GB
+    corpus, which reads a few keys of nearly every batch, showed 700 MB of key files that way."""
 
     def __init__(self, files: list[tuple[int, int, str]]) -> None:
         self.files = files
         self._firsts = np.array([first for first, _, _ in files], dtype=np.int64)
-        self._maps: dict[int, tuple[memoryview, np.ndarray]] = {}
+        self._offsets: dict[int, np.ndarray] = {}
+        self._handles: OrderedDict[int, BinaryIO] = OrderedDict()  # the last few files read (a key at a time: moved-break pieces)
 
     def __getstate__(self) -> dict:
         return {"files": self.files}
@@ -105,28 +111,51 @@ class FileKeys:
     def __len__(self) -> int:
         return sum(count for _, count, _ in self.files)
 
-    def _batch(self, f: int) -> tuple[memoryview, np.ndarray]:
-        if f not in self._maps:
-            prefix = self.files[f][2]
-            ends = np.load(prefix + ".key_ends.npy")
-            data = memoryview(np.memmap(prefix + ".keys", dtype=np.uint8, mode="r")) if ends.size and ends[-1] else memoryview(b"")
-            # Offsets as an array, not a list: the driver reads a few keys of nearly every batch
-            # (template lines), and a list costs 36 bytes a row to an array's 8.
-            self._maps[f] = (data, np.concatenate([[0], ends]).astype(np.int64))
-        return self._maps[f]
+    def _offsets_of(self, f: int) -> np.ndarray:
+        """Where each key of batch ``f`` starts in its file, and the end (8 bytes a row)."""
+        if f not in self._offsets:
+            ends = np.load(self.files[f][2] + ".key_ends.npy")
+            self._offsets[f] = np.concatenate([[0], ends]).astype(np.int64)
+        return self._offsets[f]
 
-    def _key(self, f: int, row: int) -> str:
-        data, offsets = self._batch(f)
-        local = row - self.files[f][0]
-        return bytes(data[int(offsets[local]) : int(offsets[local + 1])]).decode("utf-8")
+    def _keys_of_batch(self, f: int, local: np.ndarray) -> list[str]:
+        """The keys at positions ``local`` of batch ``f``: one read of the stretch that holds
+        them all, or one read a key where that stretch would be mostly other keys."""
+        offsets = self._offsets_of(f)
+        starts, ends = offsets[local], offsets[local + 1]
+        lo, hi = int(starts.min()), int(ends.max())
+        fd = self._handle(f).fileno()
+        if hi - lo <= 4 * int((ends - starts).sum()) + (64 << 10):
+            data = os.pread(fd, hi - lo, lo)
+            return [data[a - lo : b - lo].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
+        return [os.pread(fd, b - a, a).decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
+
+    def _handle(self, f: int) -> BinaryIO:
+        handle = self._handles.pop(f, None)
+        if handle is None:
+            handle = open(self.files[f][2] + ".keys", "rb")
+            if len(self._handles) >= 16:
+                self._handles.popitem(last=False)[1].close()
+        self._handles[f] = handle
+        return handle
 
     def __getitem__(self, row: int) -> str:
-        return self._key(int(np.searchsorted(self._firsts, row, side="right")) - 1, row)
+        return self.many(np.array([row]))[0]
 
     def many(self, rows: np.ndarray) -> list[str]:
         rows = np.asarray(rows, dtype=np.int64)
-        which = np.searchsorted(self._firsts, rows, side="right") - 1  # one search for all the rows
-        return [self._key(f, row) for f, row in zip(which.tolist(), rows.tolist())]
+        out: list[str] = [""] * len(rows)
+        if not len(rows):
+            return out
+        which = np.searchsorted(self._firsts, rows, side="right") - 1
+        order = np.argsort(which, kind="stable")
+        bounds = np.flatnonzero(np.r_[True, which[order][1:] != which[order][:-1], True])
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            at = order[lo:hi]
+            f = int(which[at[0]])
+            for position, key in zip(at.tolist(), self._keys_of_batch(f, rows[at] - self.files[f][0])):
+                out[position] = key
+        return out
 
     def texts_later(self, rows: np.ndarray) -> "KeysOfRows":
         return KeysOfRows(self, np.asarray(rows))
