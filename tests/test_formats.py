@@ -386,6 +386,8 @@ def test_a_folder_of_text_and_jsonl_dedupes_across_formats(tmp_path):
     }
     formats = {f["path"]: f.get("format", "txt") for f in manifest(dst)["files"]}
     assert formats == {"a_notes.txt": "txt", "b_rows.jsonl": "jsonl", "c_more.txt": "txt"}
+    # In corpus order, by path: the container's entry (written last) between the text files'.
+    assert [f["path"] for f in manifest(dst)["files"]] == ["a_notes.txt", "b_rows.jsonl", "c_more.txt"]
     explained = run_ok("explain", dst, "c_more.txt:1").stdout
     assert "    kept twin: b_rows.jsonl:0:1 (paragraph 0), output b_rows.jsonl row 0:1" in explained.splitlines()
     assert run_cli("verify", src, dst).exit_code == 0

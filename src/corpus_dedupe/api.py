@@ -10,6 +10,7 @@ removed from each. The options are the command's, as keyword arguments with unde
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field, fields
@@ -18,7 +19,7 @@ from typing import Any, Callable, Iterable
 
 from .formats import dumps_row, jsonl_lines, loads_row
 from .model import Skipped
-from .writer import META_DIR, PROVENANCE
+from .writer import MANIFEST, META_DIR, PROVENANCE
 from .settings import Settings, parse_encoding_option
 
 
@@ -36,7 +37,13 @@ class Summary:
     output_bytes: int
     seconds: float
     skipped: list[Skipped] = field(default_factory=list)
-    manifest: dict = field(default_factory=dict, repr=False)
+    totals: dict = field(default_factory=dict, repr=False)  # the manifest's "totals" (rows read, written, skipped...)
+
+    @property
+    def manifest(self) -> dict:
+        """The whole manifest, read from ``DST/.dedupe/manifest.json`` when asked: the run does
+        not keep its per-file entries in memory (a corpus of a million files has a million)."""
+        return json.loads((Path(self.dst) / META_DIR / MANIFEST).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,7 @@ def run(src: str | os.PathLike, dst: str | os.PathLike, settings: Settings, forc
     result = run_pipeline(Path(src), Path(dst), settings, force=force, progress=progress, index=Path(index) if index is not None else None)
     totals = result.manifest["totals"]
     return Summary(result.dst, totals["files"], totals["paragraphs"], totals["kept"], dict(totals["removed"]),
-                   totals["input_bytes"], totals["output_bytes"], result.seconds, list(result.skipped), result.manifest)
+                   totals["input_bytes"], totals["output_bytes"], result.seconds, list(result.skipped), totals)
 
 
 def dedupe(src: str | os.PathLike, dst: str | os.PathLike, *, force: bool = False, index: str | os.PathLike | None = None,

@@ -288,7 +288,7 @@ def run_command(src: Path, dst: Path, include, file_format, text_field, id_field
             f"{summary.files} files, {summary.paragraphs} paragraphs: {summary.kept} kept, {sum(removed.values())} removed"
             + (" (" + ", ".join(f"{k} {v}" for k, v in removed.items()) + ")" if removed else "")
         )
-        totals = summary.manifest.get("totals", {})
+        totals = summary.totals
         if "rows" in totals:
             click.echo(f"{totals['rows']} rows read: {totals['rows_written']} written, {totals['rows_skipped']} could not be read")
         skipped_files = sum(1 for skip in summary.skipped if not is_row_key(skip.path))
