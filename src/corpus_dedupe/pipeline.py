@@ -786,11 +786,7 @@ def find_template_lines(corpus: CollectedCorpus, settings: Settings, index: Inde
     # Each document's template candidates (they come in corpus order, hence by document).
     template_cands = corpus.template_cands
     bounds = np.searchsorted(corpus.cand_doc[template_cands], np.arange(len(docs) + 1)).tolist()
-    template_keys = keys.many(template_cands)  # (in one go: keys in files are read a batch file at a time)
-    counts = template_line_counts(
-        (doc.path, template_keys[bounds[d] : bounds[d + 1]], int(g)) for d, (doc, g) in enumerate(zip(docs, groups))
-    )
-    del template_keys
+    counts = template_line_counts(_template_candidates_by_document(docs, groups, keys, template_cands, bounds))
     own_counts = None
     if index is not None:
         own_counts = template_count_table(counts)
@@ -808,6 +804,18 @@ def find_template_lines(corpus: CollectedCorpus, settings: Settings, index: Inde
                 template_docs[c] = count
                 fp.clear_row(c)  # out of the duplicate search
     return TemplateLines(template_docs, groups, len(found), own_counts)
+
+
+def _template_candidates_by_document(docs: list[_DocumentEntry], groups: np.ndarray, keys, template_cands: np.ndarray,
+                                     bounds: list[int]) -> Iterator[tuple[str, list[str], int]]:
+    """(path, the keys of its template candidates, copy group) of each document. The keys are
+    read 4,096 documents at a time: keys in files (shuffle.FileKeys) are read a batch file at a
+    time, and only a few thousand documents' keys are held at once."""
+    for lo in range(0, len(docs), 4096):
+        hi = min(lo + 4096, len(docs))
+        chunk = keys.many(template_cands[bounds[lo] : bounds[hi]])
+        for d in range(lo, hi):
+            yield docs[d].path, chunk[bounds[d] - bounds[lo] : bounds[d + 1] - bounds[lo]], int(groups[d])
 
 
 def find_duplicates(corpus: CollectedCorpus, templates: TemplateLines, settings: Settings,
