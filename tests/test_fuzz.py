@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from corpus_dedupe.accounting import byte_coverage_problems
 from corpus_dedupe.audit import verify
@@ -181,6 +181,10 @@ def test_any_tree_is_processed_accounted_deterministic_idempotent_and_verified(f
 
 @settings(max_examples=EXAMPLES // 4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=3000))
+# Found by this test: a line read as UTF-8 with a Windows-1252 byte (utf-8+cp1252) whose text
+# is framed by a no-break space from that byte (one byte, two in UTF-8), before or after it.
+@example(b"\xa0\xc3\xa2A")
+@example(b"Caf\xc3\xa9 au lait\xa0\nsecond line")
 def test_any_bytes_as_a_single_file(data):
     dedupe_properties({b"one.txt": data}, "--jobs", "1")
 

@@ -221,11 +221,19 @@ def _split_pieces(doc: Document, line: SourceLine, spans: list) -> list[Piece]:
     """The pieces of one line: the spans an edge splitter found (none: the whole line) and the
     text around them, each with its byte range."""
     raw = line.raw
-    if spans and not _reencodes_exactly(raw, doc.encoding, line.byte_end - line.byte_start):
-        spans = []  # a legacy multi-byte line that does not re-encode to its bytes: never split it
+    c1_undefined = not raw.isascii() and c1_bytes_are_undefined(doc.encoding)
+    framed = not (raw[: len(raw) - len(raw.lstrip())] + raw[len(raw.rstrip()) :]).isascii()  # by non-ASCII whitespace
+    if (spans or framed) and not _reencodes_exactly(raw, doc.encoding, line.byte_end - line.byte_start):
+        # A legacy multi-byte line that does not re-encode to its bytes (a UTF-8 line holding a
+        # Windows-1252 byte: one byte read as a character UTF-8 writes in two): never split it.
+        # When non-ASCII whitespace frames its text ("\xa0" from that byte, or from UTF-8's two),
+        # the bytes of that whitespace are not known: the piece is the whole line, repaired
+        # (which strips it), so that its range still holds every byte of its text.
+        if framed and raw.strip():
+            return [Piece(line.number, line.byte_start, line.byte_end, repair_text(raw.translate(C1_TO_REPLACEMENT) if c1_undefined else raw))]
+        spans = []
     pieces: list[Piece] = []
     cursor = 0
-    c1_undefined = not raw.isascii() and c1_bytes_are_undefined(doc.encoding)
 
     def add(start: int, end: int, reason=None, rule=None, metadata=None) -> None:
         chunk = raw[start:end]
