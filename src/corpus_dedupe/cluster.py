@@ -975,14 +975,18 @@ def candidate_components(n: int, exact: ExactCopies, pairs: CandidatePairs) -> n
 def components_of_edges(n: int, exact: ExactCopies, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """:func:`candidate_components` from any edges with the pairs' connectivity: the pairs
     themselves, or a spanning forest of them (shuffle.py: the driver never holds the pairs)."""
+    copies = np.flatnonzero(exact.exact)
+    return _graph_labels(n, np.concatenate([np.asarray(a, dtype=np.int64), copies]),
+                         np.concatenate([np.asarray(b, dtype=np.int64), exact.first_of[copies].astype(np.int64)]))
+
+
+def _graph_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The connected component of each of ``n`` nodes of the undirected graph of edges (a, b),
+    numbered by their first node."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    copies = np.flatnonzero(exact.exact)
-    a = np.concatenate([np.asarray(a, dtype=np.int64), copies])
-    b = np.concatenate([np.asarray(b, dtype=np.int64), exact.first_of[copies].astype(np.int64)])
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    _, labels = connected_components(coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n)), directed=False)
     return labels
 
 
@@ -994,15 +998,10 @@ def spanning_forest(i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarra
     >>> spanning_forest(np.array([5, 7, 7, 9]), np.array([2, 5, 2, 8]))
     (array([5, 7, 9]), array([2, 2, 8]))
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     rows = np.unique(np.concatenate([np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)]))
-    m = len(rows)
-    if m == 0:
+    if len(rows) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (np.searchsorted(rows, i), np.searchsorted(rows, j))), shape=(m, m))
-    _, labels = connected_components(graph, directed=False)
+    labels = _graph_labels(len(rows), np.searchsorted(rows, i), np.searchsorted(rows, j))
     _, first = np.unique(labels, return_index=True)  # each component's first (smallest) row
     root = rows[first[labels]]
     other = root != rows

@@ -1,10 +1,10 @@
 """The candidate search of an engine whose workers are other processes or machines (the Ray
 engine): the LSH bucket keys are grouped by a hash-partitioned shuffle through files, and no
-process ever holds the whole corpus's bucket keys or sketches.
+process ever holds the whole corpus's bucket keys, sketches or candidate pairs.
 
 One run in one process (cluster.candidate_pairs) holds every paragraph's bucket keys (34
 columns of 8 bytes) and sketch (128 bytes): 400 bytes a paragraph, 0.9 GB for a 1 GB corpus, in
-the one process that cannot be added to. Here the same pairs are found in three rounds of tasks,
+the one process that cannot be added to. Here the same pairs are found in rounds of tasks,
 each reading and writing files in a folder beside DST (on a cluster, a file system every node
 sees, as for the spill file):
 
@@ -19,14 +19,19 @@ sees, as for the spill file):
    every batch in corpus order, sorted by bucket; each later member of a bucket is paired with
    the first ``_BUCKET_KEEP`` members before it (cluster.bucket_pair_codes), and the (pair,
    bucket) codes go to one file per range of rows.
-4. **Rows** (:func:`row_candidates`, a task per range of rows): the codes of the range, from
-   every partition; the sketches and word counts of the rows they name are read from the pass-1
+4. **Rows** (:func:`row_pairs`, a task per range of rows): the codes of the range, from every
+   partition; the sketches and word counts of the rows they name are read from the pass-1
    files (memory maps), and cluster.candidates_from_codes filters and ranks them as one process
-   does. The main process gathers the pairs, in row order.
+   does. The pairs go to a file; the main process receives each row's number of pairs and a
+   spanning forest of them (:class:`PairFiles`), from which it finds the components.
+5. **Route** (:func:`route_pairs`, a task per range of rows): the range's pairs sorted by the
+   component task their rows belong to; each component task reads its part of every range's
+   file (:func:`_decide_components_from_files`).
 
 Each task's output depends only on its inputs, so a task that Ray runs again (a lost worker)
 writes the same files (written aside and renamed over). The pairs are exactly those of
-cluster.candidate_pairs (tests/test_shuffle.py, tests/test_ray_engine.py).
+cluster.candidate_pairs, and the decisions those of one keep-first over the corpus
+(tests/test_shuffle.py, tests/test_ray_engine.py).
 """
 
 from __future__ import annotations
@@ -249,15 +254,15 @@ def _gather_rows(files: list[tuple[int, int, str]], rows: np.ndarray, name: str,
 
 
 def row_candidates(folder: str, q: int, partitions: int, n: int, files: list[tuple[int, int, str]], num_perm: int,
-                   settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Round 4 for one range of rows: cluster._candidates from the range's (pair, bucket) codes,
-    with the sketches, word counts and heading flags of the rows they name (renumbered from 0 in
-    row order, which keeps every order the ranking depends on). Returns (i, j, flags) sorted by
-    i, and the pairs to compare ahead (the first _MAX_VERIFY of each row)."""
+                   settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Round 4's pairs for one range of rows: cluster._candidates from the range's (pair, bucket)
+    codes, with the sketches, word counts and heading flags of the rows they name (renumbered
+    from 0 in row order, which keeps every order the ranking depends on). Returns (i, j, flags)
+    sorted by i."""
     codes = np.concatenate([np.load(Path(folder) / f"r{p:05d}-q{q:05d}.npy") for p in range(partitions)])
     if len(codes) == 0:
         empty = np.zeros(0, dtype=np.int32)
-        return empty, empty, np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.int8)
     codes = _sorted_codes(codes)
     pair = codes >> 1
     i, j = pair // n, pair % n
@@ -267,8 +272,7 @@ def row_candidates(folder: str, q: int, partitions: int, n: int, files: list[tup
     fp = Fingerprints(np.zeros(m, dtype=np.uint64), _gather_rows(files, rows, "n_words", (), np.int32), [],
                       _gather_rows(files, rows, "sketch", (num_perm,), np.uint8), _gather_rows(files, rows, "title", (), bool))
     cand_i, cand_j, flags = candidates_from_codes(fp, local, m, settings)
-    rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
-    return rows[cand_i].astype(np.int32), rows[cand_j].astype(np.int32), flags, np.flatnonzero(rank < _MAX_VERIFY)
+    return rows[cand_i].astype(np.int32), rows[cand_j].astype(np.int32), flags
 
 
 def row_pairs(folder: str, q: int, partitions: int, n: int, files: list[tuple[int, int, str]], num_perm: int, settings: Settings,
@@ -277,7 +281,7 @@ def row_pairs(folder: str, q: int, partitions: int, n: int, files: list[tuple[in
     pairs (sorted by i, each row's most similar first) go to ``c{q}.npy``. Returned: each row's
     number of pairs as their first row, and a spanning forest of the pairs (cluster.spanning_forest):
     what the driver needs to find the components, at most one edge per row however many pairs."""
-    i, j, flags, _ahead = row_candidates(folder, q, partitions, n, files, num_perm, settings)
+    i, j, flags = row_candidates(folder, q, partitions, n, files, num_perm, settings)
     pairs = np.empty(len(i), dtype=_PAIR)
     pairs["i"], pairs["j"], pairs["flags"] = i, j, flags
     _save(_pairs_file(folder, q), pairs)
