@@ -46,6 +46,26 @@ from .workers import in_order, started_in_order, worker_init
 
 _BUCKET_KEEP = 8  # a bucket's first members that later ones are compared with
 _MAX_VERIFY = 6  # kept paragraphs verified per paragraph
+
+
+def compared_ahead(cand_i: np.ndarray) -> np.ndarray:
+    """Which pairs (``cand_i`` sorted, each row's most similar first) are compared ahead of the
+    keep-first loop: the first _MAX_VERIFY of each row. Most are kept paragraphs; those that turn
+    out removed are skipped, and a row that then needs a later candidate compares it in the loop.
+    The text comparisons do not depend on any decision, so they run ahead, in workers when there
+    are several.
+
+    >>> compared_ahead(np.array([0] * 8 + [3, 3]))
+    array([0, 1, 2, 3, 4, 5, 8, 9])
+    """
+    return first_of_each_row(cand_i, np.arange(len(cand_i)), _MAX_VERIFY)
+
+
+def first_of_each_row(cand_i: np.ndarray, chosen: np.ndarray, limit: int) -> np.ndarray:
+    """The first ``limit`` of the pairs ``chosen`` (increasing) of each row."""
+    rows = cand_i[chosen]
+    rank = np.arange(len(chosen)) - np.searchsorted(rows, rows, side="left")
+    return chosen[rank < limit]
 _MAX_CANDIDATES = 32  # candidates per paragraph before the kept ones are picked
 _MIN_JACCARD = 0.3  # see _estimates
 _MIN_CONTAINMENT = 0.7
@@ -826,12 +846,7 @@ def candidate_pairs(keys: KeyStore | list[str], fp: Fingerprints, exact: ExactCo
 
     def block(lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         block_i, block_j, block_flags = _candidates(fp, columns, lo, min(n, lo + rows_per_block), settings)
-        # Which candidates will (almost surely) be compared: the first _MAX_VERIFY of each row.
-        # Most are kept paragraphs; those that turn out removed are skipped, and a row that then
-        # needs a later candidate compares it in the loop. The text comparisons do not depend on
-        # any decision, so they run ahead of the keep-first loop, in workers when there are several.
-        rank = np.arange(len(block_i)) - np.searchsorted(block_i, block_i, side="left")
-        return block_i.astype(np.int32), block_j.astype(np.int32), block_flags, np.flatnonzero(rank < _MAX_VERIFY)
+        return block_i.astype(np.int32), block_j.astype(np.int32), block_flags, compared_ahead(block_i)
 
     parts_i, parts_j, parts_flags, parts_ahead = [], [], [], []
     offset = 0
@@ -1053,7 +1068,6 @@ def _component_problem(rows: np.ndarray, pair_range: np.ndarray, exact: ExactCop
     local_of[rows] = np.arange(len(rows))
     cand_i = local_of[pairs.cand_i[pair_range]].astype(np.int32)
     cand_j = local_of[pairs.cand_j[pair_range]].astype(np.int32)
-    rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
     if isinstance(keys, KeyStore):
         texts = keys.many(rows)
     elif hasattr(keys, "texts_later"):  # keys in files (shuffle.FileKeys): the task reads them
@@ -1061,15 +1075,16 @@ def _component_problem(rows: np.ndarray, pair_range: np.ndarray, exact: ExactCop
     else:
         texts = [keys[r] for r in rows.tolist()]
     return (texts, local_of[exact.first_of[rows]], exact.exact[rows], np.flatnonzero(active[rows]), cand_i, cand_j,
-            pairs.flags[pair_range], np.flatnonzero(rank < _MAX_VERIFY))
+            pairs.flags[pair_range])
 
 
 def _decide_components(problem: tuple, settings: Settings) -> ClusterResult:
     """keep_first for the components of a :func:`_component_problem` (a task: all it needs
     travels with it)."""
-    texts, first_of, is_exact, active, cand_i, cand_j, flags, ahead = problem
+    texts, first_of, is_exact, active, cand_i, cand_j, flags = problem
     if not isinstance(texts, list):
         texts = texts.load()
+    ahead = compared_ahead(cand_i)
     pairs = CandidatePairs(active, cand_i, cand_j, flags, ahead, {})
     verdicts = _PairVerdicts(texts, texts.__getitem__, cand_i, cand_j, flags, ahead, settings, 1)
     try:

@@ -45,8 +45,8 @@ from typing import BinaryIO, Callable, Iterator
 
 import numpy as np
 
-from .cluster import (_BUCKET_KEEP, _MAX_VERIFY, CandidatePairs, ClusterResult, ComponentTasks, ExactCopies, KeyStore, _add_short_key_columns,
-                      _affix_columns, _decide_components, _sorted_codes, spanning_forest,
+from .cluster import (_BUCKET_KEEP, CandidatePairs, ClusterResult, ComponentTasks, ExactCopies, KeyStore, _add_short_key_columns,
+                      _affix_columns, _decide_components, _sorted_codes, compared_ahead, spanning_forest,
                       bucket_pair_codes, buckets_in_order, candidates_from_codes)
 from .fingerprint import Fingerprints, fmix64
 from .index import sorted_distinct
@@ -323,10 +323,8 @@ def _decide_components_from_files(folder: str, slices: list[tuple[int, int, int]
     # Grouped by component (the local numbering is), in the order of the global pairs inside:
     # the pairs as cluster.decide_by_components hands them to a task from memory.
     order = np.argsort(pair_i, kind="stable")
-    cand_i, cand_j = pair_i[order].astype(np.int32), pair_j[order].astype(np.int32)
-    rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
-    problem = (keys.many(rows), local(first_of), is_exact, active, cand_i, cand_j, np.asarray(pairs["flags"])[order],
-               np.flatnonzero(rank < _MAX_VERIFY))
+    problem = (keys.many(rows), local(first_of), is_exact, active, pair_i[order].astype(np.int32), pair_j[order].astype(np.int32),
+               np.asarray(pairs["flags"])[order])
     return _decide_components(problem, settings)
 
 
@@ -376,9 +374,8 @@ class PairFiles:
         pairs = [np.load(_pairs_file(self.folder, q)) for q in range(len(self.range_starts))]
         joined = np.concatenate(pairs) if pairs else np.zeros(0, dtype=_PAIR)
         cand_i = np.ascontiguousarray(joined["i"])
-        rank = np.arange(len(cand_i)) - np.searchsorted(cand_i, cand_i, side="left")
         return CandidatePairs(self.active, cand_i, np.ascontiguousarray(joined["j"]), np.ascontiguousarray(joined["flags"]),
-                              np.flatnonzero(rank < _MAX_VERIFY), self.counts)
+                              compared_ahead(cand_i), self.counts)
 
 
 def pair_files_by_shuffle(folder: str, files: list[tuple[int, int, str]], n_words: np.ndarray, exact: ExactCopies, cleared: np.ndarray,
