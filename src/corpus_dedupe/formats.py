@@ -471,13 +471,14 @@ def _parquet_inputs(path: str, facts: ContainerFacts, text_field: str, id_field:
 
 class RowWriter(Protocol):
     """Writes a container's output from its source, row by row in order: :meth:`put` writes
-    source row ``row`` with ``text`` as its text field (None: the row as it was); source rows
+    source row ``row`` with ``text`` as its text field (None: the row as it was; ``line``: that
+    row already rendered in the format, by the worker that cleaned it); source rows
     never put are left out, except that :meth:`finish` writes the rows after the last one put
     as they were when ``keep_rest``. ``rows_read``: source rows gone through so far."""
 
     rows_read: int
 
-    def put(self, row: int, text: str | None) -> None: ...
+    def put(self, row: int, text: str | None, line: bytes | None = None) -> None: ...
 
     def finish(self, keep_rest: bool) -> None: ...
 
@@ -502,11 +503,13 @@ class JsonlRowWriter:
         self.rows_read += 1
         return raw
 
-    def put(self, row: int, text: str | None) -> None:
+    def put(self, row: int, text: str | None, line: bytes | None = None) -> None:
         while self.rows_read < row:
             self._next_source_row()
         raw = self._next_source_row()
-        if text is None:
+        if line is not None:  # rendered by the worker, from the same source line
+            self._out.write(line)
+        elif text is None:
             self._out.write(raw + b"\n")
         else:
             record = loads_row(raw)
@@ -564,7 +567,7 @@ class ParquetRowWriter:
         self._group_start = self._group_end
         self._group_end = self._rows_in(self._group)
 
-    def put(self, row: int, text: str | None) -> None:
+    def put(self, row: int, text: str | None, line: bytes | None = None) -> None:
         while row >= self._group_end and self._group < self._source.metadata.num_row_groups:
             self._write_group()
         self._rows.append(row)

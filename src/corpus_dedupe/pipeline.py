@@ -48,7 +48,8 @@ from .incremental import (BatchDecisions, BatchResult, PriorRows, add_earlier_te
 from .engines import LocalEngine, RayEngine, open_engine
 from .index import Index, IndexUpdateError, check_index_place
 from .fingerprint import FingerprintCollector, Fingerprints, fingerprint, key_hashes
-from .formats import Address, CorpusInputs, RowError, RowInput, discover_inputs, file_of, is_row_key, row_bytes, row_of
+from .formats import (Address, CorpusInputs, RowError, RowInput, discover_inputs, dumps_row, file_of, is_row_key, loads_row, row_bytes,
+                      row_of)
 from .model import BOILERPLATE, ORPHAN_HEADING, Decision, Document, Paragraph, ParagraphRef, Skipped
 from .normalise import match_keys_utf8
 from .page import classify_page, load_model
@@ -204,7 +205,10 @@ def _analyse_text(src: str, item: "str | RowInput", settings: Settings) -> _Text
             elif key not in seen and template_shaped(p.text, key, settings.template_max_words):  # classify found it is no prose
                 seen.add(key)
                 template_keys.append(pos)
-    blob = pickle.dumps(paragraphs, protocol=pickle.HIGHEST_PROTOCOL)
+    # A JSONL row's source line goes to the spill file with its paragraphs: pass 2 writes its
+    # output line in the worker that renders it (the main process only writes the lines out).
+    raw_row = item.raw if isinstance(item, RowInput) else None
+    blob = pickle.dumps(paragraphs if raw_row is None else (paragraphs, raw_row), protocol=pickle.HIGHEST_PROTOCOL)
     return _TextAnalysis(
         AnalysedDocument(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, len(blob), len(undecided), doc.encoding_confidence),
         blob,
@@ -503,7 +507,7 @@ def run(src: Path, dst: Path, settings: Settings, force: bool = False, progress:
         index: Path | None = None) -> RunSummary:
     """Run the whole pipeline from SRC to DST and return what was written: the stages in turn
     (discover_inputs, collect over pass 1, find_template_lines, find_duplicates,
-    settle_orphan_headings, render_tasks), then pass 2 writing DST atomically. ``index``: an
+    settle_orphan_headings, render_batches), then pass 2 writing DST atomically. ``index``: an
     index folder of earlier batches (incremental.py): SRC is decided as the next batch, and
     added to the index once DST is written."""
     if index is not None:
@@ -574,14 +578,14 @@ def _run_on(src: Path, dst: Path, settings: Settings, force: bool, progress: Pro
             clock.end("headings")
 
             # Pass 2: decide, render and write, document by document.
-            tasks = render_tasks(corpus, templates, clusters, orphans, settings,
-                                 indexed.final.references(index) if indexed is not None else None)
+            batches = render_batches(corpus, templates, clusters, orphans, settings,
+                                     indexed.final.references(index) if indexed is not None else None)
             orphan_total = [0]  # counted as the documents are written (the manifest head is made after)
             unit = "documents" if inputs.containers else "files"
 
             def written_documents(staging: Path) -> Iterator[WrittenDocument | WrittenRows]:
                 n = 0
-                for written in _render_all(str(spill_file), staging, dst.absolute(), tasks, settings, engine):
+                for written in _render_all(str(spill_file), staging, dst.absolute(), batches, settings, engine):
                     orphan_total[0] += written.orphan_headings
                     n += len(written.rows) if isinstance(written, WrittenRows) else 1
                     if progress:
@@ -627,31 +631,6 @@ def _path_fields(key: str) -> dict:
     """How the manifest names a skipped file (``path``) or row (``path``, ``row``, ``id``)."""
     fields = Address.from_key(key).fields()
     return {"path": fields.pop("source"), **fields}
-
-
-@dataclass(slots=True)
-class _RenderTask:
-    """One document for pass 2: its facts and where its paragraphs are in the spill file, and the
-    corpus-level verdicts on its dedupe candidates that were removed or are variants (the others
-    are kept), as parallel lists: the candidate (its position among the document's candidates),
-    the reason code (0: a variant), the similarity, the (path, paragraph, line) of the paragraph
-    it duplicates or is a variant of, and the numbers that differ (None: no variants in the
-    corpus). ``template_documents``: candidates that are corpus template lines, with the number of
-    documents that carried them."""
-
-    doc: _DocumentEntry
-    verdict_candidate: list[int]
-    verdict_code: list[int]
-    verdict_similarity: list[float]
-    verdict_ref: list[tuple[str, int, int]]
-    verdict_numbers: list[list[str] | None] | None
-    template_documents: dict[int, int]
-    orphan_headings: frozenset[int]  # candidates removed as orphan headings (structure.settle_headings)
-    output_row: int | None = None  # a row's place in its output file (None: not written)
-
-    def __reduce__(self):
-        return (_RenderTask, (self.doc, self.verdict_candidate, self.verdict_code, self.verdict_similarity, self.verdict_ref,
-                              self.verdict_numbers, self.template_documents, self.orphan_headings, self.output_row))
 
 
 # --------------------------------------------------------------------------------------------
@@ -936,61 +915,6 @@ def settle_orphan_headings(corpus: CollectedCorpus, templates: TemplateLines, cl
     return orphan_a
 
 
-def render_tasks(corpus: CollectedCorpus, templates: TemplateLines, clusters: ClusterResult, orphan_a: np.ndarray,
-                 settings: Settings, outside: dict[int, tuple] | None = None) -> Iterator[_RenderTask]:
-    """Pass 2's plan: per document, in corpus order, the verdicts on its candidates that were
-    removed or are variants, its template lines and orphan headings, and a row's place in its
-    output file. ``outside``: the candidates whose duplicate_of or variant_of is a paragraph of
-    an earlier batch (-2 in ``clusters``), with its (document, paragraph, line, batch)."""
-    docs = corpus.docs
-    first_candidates = corpus.first_candidates
-    template_docs = templates.documents
-    orphan_candidates = np.flatnonzero(orphan_a).tolist()
-    orphan_bounds = np.searchsorted(orphan_candidates, first_candidates).tolist()
-    # The verdicts, gathered once for the whole corpus and handed out as slices of Python lists:
-    # only candidates that were removed or are variants have one (the others are kept), and a
-    # document's share is found by bisection instead of a dozen numpy calls per document (0.9 s
-    # of this process at 200 MB).
-    removed_or_variant = np.flatnonzero((clusters.code != 0) | (clusters.variant_of != -1))
-    target = np.where(clusters.duplicate_of[removed_or_variant] != -1,
-                      clusters.duplicate_of[removed_or_variant], clusters.variant_of[removed_or_variant])
-    verdict_candidate = removed_or_variant.tolist()
-    verdict_code = clusters.code[removed_or_variant].tolist()
-    verdict_similarity = clusters.similarity[removed_or_variant].tolist()
-    target = np.maximum(target, 0)  # (-2: an earlier batch's paragraph, given in ``outside``)
-    verdict_ref = list(zip([docs[d].path for d in corpus.cand_doc[target].tolist()],
-                           corpus.cand_para[target].tolist(), corpus.cand_line[target].tolist()))
-    if outside:
-        for at, c in enumerate(verdict_candidate):
-            if c in outside:
-                verdict_ref[at] = outside[c]
-    del removed_or_variant, target
-    template_candidate = sorted(template_docs)
-    verdict_bounds = np.searchsorted(verdict_candidate, first_candidates).tolist()
-    template_bounds = np.searchsorted(template_candidate, first_candidates).tolist()
-
-    output_rows = _output_rows(corpus, clusters, template_candidate, orphan_a, settings.keep_empty_rows)
-    no_orphans: frozenset[int] = frozenset()
-    for doc, v_lo, v_hi, t_lo, t_hi, o_lo, o_hi, output_row in zip(
-            docs, verdict_bounds, verdict_bounds[1:], template_bounds, template_bounds[1:], orphan_bounds, orphan_bounds[1:], output_rows):
-        if v_lo == v_hi and t_lo == t_hi and o_lo == o_hi:  # nothing removed, no variant: most documents
-            yield _RenderTask(doc, [], [], [], [], None, {}, no_orphans, output_row)
-            continue
-        lo = doc.first_candidate
-        candidates = verdict_candidate[v_lo:v_hi]
-        yield _RenderTask(
-            doc,
-            [c - lo for c in candidates],
-            verdict_code[v_lo:v_hi],
-            verdict_similarity[v_lo:v_hi],
-            verdict_ref[v_lo:v_hi],
-            [clusters.differing_numbers.get(c) for c in candidates] if clusters.differing_numbers else None,
-            {c - lo: template_docs[c] for c in template_candidate[t_lo:t_hi]},
-            frozenset(c - lo for c in orphan_candidates[o_lo:o_hi]),
-            output_row,
-        )
-
-
 def _output_rows(corpus: CollectedCorpus, clusters: ClusterResult, template_candidate: list[int], orphan_a: np.ndarray,
                  keep_empty_rows: bool) -> list[int | None]:
     """Each document's row in its output file: None for a text file and for a row not written.
@@ -1018,34 +942,147 @@ def _output_rows(corpus: CollectedCorpus, clusters: ClusterResult, template_cand
     return [p if w else None for p, w in zip(place, written.tolist())]
 
 
-def render_documents(spill_file: str, staging: Path, dst: Path, tasks: list[_RenderTask]) -> list[WrittenDocument | WrittenRows]:
-    """Pass 2 for a few documents: read their paragraphs back from the spill file, turn the
+@dataclass(slots=True)
+class _RenderBatch:
+    """Consecutive documents for pass 2, and the corpus-level verdicts on their dedupe candidates
+    as arrays over the batch's candidates (global numbers ``first_candidate`` onwards): the
+    worker that renders them builds each document's decisions itself, so the process that plans
+    pass 2 (the driver of a cluster) handles a few arrays per batch instead of Python objects
+    per removed paragraph. Only candidates that were removed or are variants have a verdict
+    (``verdict_candidate``, increasing; the others are kept): its reason code (0: a variant),
+    similarity, and the (document, paragraph, line) it duplicates or is a variant of, with the
+    paths of those documents in ``paths`` (``outside``: instead a ref of an earlier batch of an
+    index run). ``template_candidate``/``template_documents``: corpus template lines and the
+    number of documents that carried them; ``orphan_candidate``: orphan headings
+    (structure.settle_headings); ``output_rows``: each document's row in its output file."""
+
+    docs: list[_DocumentEntry]
+    verdict_candidate: np.ndarray
+    verdict_code: np.ndarray
+    verdict_similarity: np.ndarray
+    target_doc: np.ndarray
+    target_para: np.ndarray
+    target_line: np.ndarray
+    paths: dict[int, str]
+    outside: dict[int, tuple]
+    numbers: dict[int, list[str]] | None
+    template_candidate: np.ndarray
+    template_documents: np.ndarray
+    orphan_candidate: np.ndarray
+    output_rows: list[int | None]
+
+    def __reduce__(self):
+        return (_RenderBatch, tuple(getattr(self, name) for name in self.__slots__))
+
+    def verdicts(self) -> dict[int, tuple]:
+        """Global candidate -> (code, similarity, ref, differing numbers)."""
+        refs: list[tuple] = [(self.paths[d], p, line) for d, p, line in
+                             zip(self.target_doc.tolist(), self.target_para.tolist(), self.target_line.tolist())]
+        candidates = self.verdict_candidate.tolist()
+        if self.outside:
+            for at, c in enumerate(candidates):
+                if c in self.outside:
+                    refs[at] = self.outside[c]
+        numbers = self.numbers or {}
+        return {c: (code, similarity, ref, numbers.get(c)) for c, code, similarity, ref in
+                zip(candidates, self.verdict_code.tolist(), self.verdict_similarity.tolist(), refs)}
+
+
+def render_batches(corpus: CollectedCorpus, templates: TemplateLines, clusters: ClusterResult, orphan_a: np.ndarray,
+                   settings: Settings, outside: dict[int, tuple] | None = None) -> Iterator[_RenderBatch]:
+    """Pass 2's plan, batch by batch in corpus order (documents batched as pass 1 batches them,
+    :func:`_batch_full`): the verdicts on the batch's candidates that were removed or are
+    variants, its template lines and orphan headings, and each row's place in its output file.
+    ``outside``: the candidates whose duplicate_of or variant_of is a paragraph of an earlier
+    batch (-2 in ``clusters``), with its (document, paragraph, line, batch)."""
+    docs = corpus.docs
+    n = corpus.n_candidates
+    verdict_candidate = np.flatnonzero((clusters.code != 0) | (clusters.variant_of != -1))
+    target = np.where(clusters.duplicate_of[verdict_candidate] != -1, clusters.duplicate_of[verdict_candidate],
+                      clusters.variant_of[verdict_candidate])
+    target = np.maximum(target, 0)  # (-2: an earlier batch's paragraph, given in ``outside``)
+    verdict_code = clusters.code[verdict_candidate]
+    verdict_similarity = clusters.similarity[verdict_candidate]
+    target_doc = corpus.cand_doc[target]
+    target_para = corpus.cand_para[target]
+    target_line = corpus.cand_line[target]
+    del target
+    template_candidate = np.array(sorted(templates.documents), dtype=np.int64)
+    template_documents = np.array([templates.documents[c] for c in template_candidate.tolist()], dtype=np.int64)
+    orphan_candidate = np.flatnonzero(orphan_a)
+    output_rows = _output_rows(corpus, clusters, template_candidate.tolist(), orphan_a, settings.keep_empty_rows)
+    numbers = clusters.differing_numbers or None
+    outside_keys = np.array(sorted(outside), dtype=np.int64) if outside else None
+    first = 0
+    while first < len(docs):
+        end, size = first, 0
+        while end < len(docs) and not (end > first and _batch_full(end - first, size, docs[end].size)):
+            size += docs[end].size
+            end += 1
+        lo = docs[first].first_candidate
+        hi = docs[end].first_candidate if end < len(docs) else n
+        v_lo, v_hi = np.searchsorted(verdict_candidate, [lo, hi]).tolist()
+        t_lo, t_hi = np.searchsorted(template_candidate, [lo, hi]).tolist()
+        o_lo, o_hi = np.searchsorted(orphan_candidate, [lo, hi]).tolist()
+        batch_target_doc = target_doc[v_lo:v_hi]
+        batch_outside: dict[int, tuple] = {}
+        if outside_keys is not None:
+            k_lo, k_hi = np.searchsorted(outside_keys, [lo, hi]).tolist()
+            batch_outside = {c: outside[c] for c in outside_keys[k_lo:k_hi].tolist()}  # type: ignore[index]
+        batch_numbers = None
+        if numbers:
+            batch_numbers = {c: numbers[c] for c in verdict_candidate[v_lo:v_hi].tolist() if c in numbers}
+        yield _RenderBatch(
+            docs[first:end],
+            verdict_candidate[v_lo:v_hi], verdict_code[v_lo:v_hi], verdict_similarity[v_lo:v_hi],
+            batch_target_doc, target_para[v_lo:v_hi], target_line[v_lo:v_hi],
+            {d: docs[d].path for d in np.unique(batch_target_doc).tolist()},
+            batch_outside, batch_numbers,
+            template_candidate[t_lo:t_hi], template_documents[t_lo:t_hi], orphan_candidate[o_lo:o_hi],
+            output_rows[first:end],
+        )
+        first = end
+
+
+def render_documents(spill_file: str, staging: Path, dst: Path, batch: _RenderBatch, text_field: str = "text") -> list[WrittenDocument | WrittenRows]:
+    """Pass 2 for a batch of documents: read their paragraphs back from the spill file, turn the
     verdicts into decisions, remove orphaned headings, write the output files into the staging
-    folder (rows: render their cleaned text, gathered per container into one
-    :class:`WrittenRows`) and render the provenance lines. Runs in a pool worker when there are
-    several."""
+    folder (rows: render their cleaned text and their output line, gathered per container into
+    one :class:`WrittenRows`) and render the provenance lines. Runs in a pool worker when there
+    are several."""
     out: list[WrittenDocument | WrittenRows] = []
     folders: set[str] = set()
+    verdicts = batch.verdicts()
+    templates = dict(zip(batch.template_candidate.tolist(), batch.template_documents.tolist()))
+    orphans = set(batch.orphan_candidate.tolist())
     with open(spill_file, "rb") as spill:
-        for task in tasks:
-            doc = task.doc
+        for doc, output_row in zip(batch.docs, batch.output_rows):
             spill.seek(doc.spill_offset)
             paragraphs: list[Paragraph] = pickle.loads(spill.read(doc.spill_length))
-            decisions = _decisions_for(paragraphs, task)
+            raw_row = None
+            if isinstance(paragraphs, tuple):  # a JSONL row: its paragraphs and its source line (see _analyse_text)
+                paragraphs, raw_row = paragraphs
+            decisions, orphan_headings = _decisions_for(paragraphs, doc.first_candidate, verdicts, templates, orphans)
             metadata: dict = {}
             for p in paragraphs:
                 for k, v in (p.metadata or {}).items():
                     metadata.setdefault(k, v)
             output = DocumentOutput(doc.path, doc.size, doc.sha256, doc.encoding, doc.notes, paragraphs, decisions, metadata,
-                                    doc.encoding_confidence, task.output_row)
+                                    doc.encoding_confidence, output_row)
             if is_row_key(doc.path):
                 file = file_of(doc.path)
                 if not out or not isinstance(out[-1], WrittenRows) or out[-1].file != file:
                     out.append(WrittenRows(file))
-                out[-1].add(doc.path, render_row(output), len(task.orphan_headings))  # type: ignore[union-attr]
+                written = render_row(output)
+                line = None
+                if raw_row is not None and written.row_text is not None:
+                    record = loads_row(raw_row)  # parsed in pass 1 already: valid
+                    record[text_field] = written.row_text
+                    line = dumps_row(record)
+                out[-1].add(doc.path, written, orphan_headings, line)  # type: ignore[union-attr]
                 continue
             written = write_document(staging, dst, output, folders)
-            written.orphan_headings = len(task.orphan_headings)
+            written.orphan_headings = orphan_headings
             out.append(written)
     return out
 
@@ -1067,11 +1104,11 @@ def _document_hashes(docs: list[_DocumentEntry], key_hash: np.ndarray) -> tuple[
 _LABEL_WORDS = 10
 
 
-def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_RenderTask], settings: Settings,
+def _render_all(spill_file: str, staging: Path, dst: Path, batches: Iterator[_RenderBatch], settings: Settings,
                 engine: "LocalEngine | RayEngine | None" = None) -> Iterator[WrittenDocument]:
-    """:func:`render_documents` over all documents, in order; in a process pool when --jobs > 1,
+    """:func:`render_documents` over all batches, in order; in a process pool when --jobs > 1,
     or as tasks of the Ray engine."""
-    calls = ((spill_file, staging, dst, batch) for batch in _render_batches(tasks))
+    calls = ((spill_file, staging, dst, batch, settings.text_field) for batch in batches)
     engine = engine or LocalEngine()
     if engine.name == "local" and settings.jobs == 1:
         for written in in_order(None, render_documents, calls, 0):
@@ -1086,34 +1123,23 @@ def _render_all(spill_file: str, staging: Path, dst: Path, tasks: Iterator[_Rend
             raise
 
 
-def _render_batches(tasks: Iterator[_RenderTask]) -> Iterator[list[_RenderTask]]:
-    """Consecutive documents for pass 2, batched as pass 1 batches them (:func:`_batch_full`, by
-    their input size)."""
-    batch: list[_RenderTask] = []
-    size = 0
-    for task in tasks:
-        if batch and _batch_full(len(batch), size, task.doc.size):
-            yield batch
-            batch, size = [], 0
-        batch.append(task)
-        size += task.doc.size
-    if batch:
-        yield batch
-
-
-def _decisions_for(paragraphs: list[Paragraph], task: _RenderTask) -> list[Decision]:
-    numbers = task.verdict_numbers or [None] * len(task.verdict_candidate)
-    verdicts = dict(zip(task.verdict_candidate, zip(task.verdict_code, task.verdict_similarity, task.verdict_ref, numbers)))
+def _decisions_for(paragraphs: list[Paragraph], first_candidate: int, verdicts: dict[int, tuple], templates: dict[int, int],
+                   orphans: set[int]) -> tuple[list[Decision], int]:
+    """A document's decisions (its candidates numbered from ``first_candidate`` in the corpus;
+    the maps are its batch's, see :meth:`_RenderBatch.verdicts`) and its number of orphan
+    headings."""
     decisions: list[Decision] = []
-    c = 0
+    c = first_candidate
+    orphan_headings = 0
     for p in paragraphs:
         if p.reason is not None:
             decisions.append(Decision(p.reason, rule=p.rule, evidence=p.evidence))
             continue
-        if c in task.orphan_headings:
+        if c in orphans:
             decisions.append(Decision(ORPHAN_HEADING, rule=ORPHAN_RULE))
-        elif c in task.template_documents:
-            decisions.append(Decision(BOILERPLATE, rule=TEMPLATE_RULE, template_documents=task.template_documents[c]))
+            orphan_headings += 1
+        elif c in templates:
+            decisions.append(Decision(BOILERPLATE, rule=TEMPLATE_RULE, template_documents=templates[c]))
         elif c in verdicts:
             reason_code, similarity, ref, differing = verdicts[c]
             if reason_code:
@@ -1123,4 +1149,4 @@ def _decisions_for(paragraphs: list[Paragraph], task: _RenderTask) -> list[Decis
         else:
             decisions.append(Decision(None))
         c += 1
-    return decisions
+    return decisions, orphan_headings

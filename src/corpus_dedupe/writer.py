@@ -398,6 +398,7 @@ class WrittenRows:
     file: str
     rows: list[int] = field(default_factory=list)
     texts: list[str | None] = field(default_factory=list)
+    lines: list[bytes | None] = field(default_factory=list)  # a JSONL row's output line, rendered with its text (None: not rendered)
     provenance: list[bytes] = field(default_factory=list)
     paragraphs: int = 0
     kept: int = 0
@@ -405,10 +406,11 @@ class WrittenRows:
     row_notes: list[dict] = field(default_factory=list)
     orphan_headings: int = 0
 
-    def add(self, key: str, written: WrittenDocument, orphan_headings: int) -> None:
+    def add(self, key: str, written: WrittenDocument, orphan_headings: int, line: bytes | None = None) -> None:
         entry = written.entry
         self.rows.append(row_of(key))
         self.texts.append(written.row_text)
+        self.lines.append(line)
         self.provenance.append(written.provenance)
         self.paragraphs += entry["paragraphs"]
         self.kept += entry["kept"]
@@ -522,18 +524,18 @@ class _ContainerOutput:
             _make_folders(Path(self.out_path).parent)
             self.writer: RowWriter = row_writer(facts, self.src_path, self.out_path, text_field)
 
-    def _put(self, row: int, text: str | None) -> None:
-        self.writer.put(row, text)
+    def _put(self, row: int, text: str | None, line: bytes | None = None) -> None:
+        self.writer.put(row, text, line)
         self.rows_written += 1
 
     def add(self, written: WrittenRows) -> None:
         with _naming(self.shown_as):
-            for row, text in zip(written.rows, written.texts):
+            for row, text, line in zip(written.rows, written.texts, written.lines):
                 if self.keep_empty:
                     for skipped in range(self.next_row, row):  # rows that could not be read, as they were
                         self._put(skipped, None)
                 if text is not None or self.keep_empty:
-                    self._put(row, text or "")
+                    self._put(row, text or "", line)
                 self.next_row = row + 1
         self.documents += len(written.rows)
         self.paragraphs += written.paragraphs
