@@ -199,6 +199,35 @@ def test_one_job_and_two_jobs_write_the_same_dst(tmp_path):
     assert digests[0] == digests[1]
 
 
+AWKWARD_ROWS = [
+    # Other fields of every kind a JSON writer emits, around the text field: an integer past 64
+    # bits (orjson would read it as a float), NaN (which orjson refuses), non-ASCII keys and
+    # values, nesting, null. The rows are written by the workers that clean them (pass 2).
+    '{"id": 18446744073709551616, "score": NaN, "text": %s, "meta": {"auteur": "Zoë", "tags": ["a", null]}}'
+    % json.dumps(A + "\n\n" + B),
+    '{"títol": "ü", "text": %s, "n": -9223372036854775809}' % json.dumps(A + "\n\n" + C),  # A again: removed here
+    '{"text": %s, "empty": {}}' % json.dumps(D),
+]
+
+
+def test_rows_keep_every_other_field_as_read_whoever_writes_them(tmp_path):
+    src = write_jsonl(tmp_path / "src" / "awkward.jsonl", AWKWARD_ROWS)
+    outputs = []
+    for jobs in ("1", "2"):
+        run_ok(src, tmp_path / f"out{jobs}", "-q", "--jobs", jobs)
+        outputs.append((tmp_path / f"out{jobs}" / "awkward.jsonl").read_bytes())
+    assert outputs[0] == outputs[1]
+    rows = [json.loads(line) for line in outputs[0].decode("utf-8").splitlines()]
+    sources = [json.loads(line) for line in AWKWARD_ROWS]
+    assert [r["text"] for r in rows] == [A + "\n\n" + B, C, D]
+    for row, source in zip(rows, sources):
+        assert list(row) == list(source)  # the same fields, in their order
+        for key in source:
+            if key != "text":
+                assert json.dumps(row[key]) == json.dumps(source[key])  # NaN == NaN as text
+    assert rows[0]["id"] == 18446744073709551616 and rows[1]["n"] == -9223372036854775809
+
+
 # --------------------------------------------------------------------------------------------
 # 4: rows that cannot be read
 
