@@ -167,7 +167,7 @@ def _read_input(src: str, item: "str | RowInput", settings: Settings) -> Documen
     """The decoded document of a file (``item`` its relative path) or of a row."""
     if isinstance(item, str):
         try:
-            return read_document(Path(src), item, settings.max_file_size, settings.encodings)[0]  # the bytes are not kept
+            return read_document(src, item, settings.max_file_size, settings.encodings)[0]  # the bytes are not kept
         except InputError as exc:
             return Skipped(item, str(exc))
     try:

@@ -716,15 +716,25 @@ def write_corpus(
 
 
 def _same_in_orjson(value) -> bool:
-    """Whether orjson writes ``value`` as the json module does (numbers are where they differ)."""
-    if isinstance(value, float):
-        return math.isfinite(value) and "e" not in float.__repr__(value)
-    if isinstance(value, dict):
-        return all(_same_in_orjson(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_same_in_orjson(v) for v in value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return -(1 << 63) <= value < (1 << 64)
+    """Whether orjson writes ``value`` as the json module does (numbers are where they differ).
+    A loop over a stack, strings passed over first: a manifest entry holds a dozen values, mostly
+    strings, and one generator per dict and list cost a file of 300 bytes about 10 µs."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            continue
+        if isinstance(item, float):
+            if not (math.isfinite(item) and "e" not in float.__repr__(item)):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not -(1 << 63) <= item < (1 << 64):
+                return False
     return True
 
 
