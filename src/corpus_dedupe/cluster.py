@@ -990,9 +990,12 @@ def candidate_components(n: int, exact: ExactCopies, pairs: CandidatePairs) -> n
 def components_of_edges(n: int, exact: ExactCopies, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """:func:`candidate_components` from any edges with the pairs' connectivity: the pairs
     themselves, or a spanning forest of them (shuffle.py: the driver never holds the pairs)."""
-    copies = np.flatnonzero(exact.exact)
-    return _graph_labels(n, np.concatenate([np.asarray(a, dtype=np.int64), copies]),
-                         np.concatenate([np.asarray(b, dtype=np.int64), exact.first_of[copies].astype(np.int64)]))
+    # Row numbers in int32 where they fit (the pairs' own type): the driver of a cluster builds
+    # this graph over every paragraph of the corpus, and int64 edges doubled its largest arrays.
+    index = np.int32 if n < 2**31 else np.int64
+    copies = np.flatnonzero(exact.exact).astype(index)
+    return _graph_labels(n, np.concatenate([np.asarray(a, dtype=index), copies]),
+                         np.concatenate([np.asarray(b, dtype=index), exact.first_of[copies].astype(index)]))
 
 
 def _graph_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -286,7 +286,9 @@ def row_pairs(folder: str, q: int, partitions: int, n: int, files: list[tuple[in
     pairs["i"], pairs["j"], pairs["flags"] = i, j, flags
     _save(_pairs_file(folder, q), pairs)
     pairs_of_row = np.bincount(i.astype(np.int64) - range_start, minlength=range_end - range_start).astype(np.int32)
-    return (pairs_of_row, *spanning_forest(i, j))
+    forest_a, forest_b = spanning_forest(i, j)
+    # int32, as the pairs' rows: the driver holds every range's forest (8 bytes a paragraph, not 16)
+    return pairs_of_row, forest_a.astype(np.int32), forest_b.astype(np.int32)
 
 
 def _pairs_file(folder: str, q: int, routed: bool = False) -> Path:
@@ -406,6 +408,6 @@ def pair_files_by_shuffle(folder: str, files: list[tuple[int, int, str]], n_word
         forest_b.append(b)
     active = np.flatnonzero(exact.exact | in_bucket)
     counts = {"fingerprinted": fingerprinted, "in_shared_buckets": int(in_bucket.sum())}
-    empty = np.zeros(0, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int32)
     return PairFiles(folder, range_starts, n, active, pairs_of_row, np.concatenate(forest_a) if forest_a else empty,
                      np.concatenate(forest_b) if forest_b else empty, counts)
