@@ -53,6 +53,11 @@ def test_the_shuffle_finds_the_pairs_of_one_process(tmp_path, monkeypatch, which
     rows = np.arange(apart.n_candidates)
     assert apart.keys.many(rows) == corpus.keys.many(rows)
     assert pickle.loads(pickle.dumps(apart.keys.texts_later(rows[::3]))).load() == corpus.keys.many(rows[::3])
+    monkeypatch.setattr(shuffle, "_OPEN_BATCHES", 1)  # a read of another batch forgets the last one's file and offsets
+    keys = pickle.loads(pickle.dumps(apart.keys))  # (nothing read yet)
+    scattered = np.random.default_rng(0).permutation(apart.n_candidates)[:300]
+    assert [keys[int(r)] for r in scattered] == corpus.keys.many(scattered)
+    assert len(keys._offsets) == 1 and len(keys._handles) == 1
     for field in ("active", "cand_i", "cand_j", "flags", "ahead"):
         assert np.array_equal(getattr(expected, field), getattr(found, field)), field
     assert expected.counts == found.counts

@@ -90,6 +90,9 @@ def write_fingerprint_files(folder: str, keys_blob: bytes, key_lengths: np.ndarr
     return prefix, kept
 
 
+_OPEN_BATCHES = 16  # batches whose key file a FileKeys keeps open, and whose offsets it keeps
+
+
 class FileKeys:
     """The match keys of a corpus whose pass 1 left them in files (:func:`write_fingerprint_files`):
     indexed like cluster.KeyStore (``keys[row]``, ``keys.many(rows)``) by the main process, which
@@ -99,12 +102,14 @@ class FileKeys:
 
     The keys are read with ``pread``, not through memory maps: a page of a mapped file that was
     read counts in the process's resident memory until it is unmapped, and the driver of a 1 GB
-    corpus, which reads a few keys of nearly every batch, showed 700 MB of key files that way."""
+    corpus, which reads a few keys of nearly every batch, showed 700 MB of key files that way.
+    For the same reason only the last few batches' key offsets are kept (all of them were 8 bytes
+    a paragraph, 20 MB of the 1 GB corpus's driver)."""
 
     def __init__(self, files: list[tuple[int, int, str]]) -> None:
         self.files = files
         self._firsts = np.array([first for first, _, _ in files], dtype=np.int64)
-        self._offsets: dict[int, np.ndarray] = {}
+        self._offsets: OrderedDict[int, np.ndarray] = OrderedDict()  # the last few batches' (8 bytes a row: not all of them)
         self._handles: OrderedDict[int, BinaryIO] = OrderedDict()  # the last few files read (a key at a time: moved-break pieces)
 
     def __getstate__(self) -> dict:
@@ -118,10 +123,13 @@ class FileKeys:
 
     def _offsets_of(self, f: int) -> np.ndarray:
         """Where each key of batch ``f`` starts in its file, and the end (8 bytes a row)."""
-        if f not in self._offsets:
-            ends = np.load(self.files[f][2] + ".key_ends.npy")
-            self._offsets[f] = np.concatenate([[0], ends]).astype(np.int64)
-        return self._offsets[f]
+        offsets = self._offsets.pop(f, None)
+        if offsets is None:
+            offsets = np.concatenate([[0], np.load(self.files[f][2] + ".key_ends.npy")]).astype(np.int64)
+            while len(self._offsets) >= _OPEN_BATCHES:
+                self._offsets.popitem(last=False)
+        self._offsets[f] = offsets
+        return offsets
 
     def _keys_of_batch(self, f: int, local: np.ndarray) -> list[str]:
         """The keys at positions ``local`` of batch ``f``: one read of the stretch that holds
@@ -139,7 +147,7 @@ class FileKeys:
         handle = self._handles.pop(f, None)
         if handle is None:
             handle = open(self.files[f][2] + ".keys", "rb")
-            if len(self._handles) >= 16:
+            while len(self._handles) >= _OPEN_BATCHES:
                 self._handles.popitem(last=False)[1].close()
         self._handles[f] = handle
         return handle
