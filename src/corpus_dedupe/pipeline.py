@@ -636,7 +636,7 @@ def _path_fields(key: str) -> dict:
 
 # --------------------------------------------------------------------------------------------
 # The corpus-level stages, each a function of plain data: collect (pass 1's results gathered),
-# template lines, duplicates, orphan headings, render tasks (pass 2's plan). Another engine (an
+# template lines, duplicates, orphan headings, render batches (pass 2's plan). Another engine (an
 # incremental index, a cluster) calls the same functions on the same data to reach the same
 # decisions.
 
