@@ -313,24 +313,13 @@ def _batch_full(count: int, size: int, next_size: int) -> bool:
     return count >= _BATCH_MAX or (count >= _BATCH_MIN and size >= _BATCH_SMALL_BYTES) or size + next_size > _BATCH_BYTES
 
 
-def _batches(src: Path, items: "Iterable[str | RowInput]", sizes: dict[str, int] | None = None) -> "Iterator[list[str | RowInput]]":
-    """Consecutive files or rows in batches (see :func:`_batch_full`). A generator: the pool
-    starts on the first batches while the sizes of the others are looked up (18,000 stat calls,
-    0.2 s from a cold cache, were a wait before any worker started)."""
+def _in_batches(items: Iterable, size_of: Callable[[object], int]) -> Iterator[list]:
+    """Consecutive ``items`` in batches (see :func:`_batch_full`), each item's size from
+    ``size_of``: pass 1's files and rows, and pass 2's documents, batched alike."""
     current: list = []
     size = 0
-    folder = str(src)
     for item in items:
-        if isinstance(item, str):
-            if sizes is not None and item in sizes:
-                n = sizes[item]
-            else:
-                try:
-                    n = os.stat(os.path.join(folder, item)).st_size
-                except OSError:
-                    n = 0
-        else:
-            n = item.size
+        n = size_of(item)
         if current and _batch_full(len(current), size, n):
             yield current
             current, size = [], 0
@@ -338,6 +327,25 @@ def _batches(src: Path, items: "Iterable[str | RowInput]", sizes: dict[str, int]
         size += n
     if current:
         yield current
+
+
+def _batches(src: Path, items: "Iterable[str | RowInput]", sizes: dict[str, int] | None = None) -> "Iterator[list[str | RowInput]]":
+    """Consecutive files or rows in batches (see :func:`_batch_full`). A generator: the pool
+    starts on the first batches while the sizes of the others are looked up (18,000 stat calls,
+    0.2 s from a cold cache, were a wait before any worker started)."""
+    folder = str(src)
+
+    def size_of(item: "str | RowInput") -> int:
+        if not isinstance(item, str):
+            return item.size
+        if sizes is not None and item in sizes:
+            return sizes[item]
+        try:
+            return os.stat(os.path.join(folder, item)).st_size
+        except OSError:
+            return 0
+
+    return _in_batches(items, size_of)
 
 
 def _analyse_all(src: Path, inputs: "CorpusInputs", settings: Settings, spill_file: str, progress: Progress | None,
@@ -1021,12 +1029,8 @@ def render_batches(corpus: CollectedCorpus, templates: TemplateLines, clusters: 
     output_rows = _output_rows(corpus, clusters, template_candidate.tolist(), orphan_a, settings.keep_empty_rows)
     numbers = clusters.differing_numbers or None
     outside_keys = np.array(sorted(outside), dtype=np.int64) if outside else None
-    first = 0
-    while first < len(docs):
-        end, size = first, 0
-        while end < len(docs) and not (end > first and _batch_full(end - first, size, docs[end].size)):
-            size += docs[end].size
-            end += 1
+    for batch_docs in _in_batches(range(len(docs)), lambda d: docs[d].size):
+        first, end = batch_docs[0], batch_docs[-1] + 1
         lo = docs[first].first_candidate
         hi = docs[end].first_candidate if end < len(docs) else n
         v_lo, v_hi = np.searchsorted(verdict_candidate, [lo, hi]).tolist()
@@ -1049,7 +1053,6 @@ def render_batches(corpus: CollectedCorpus, templates: TemplateLines, clusters: 
             template_candidate[t_lo:t_hi], template_documents[t_lo:t_hi], orphan_candidate[o_lo:o_hi],
             output_rows[first:end],
         )
-        first = end
 
 
 def render_documents(spill_file: str, staging: Path, dst: Path, batch: _RenderBatch, text_field: str = "text") -> list[WrittenDocument | WrittenRows]:
